@@ -1,0 +1,181 @@
+//! The tab-to-tab protocol: what one tab's engine tells the others.
+//!
+//! Messages travel as short strings so that the codec is pure Rust, tested and
+//! fuzzed natively, and the driver only carries text over BroadcastChannel.
+//! Form: `ksa1 <from-tab> <kind> <fields…>`, fields separated by one space. The
+//! access token, when present, is always the last field, so it may hold any
+//! character. Anything that does not decode is ignored and counted by the engine.
+
+use alloc::string::String;
+
+use super::time::Time;
+use super::Reason;
+
+const VERSION: &str = "ksa1";
+
+/// An access token as shared between tabs: its value and absolute expiry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedToken {
+    /// Absolute expiry on the shared wall clock.
+    pub expires_at: Time,
+    /// The bearer token itself.
+    pub value: String,
+}
+
+/// One message between tabs. `started_at` is when the session began (for the
+/// absolute timeout); `token` is absent for a cookie-only session.
+#[allow(missing_docs)] // the fields are described above and in the variants
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    /// A login happened in the sending tab.
+    Login { started_at: Time, token: Option<SharedToken> },
+    /// The sending tab logged out; the others follow.
+    Logout { reason: Reason },
+    /// The sending tab obtained a new access token.
+    Token { started_at: Time, token: SharedToken },
+    /// The user was active at `at` in the sending tab; the server was last touched at `touched`.
+    Activity { at: Time, touched: Time },
+    /// The user chose "stay signed in" in the sending tab at `at`.
+    StaySignedIn { at: Time },
+    /// A new tab asks its siblings for the current session.
+    SessionWanted,
+    /// The answer to `SessionWanted`.
+    Session { started_at: Time, token: Option<SharedToken> },
+}
+
+/// A message and the tab that sent it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Envelope {
+    /// The sending tab's id.
+    pub from: u64,
+    /// What it says.
+    pub message: Message,
+}
+
+/// Appends the decimal digits of `n` (no `core::fmt`: it costs kilobytes in the wasm).
+pub fn push_u64(s: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        s.push(char::from(d));
+    }
+}
+
+fn reason_code(r: Reason) -> &'static str {
+    match r {
+        Reason::User => "user",
+        Reason::Idle => "idle",
+        Reason::Absolute => "absolute",
+        Reason::Revoked => "revoked",
+        Reason::Remote => "remote",
+    }
+}
+
+fn reason_from(code: &str) -> Option<Reason> {
+    Some(match code {
+        "user" => Reason::User,
+        "idle" => Reason::Idle,
+        "absolute" => Reason::Absolute,
+        "revoked" => Reason::Revoked,
+        "remote" => Reason::Remote,
+        _ => return None,
+    })
+}
+
+impl Envelope {
+    /// The wire form.
+    pub fn encode(&self) -> String {
+        let mut s = String::from(VERSION);
+        let num = |s: &mut String, n: u64| {
+            s.push(' ');
+            push_u64(s, n);
+        };
+        let token = |s: &mut String, t: &Option<SharedToken>| {
+            if let Some(t) = t {
+                num(s, t.expires_at.0);
+                s.push(' ');
+                s.push_str(&t.value);
+            }
+        };
+        num(&mut s, self.from);
+        match &self.message {
+            Message::Login { started_at, token: t } => {
+                s.push_str(" L");
+                num(&mut s, started_at.0);
+                token(&mut s, t);
+            }
+            Message::Logout { reason } => {
+                s.push_str(" O ");
+                s.push_str(reason_code(*reason));
+            }
+            Message::Token { started_at, token: t } => {
+                s.push_str(" T");
+                num(&mut s, started_at.0);
+                token(&mut s, &Some(t.clone()));
+            }
+            Message::Activity { at, touched } => {
+                s.push_str(" A");
+                num(&mut s, at.0);
+                num(&mut s, touched.0);
+            }
+            Message::StaySignedIn { at } => {
+                s.push_str(" S");
+                num(&mut s, at.0);
+            }
+            Message::SessionWanted => s.push_str(" Q"),
+            Message::Session { started_at, token: t } => {
+                s.push_str(" R");
+                num(&mut s, started_at.0);
+                token(&mut s, t);
+            }
+        }
+        s
+    }
+
+    /// Decodes a message from another tab; `None` for anything malformed, from
+    /// another protocol version, or of an unknown kind.
+    pub fn decode(text: &str) -> Option<Envelope> {
+        let mut parts = text.splitn(4, ' ');
+        if parts.next()? != VERSION {
+            return None;
+        }
+        let from = parts.next()?.parse().ok()?;
+        let kind = parts.next()?;
+        let rest = parts.next().unwrap_or("");
+        let message = match kind {
+            "L" | "T" | "R" => {
+                let mut f = rest.splitn(3, ' ');
+                let started_at = Time(f.next()?.parse().ok()?);
+                let token = match (f.next(), f.next()) {
+                    (None, _) => None,
+                    (Some(exp), Some(value)) if !value.is_empty() => {
+                        Some(SharedToken { expires_at: Time(exp.parse().ok()?), value: String::from(value) })
+                    }
+                    _ => return None,
+                };
+                match kind {
+                    "L" => Message::Login { started_at, token },
+                    "R" => Message::Session { started_at, token },
+                    _ => Message::Token { started_at, token: token? },
+                }
+            }
+            "O" => Message::Logout { reason: reason_from(rest)? },
+            "A" => {
+                let (at, touched) = rest.split_once(' ')?;
+                Message::Activity { at: Time(at.parse().ok()?), touched: Time(touched.parse().ok()?) }
+            }
+            "S" => Message::StaySignedIn { at: Time(rest.parse().ok()?) },
+            "Q" if rest.is_empty() => Message::SessionWanted,
+            _ => return None,
+        };
+        Some(Envelope { from, message })
+    }
+}

@@ -1,0 +1,997 @@
+//! The session engine: a sans-IO state machine that decides everything the SDK
+//! does, and nothing else.
+//!
+//! It reads no clock, touches no browser API and has no randomness of its own.
+//! The driver feeds it [`Input`]s with the current [`Time`] through
+//! [`Engine::handle`], calls [`Engine::handle_timeout`] when the deadline from
+//! [`Engine::poll_timeout`] is reached, and after every call drains
+//! [`Engine::poll_command`] until it returns `None`, executing each [`Command`].
+//!
+//! Time only moves forward: a `now` earlier than one already seen is taken as the
+//! latest one seen. Calling `handle_timeout` early, late or twice is harmless:
+//! every decision is re-derived from the state and the current time, which is
+//! also how a tab that slept through its deadlines catches up.
+
+use alloc::collections::VecDeque;
+use alloc::string::String;
+
+mod config;
+pub mod message;
+mod time;
+
+pub use config::{Config, ConfigError};
+pub use message::{Envelope, Message, SharedToken};
+pub use time::Time;
+
+use config::Timing;
+
+/// Why a session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// The app called `logout()`.
+    User,
+    /// No activity in any tab for the idle timeout.
+    Idle,
+    /// The absolute session lifetime ran out.
+    Absolute,
+    /// The server rejected the session (401/403 on refresh or heartbeat).
+    Revoked,
+    /// Another tab logged out.
+    Remote,
+}
+
+/// Which deadline a warning or timeout is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// The idle timeout.
+    Idle,
+    /// The absolute timeout.
+    Absolute,
+}
+
+/// Which request failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    /// The keepalive ping.
+    Heartbeat,
+    /// The token refresh.
+    Refresh,
+}
+
+/// Why a request failed without a definitive answer; all of these are retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The request did not reach the server or the reply did not come back.
+    Network,
+    /// No reply within `requestTimeoutMs`.
+    Timeout,
+    /// A 5xx or other unexpected status.
+    Server,
+    /// 429; the server's `Retry-After`, in milliseconds, when it gave one.
+    RateLimited(Option<u64>),
+    /// A 2xx whose body is not the expected JSON.
+    Malformed,
+}
+
+/// What a heartbeat request came back with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeartbeatResult {
+    /// 2xx: the server session was touched.
+    Ok,
+    /// 401/403: the server session is gone.
+    Rejected,
+    /// Anything else.
+    Failed(Failure),
+}
+
+/// What a refresh request came back with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefreshResult {
+    /// A new access token valid for `expires_in_ms` from when the request was sent.
+    Ok {
+        /// The bearer token.
+        token: String,
+        /// Its lifetime, from the reply's `expiresIn` (seconds × 1000).
+        expires_in_ms: u64,
+    },
+    /// 401/403: the refresh cookie is no longer valid.
+    Rejected,
+    /// Anything else.
+    Failed(Failure),
+}
+
+/// Everything that can happen to the engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input<'a> {
+    /// The user did something in this tab.
+    Activity,
+    /// The user chose "stay signed in".
+    StaySignedIn,
+    /// The app asked to log out.
+    Logout,
+    /// A session exists after a login: with an access token and its lifetime in
+    /// milliseconds, or `None` for a cookie-only session.
+    SessionStarted(Option<(String, u64)>),
+    /// Someone wants an access token; answered by [`Command::ResolveTokenWaiters`].
+    TokenWanted,
+    /// The server answered 401 to a request made with the token of this generation.
+    TokenRejected(u32),
+    /// An authenticated app request sent at this time succeeded: the server session was touched.
+    ServerTouched(Time),
+    /// The heartbeat asked for by [`Command::SendHeartbeat`] finished.
+    HeartbeatDone(HeartbeatResult),
+    /// The cross-tab refresh lock asked for by [`Command::AcquireRefreshLock`] is held.
+    RefreshLockAcquired,
+    /// The refresh asked for by [`Command::SendRefresh`] finished.
+    RefreshDone(RefreshResult),
+    /// A message from another tab, undecoded.
+    Message(&'a str),
+    /// This tab became (true) or stopped being (false) the leader.
+    Leadership(bool),
+    /// The browser went online (true) or offline (false).
+    Online(bool),
+    /// The page became visible or resumed after a freeze or sleep.
+    Resumed,
+}
+
+/// Something the app is told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The user is back: a warning was dismissed or an idle session resumed.
+    Activity,
+    /// No activity for the idle timeout (the session stays, see `logoutOnIdle`).
+    Idle,
+    /// The session will end in `remaining_ms` unless the user stays.
+    Warning {
+        /// Which deadline.
+        cause: Cause,
+        /// Milliseconds left.
+        remaining_ms: u64,
+    },
+    /// The session timed out; a `Logout` follows.
+    Timeout(Cause),
+    /// A new access token arrived (here or from another tab).
+    Refresh {
+        /// Its expiry.
+        expires_at: Time,
+    },
+    /// A session started here or in another tab.
+    Login {
+        /// The access token's expiry, for a token session.
+        expires_at: Option<Time>,
+    },
+    /// The session ended.
+    Logout(Reason),
+    /// A heartbeat touched the server session.
+    Heartbeat,
+    /// This tab became or stopped being the leader.
+    Leader(bool),
+    /// A request failed; it is retried.
+    Error(Operation, Failure),
+}
+
+/// What the driver must do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Attach (true) or detach (false) the activity listeners.
+    Listen(bool),
+    /// POST the keepalive endpoint, then report [`Input::HeartbeatDone`].
+    SendHeartbeat,
+    /// Take the cross-tab refresh lock, then report [`Input::RefreshLockAcquired`].
+    AcquireRefreshLock,
+    /// POST the refresh endpoint, then report [`Input::RefreshDone`].
+    SendRefresh,
+    /// Release the refresh lock (a no-op when not held).
+    ReleaseRefreshLock,
+    /// POST the logout endpoint; its outcome does not matter.
+    CallLogout,
+    /// Send this text to the other tabs.
+    Broadcast(String),
+    /// Tell the app.
+    Emit(Event),
+    /// Answer everyone waiting in `getAccessToken()` with [`Engine::access_token`].
+    ResolveTokenWaiters,
+}
+
+/// A read-only view of the engine for the app's `state` getter; never the token.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// A session exists.
+    pub authenticated: bool,
+    /// The tab is still asking siblings or the server whether a session exists.
+    pub restoring: bool,
+    /// No activity for the idle timeout (only with `logoutOnIdle: false`).
+    pub idle: bool,
+    /// This tab does the heartbeat.
+    pub leader: bool,
+    /// The browser is online.
+    pub online: bool,
+    /// When the access token expires.
+    pub token_expires_at: Option<Time>,
+    /// The last activity seen in any tab.
+    pub last_activity: Option<Time>,
+    /// When the last heartbeat succeeded.
+    pub last_heartbeat: Option<Time>,
+    /// When the last token arrived.
+    pub last_refresh: Option<Time>,
+    /// Time left while a warning is showing.
+    pub warning_remaining_ms: Option<u64>,
+    /// When the idle timeout will end the session, as of now.
+    pub idle_at: Option<Time>,
+    /// When the absolute timeout will end the session.
+    pub absolute_at: Option<Time>,
+}
+
+#[derive(Clone, Debug)]
+struct Token {
+    value: String,
+    expires_at: Time,
+    received_at: Time,
+    generation: u32,
+    rejected: bool,
+}
+
+impl Token {
+    fn lifetime(&self) -> u64 {
+        self.expires_at.since(self.received_at)
+    }
+    /// A token is handed out only if it will still be valid when the request
+    /// lands: not in its last tenth of life (at most 5 s).
+    fn usable(&self, now: Time) -> bool {
+        !self.rejected && now < self.expires_at.before((self.lifetime() / 10).min(5_000))
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Session {
+    started_at: Time,
+    token: Option<Token>,
+    idle_warned: bool,
+    absolute_warned: bool,
+    idle: bool,
+}
+
+#[derive(Clone, Debug)]
+enum Auth {
+    Out,
+    /// A fresh tab asks its siblings until `Some(deadline)`, then (`None`)
+    /// tries the refresh cookie.
+    Restoring(Option<Time>),
+    In(Session),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flight {
+    Idle,
+    WaitingLock,
+    Sending,
+}
+
+/// Retries of one kind of request: how many failed in a row and when to try again.
+#[derive(Clone, Copy, Debug, Default)]
+struct Backoff {
+    failures: u32,
+    retry_at: Option<Time>,
+}
+
+const RETRY_BASE_MS: u64 = 1_000;
+const RETRY_MAX_MS: u64 = 60_000;
+
+/// One tab's session engine. See the module documentation for the calling rules.
+///
+/// # Example
+/// ```
+/// use keep_session_alive::core::{Command, Config, Engine, Input, Time};
+/// let config = Config { idle_timeout_ms: Some(60_000), ..Config::default() };
+/// let mut engine = Engine::new(&config, 1, Time(0)).unwrap();
+/// engine.handle(Time(0), Input::SessionStarted(None));
+/// let mut commands = Vec::new();
+/// while let Some(c) = engine.poll_command() {
+///     commands.push(c);
+/// }
+/// assert!(commands.contains(&Command::Listen(true)));
+/// assert!(engine.poll_timeout().is_some());
+/// ```
+#[derive(Debug)]
+pub struct Engine {
+    t: Timing,
+    tab: u64,
+    now: Time,
+    rng: u64,
+    auth: Auth,
+    online: bool,
+    leader: bool,
+    listening: bool,
+    last_activity: Time,
+    listen_again_at: Time,
+    activity_sent_at: Option<Time>,
+    activity_unsent: bool,
+    last_touch: Time,
+    heartbeat_in_flight: Option<Time>,
+    heartbeat_sent_at: Option<Time>,
+    heartbeat_backoff: Backoff,
+    last_heartbeat: Option<Time>,
+    refresh: Flight,
+    refresh_sent_at: Time,
+    refresh_backoff: Backoff,
+    last_refresh: Option<Time>,
+    token_waiters: bool,
+    generation: u32,
+    ignored_messages: u32,
+    out: VecDeque<Command>,
+}
+
+impl Engine {
+    /// A new tab's engine. It starts by asking sibling tabs for the session.
+    pub fn new(config: &Config, tab: u64, now: Time) -> Result<Engine, ConfigError> {
+        let t = config.timing()?;
+        let mut engine = Engine {
+            t,
+            tab,
+            now,
+            rng: config.seed ^ tab.rotate_left(32) ^ 0x2545_f491_4f6c_dd1d,
+            auth: Auth::Restoring(Some(now.after(t.sibling_wait_ms))),
+            online: true,
+            leader: false,
+            listening: false,
+            last_activity: now,
+            listen_again_at: now,
+            activity_sent_at: None,
+            activity_unsent: false,
+            last_touch: now,
+            heartbeat_in_flight: None,
+            heartbeat_sent_at: None,
+            heartbeat_backoff: Backoff::default(),
+            last_heartbeat: None,
+            refresh: Flight::Idle,
+            refresh_sent_at: now,
+            refresh_backoff: Backoff::default(),
+            last_refresh: None,
+            token_waiters: false,
+            generation: 0,
+            ignored_messages: 0,
+            out: VecDeque::new(),
+        };
+        engine.broadcast(Message::SessionWanted);
+        Ok(engine)
+    }
+
+    /// Feeds one input at `now`; drain [`Engine::poll_command`] afterwards.
+    pub fn handle(&mut self, now: Time, input: Input<'_>) {
+        let now = self.tick(now);
+        match input {
+            Input::Activity => self.local_activity(now),
+            Input::StaySignedIn => {
+                if let Auth::In(_) = self.auth {
+                    self.activity_at(now);
+                    self.broadcast(Message::StaySignedIn { at: now });
+                }
+            }
+            Input::Logout => self.end(Reason::User),
+            Input::SessionStarted(token) => {
+                let token = token.map(|(value, ms)| self.new_token(value, now.after(ms), now));
+                self.start_session(now, token, true);
+            }
+            Input::TokenWanted => self.token_wanted(now),
+            Input::TokenRejected(generation) => {
+                if let Some(t) = self.token_mut().filter(|t| t.generation == generation) {
+                    t.rejected = true;
+                }
+            }
+            Input::ServerTouched(sent_at) => self.touched(sent_at.min(now)),
+            Input::HeartbeatDone(result) => self.heartbeat_done(now, result),
+            Input::RefreshLockAcquired => self.refresh_lock_acquired(now),
+            Input::RefreshDone(result) => self.refresh_done(now, result),
+            Input::Message(text) => match Envelope::decode(text) {
+                Some(e) if e.from != self.tab => self.message(now, e.message),
+                _ => self.ignored_messages = self.ignored_messages.saturating_add(1),
+            },
+            Input::Leadership(leader) => {
+                if leader != self.leader {
+                    self.leader = leader;
+                    self.emit(Event::Leader(leader));
+                }
+            }
+            Input::Online(online) => {
+                self.online = online;
+                if online {
+                    // Back online: try at once instead of waiting out a backoff
+                    // that was caused by being offline.
+                    self.heartbeat_backoff.retry_at = None;
+                    self.refresh_backoff.retry_at = None;
+                }
+            }
+            Input::Resumed => {}
+        }
+        self.evaluate(now);
+    }
+
+    /// Re-evaluates every deadline at `now` (early, late or repeated calls are fine).
+    pub fn handle_timeout(&mut self, now: Time) {
+        let now = self.tick(now);
+        self.evaluate(now);
+    }
+
+    /// The next command for the driver, in order; `None` when drained.
+    pub fn poll_command(&mut self) -> Option<Command> {
+        self.out.pop_front()
+    }
+
+    /// When [`Engine::handle_timeout`] must be called next; `None` when nothing is scheduled.
+    pub fn poll_timeout(&self) -> Option<Time> {
+        [
+            self.restore_due(),
+            self.absolute_due(),
+            self.idle_due(),
+            self.idle_warning_due(),
+            self.absolute_warning_due(),
+            self.refresh_due(),
+            self.heartbeat_due(),
+            self.listen_due(),
+            self.activity_broadcast_due(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// The access token and its generation (report it back with
+    /// [`Input::TokenRejected`]), only while it is valid at `now`.
+    pub fn access_token(&self, now: Time) -> Option<(&str, u32)> {
+        match &self.auth {
+            Auth::In(Session { token: Some(t), idle: false, .. }) if t.usable(now.max(self.now)) => {
+                Some((t.value.as_str(), t.generation))
+            }
+            _ => None,
+        }
+    }
+
+    /// This tab's id, as carried in its messages.
+    pub fn tab(&self) -> u64 {
+        self.tab
+    }
+
+    /// Messages from other tabs that were malformed, of another version, of an
+    /// unknown kind, or our own echo, and were ignored.
+    pub fn ignored_messages(&self) -> u32 {
+        self.ignored_messages
+    }
+
+    /// The state for the app, as of `now`.
+    pub fn snapshot(&self, now: Time) -> Snapshot {
+        let now = now.max(self.now);
+        let mut s = Snapshot {
+            leader: self.leader,
+            online: self.online,
+            last_heartbeat: self.last_heartbeat,
+            last_refresh: self.last_refresh,
+            ..Snapshot::default()
+        };
+        match &self.auth {
+            Auth::Out => {}
+            Auth::Restoring(_) => s.restoring = true,
+            Auth::In(session) => {
+                s.authenticated = true;
+                s.idle = session.idle;
+                s.token_expires_at = session.token.as_ref().map(|t| t.expires_at);
+                s.last_activity = Some(self.last_activity);
+                s.idle_at = self.idle_due();
+                s.absolute_at = self.absolute_due();
+                let warned_idle = s.idle_at.filter(|_| session.idle_warned);
+                let warned_absolute = s.absolute_at.filter(|_| session.absolute_warned);
+                s.warning_remaining_ms = warned_idle.into_iter().chain(warned_absolute).min().map(|d| d.since(now));
+            }
+        }
+        s
+    }
+
+    // ---- inputs -------------------------------------------------------------
+
+    fn tick(&mut self, now: Time) -> Time {
+        self.now = self.now.max(now);
+        self.now
+    }
+
+    fn local_activity(&mut self, now: Time) {
+        // During an idle warning only "stay signed in" counts: the pointer moving
+        // towards the dialog's button must not dismiss it.
+        if !matches!(self.auth, Auth::In(Session { idle_warned: false, .. })) {
+            return;
+        }
+        self.activity_at(now);
+        self.listen_again_at = now.after(self.sample_ms());
+        self.activity_unsent = true;
+    }
+
+    fn activity_at(&mut self, at: Time) {
+        self.last_activity = self.last_activity.max(at);
+    }
+
+    fn touched(&mut self, at: Time) {
+        if at > self.last_touch {
+            self.last_touch = at;
+            self.activity_unsent = true;
+        }
+    }
+
+    fn token_wanted(&mut self, now: Time) {
+        if self.access_token(now).is_some() {
+            self.out.push_back(Command::ResolveTokenWaiters);
+        } else {
+            self.token_waiters = true;
+        }
+    }
+
+    fn heartbeat_done(&mut self, now: Time, result: HeartbeatResult) {
+        let Some(sent_at) = self.heartbeat_in_flight.take() else { return };
+        if !matches!(self.auth, Auth::In(_)) {
+            return;
+        }
+        match result {
+            HeartbeatResult::Ok => {
+                self.heartbeat_backoff = Backoff::default();
+                self.last_heartbeat = Some(now);
+                self.touched(sent_at);
+                self.emit(Event::Heartbeat);
+            }
+            HeartbeatResult::Rejected => self.end(Reason::Revoked),
+            HeartbeatResult::Failed(f) => {
+                self.heartbeat_backoff = self.failed(now, self.heartbeat_backoff, f);
+                self.emit(Event::Error(Operation::Heartbeat, f));
+            }
+        }
+    }
+
+    fn refresh_lock_acquired(&mut self, now: Time) {
+        if self.refresh != Flight::WaitingLock {
+            self.out.push_back(Command::ReleaseRefreshLock);
+            return;
+        }
+        // Another tab may have refreshed while we waited for the lock.
+        if self.refresh_needed() {
+            self.refresh = Flight::Sending;
+            self.refresh_sent_at = now;
+            self.out.push_back(Command::SendRefresh);
+        } else {
+            self.refresh = Flight::Idle;
+            self.out.push_back(Command::ReleaseRefreshLock);
+            self.resolve_waiters();
+        }
+    }
+
+    fn refresh_done(&mut self, now: Time, result: RefreshResult) {
+        if self.refresh != Flight::Sending {
+            return;
+        }
+        self.refresh = Flight::Idle;
+        match (result, &self.auth) {
+            (_, Auth::Out) => {}
+            // Below one second a token would be refreshed in a tight loop.
+            (RefreshResult::Ok { token, expires_in_ms }, _) if !token.is_empty() && expires_in_ms >= 1_000 => {
+                self.refresh_backoff = Backoff::default();
+                // Counted from when the request left: the server issued the token
+                // after that, so this errs early, whatever the server's clock says
+                // and however long the reply took (a laptop may sleep in between).
+                let sent_at = self.refresh_sent_at;
+                let token = self.new_token(token, sent_at.after(expires_in_ms), sent_at);
+                let shared = SharedToken { expires_at: token.expires_at, value: token.value.clone() };
+                if self.adopt_token(now, now, token) {
+                    let started_at = self.started_at().unwrap_or(now);
+                    self.broadcast(Message::Token { started_at, token: shared });
+                }
+            }
+            (RefreshResult::Ok { .. }, _) => self.refresh_failed(now, Failure::Malformed),
+            (RefreshResult::Rejected, Auth::Restoring(_)) => self.auth = Auth::Out,
+            (RefreshResult::Rejected, Auth::In(_)) => self.end(Reason::Revoked),
+            (RefreshResult::Failed(f), _) => self.refresh_failed(now, f),
+        }
+        // Released after the broadcast, so that a tab queued on the lock most
+        // likely hears of the new token before it gets the lock.
+        self.out.push_back(Command::ReleaseRefreshLock);
+        self.resolve_waiters();
+    }
+
+    fn refresh_failed(&mut self, now: Time, f: Failure) {
+        self.refresh_backoff = self.failed(now, self.refresh_backoff, f);
+        self.emit(Event::Error(Operation::Refresh, f));
+    }
+
+    fn message(&mut self, now: Time, message: Message) {
+        match message {
+            Message::Login { started_at, token } => {
+                let token = token.map(|t| self.new_token(t.value, t.expires_at, now));
+                self.start_session(started_at.min(now), token, false);
+            }
+            Message::Token { started_at, token } | Message::Session { started_at, token: Some(token) } => {
+                if !matches!(self.auth, Auth::Out) {
+                    let token = self.new_token(token.value, token.expires_at, now);
+                    self.adopt_token(now, started_at.min(now), token);
+                    self.resolve_waiters();
+                }
+            }
+            Message::Session { started_at, token: None } => {
+                if let Auth::Restoring(_) = self.auth {
+                    self.start_session(started_at.min(now), None, false);
+                }
+            }
+            Message::Logout { .. } => self.end(Reason::Remote),
+            Message::Activity { at, touched } => {
+                // Another tab's clock is ours, but its message may be stale or
+                // forged: never let it push our view into the future.
+                self.activity_at(at.min(now));
+                if touched.min(now) > self.last_touch {
+                    self.last_touch = touched.min(now);
+                }
+            }
+            Message::StaySignedIn { at } => self.activity_at(at.min(now)),
+            Message::SessionWanted => {
+                if let Auth::In(session) = &self.auth {
+                    let token = session
+                        .token
+                        .as_ref()
+                        .filter(|t| !t.rejected && t.expires_at > now)
+                        .map(|t| SharedToken { expires_at: t.expires_at, value: t.value.clone() });
+                    let started_at = session.started_at;
+                    self.broadcast(Message::Session { started_at, token });
+                }
+            }
+        }
+    }
+
+    // ---- state changes ------------------------------------------------------
+
+    fn new_token(&mut self, value: String, expires_at: Time, now: Time) -> Token {
+        self.generation = self.generation.wrapping_add(1);
+        Token { value, expires_at, received_at: now, generation: self.generation, rejected: false }
+    }
+
+    fn start_session(&mut self, started_at: Time, token: Option<Token>, local: bool) {
+        let now = self.now;
+        let expires_at = token.as_ref().map(|t| t.expires_at);
+        if local {
+            let token = token.as_ref().map(|t| SharedToken { expires_at: t.expires_at, value: t.value.clone() });
+            self.broadcast(Message::Login { started_at, token });
+        }
+        if token.is_some() {
+            self.last_refresh = Some(now);
+        }
+        self.auth = Auth::In(Session { started_at, token, idle_warned: false, absolute_warned: false, idle: false });
+        // A login is the user at work, and a request that touched the server.
+        self.activity_at(now);
+        self.last_touch = self.last_touch.max(now);
+        self.heartbeat_backoff = Backoff::default();
+        self.refresh_backoff = Backoff::default();
+        self.emit(Event::Login { expires_at });
+        self.resolve_waiters();
+    }
+
+    /// Takes a token from a refresh or a sibling if it outlives the one held.
+    fn adopt_token(&mut self, now: Time, started_at: Time, token: Token) -> bool {
+        let expires_at = token.expires_at;
+        match &mut self.auth {
+            Auth::Restoring(_) => {
+                self.start_session(started_at, Some(token), false);
+                true
+            }
+            Auth::In(session) => {
+                let current = session.token.as_ref().filter(|t| !t.rejected).map(|t| t.expires_at);
+                if current.is_some_and(|c| c >= expires_at) || expires_at <= now {
+                    return false;
+                }
+                session.token = Some(token);
+                self.last_refresh = Some(now);
+                self.emit(Event::Refresh { expires_at });
+                true
+            }
+            Auth::Out => false,
+        }
+    }
+
+    fn end(&mut self, reason: Reason) {
+        if matches!(self.auth, Auth::Out) {
+            return;
+        }
+        let was_in = matches!(self.auth, Auth::In(_));
+        self.auth = Auth::Out;
+        self.heartbeat_backoff = Backoff::default();
+        self.refresh_backoff = Backoff::default();
+        self.activity_unsent = false;
+        if !was_in {
+            self.resolve_waiters();
+            return;
+        }
+        match reason {
+            Reason::Idle => self.emit(Event::Timeout(Cause::Idle)),
+            Reason::Absolute => self.emit(Event::Timeout(Cause::Absolute)),
+            _ => {}
+        }
+        if reason != Reason::Remote {
+            self.broadcast(Message::Logout { reason });
+            if self.t.logout_call {
+                self.out.push_back(Command::CallLogout);
+            }
+        }
+        self.emit(Event::Logout(reason));
+        self.resolve_waiters();
+    }
+
+    fn failed(&mut self, now: Time, b: Backoff, f: Failure) -> Backoff {
+        let failures = b.failures.saturating_add(1);
+        let exp = RETRY_BASE_MS.saturating_mul(1u64 << (failures - 1).min(16)).min(RETRY_MAX_MS);
+        // Equal jitter: half fixed, half random, so tabs that failed together
+        // do not retry together.
+        let mut delay = exp / 2 + self.next_random() % (exp / 2 + 1);
+        if let Failure::RateLimited(Some(after)) = f {
+            delay = delay.max(after.min(10 * RETRY_MAX_MS));
+        }
+        Backoff { failures, retry_at: Some(now.after(delay)) }
+    }
+
+    fn next_random(&mut self) -> u64 {
+        // splitmix64
+        self.rng = self.rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.rng;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    // ---- the evaluation -------------------------------------------------------
+
+    /// Acts on every deadline that has passed, in order of precedence: the
+    /// session's end first, then the token (so a tab waking with an expired token
+    /// refreshes before anything else uses it), then the heartbeat.
+    fn evaluate(&mut self, now: Time) {
+        if self.restore_due().is_some_and(|d| d <= now) {
+            if self.t.refresh {
+                // No sibling answered: the refresh cookie decides (see refresh_due).
+                self.auth = Auth::Restoring(None);
+            } else {
+                self.auth = Auth::Out;
+                self.resolve_waiters();
+            }
+        }
+        if self.absolute_due().is_some_and(|d| d <= now) {
+            self.end(Reason::Absolute);
+        }
+        if self.idle_due().is_some_and(|d| d <= now) {
+            if self.t.logout_on_idle {
+                self.end(Reason::Idle);
+            } else if let Some(s) = self.session_mut() {
+                s.idle = true;
+                s.idle_warned = false;
+                self.emit(Event::Idle);
+                self.resolve_waiters();
+            }
+        }
+        self.evaluate_presence(now);
+        if self.token_waiters && !self.can_get_token() {
+            self.resolve_waiters();
+        }
+        if self.refresh_due().is_some_and(|d| d <= now) {
+            self.start_refresh();
+        }
+        if self.heartbeat_due().is_some_and(|d| d <= now) {
+            self.heartbeat_in_flight = Some(now);
+            self.heartbeat_sent_at = Some(now);
+            self.out.push_back(Command::SendHeartbeat);
+        }
+        if self.activity_broadcast_due().is_some_and(|d| d <= now) {
+            self.activity_unsent = false;
+            self.activity_sent_at = Some(now);
+            let (at, touched) = (self.last_activity, self.last_touch);
+            self.broadcast(Message::Activity { at, touched });
+        }
+        let listen = self.should_listen(now);
+        if listen != self.listening {
+            self.listening = listen;
+            self.out.push_back(Command::Listen(listen));
+        }
+    }
+
+    /// Warnings appear once when their time comes and go when activity (here, in
+    /// another tab, or "stay signed in") moves the idle deadline away again.
+    fn evaluate_presence(&mut self, now: Time) {
+        let idle_at = self.idle_at();
+        let absolute_at = self.absolute_due();
+        let warning_ms = self.t.warning_ms;
+        let Some(s) = self.session_mut() else { return };
+        let mut events: [Option<Event>; 2] = [None, None];
+        let idle_warn_at = idle_at.before(warning_ms);
+        if (s.idle && now < idle_at) || (s.idle_warned && now < idle_warn_at) {
+            s.idle = false;
+            s.idle_warned = false;
+            events[0] = Some(Event::Activity);
+        } else if !s.idle && !s.idle_warned && warning_ms > 0 && now >= idle_warn_at {
+            s.idle_warned = true;
+            events[0] = Some(Event::Warning { cause: Cause::Idle, remaining_ms: idle_at.since(now) });
+        }
+        if let Some(abs) = absolute_at {
+            if !s.absolute_warned && warning_ms > 0 && now >= abs.before(warning_ms) {
+                s.absolute_warned = true;
+                events[1] = Some(Event::Warning { cause: Cause::Absolute, remaining_ms: abs.since(now) });
+            }
+        }
+        for e in events.into_iter().flatten() {
+            self.emit(e);
+        }
+    }
+
+    fn start_refresh(&mut self) {
+        if self.refresh == Flight::Idle {
+            self.refresh = Flight::WaitingLock;
+            self.out.push_back(Command::AcquireRefreshLock);
+        }
+    }
+
+    // ---- deadlines: each is when its action is due, derived from the state ----
+
+    fn restore_due(&self) -> Option<Time> {
+        match self.auth {
+            Auth::Restoring(until) => until,
+            _ => None,
+        }
+    }
+
+    fn absolute_due(&self) -> Option<Time> {
+        let s = self.session()?;
+        Some(s.started_at.after(self.t.absolute_ms?))
+    }
+
+    fn idle_at(&self) -> Time {
+        self.last_activity.after(self.t.idle_ms)
+    }
+
+    fn idle_due(&self) -> Option<Time> {
+        let s = self.session()?;
+        (!s.idle).then(|| self.idle_at())
+    }
+
+    fn idle_warning_due(&self) -> Option<Time> {
+        let s = self.session()?;
+        (!s.idle && !s.idle_warned && self.t.warning_ms > 0).then(|| self.idle_at().before(self.t.warning_ms))
+    }
+
+    fn absolute_warning_due(&self) -> Option<Time> {
+        let s = self.session()?;
+        (!s.absolute_warned && self.t.warning_ms > 0)
+            .then(|| self.absolute_due())
+            .flatten()
+            .map(|a| a.before(self.t.warning_ms))
+    }
+
+    /// Whether a refresh may be started at all: an alive session (or a restore),
+    /// online, nothing in flight.
+    fn can_get_token(&self) -> bool {
+        let alive = match &self.auth {
+            Auth::In(s) => !s.idle,
+            Auth::Restoring(_) => true,
+            Auth::Out => false,
+        };
+        alive && self.t.refresh && self.online
+    }
+
+    /// When the token should be renewed, whatever is in flight: at its
+    /// refresh time, or now if there is none, it was rejected, or someone waits
+    /// for one it can no longer serve.
+    fn refresh_wanted_at(&self) -> Option<Time> {
+        let now = self.now;
+        match &self.auth {
+            Auth::Out | Auth::Restoring(Some(_)) => None,
+            Auth::Restoring(None) => Some(now),
+            Auth::In(s) => match &s.token {
+                Some(t) if !t.rejected && (!self.token_waiters || t.usable(now)) => Some(self.refresh_at(t)),
+                _ => Some(now),
+            },
+        }
+    }
+
+    fn refresh_needed(&self) -> bool {
+        self.refresh_wanted_at().is_some_and(|d| d <= self.now)
+    }
+
+    /// The leader refreshes `refreshLeadMs` before expiry (at most half the
+    /// token's life); other tabs only if the leader has not delivered halfway
+    /// through the remaining lead, which covers a frozen leader tab.
+    fn refresh_at(&self, t: &Token) -> Time {
+        let lead = self.t.refresh_lead_ms.min(t.lifetime() / 2);
+        t.expires_at.before(if self.leader { lead } else { lead / 2 })
+    }
+
+    fn refresh_due(&self) -> Option<Time> {
+        if !self.can_get_token() || self.refresh != Flight::Idle {
+            return None;
+        }
+        let due = self.refresh_wanted_at()?;
+        Some(self.refresh_backoff.retry_at.map_or(due, |r| due.max(r)))
+    }
+
+    /// A ping is due only for the leader, online, with a live non-idle session in
+    /// which the user was active since the server was last touched; at the
+    /// latest moment that still beats the server's sliding timeout with a margin.
+    fn heartbeat_due(&self) -> Option<Time> {
+        let h = self.t.heartbeat?;
+        let s = self.session()?;
+        if s.idle || !self.leader || !self.online || self.heartbeat_in_flight.is_some() {
+            return None;
+        }
+        if self.last_activity <= self.last_touch {
+            return None;
+        }
+        let mut due = self.last_touch.after(h.session_ms - h.margin_ms);
+        // Retries too: the minimum interval is a promise to the server.
+        if let Some(last) = self.heartbeat_sent_at {
+            due = due.max(last.after(h.min_interval_ms));
+        }
+        if let Some(r) = self.heartbeat_backoff.retry_at {
+            due = due.max(r);
+        }
+        Some(due)
+    }
+
+    /// Listeners are attached only while a session is alive, no idle warning is
+    /// up, and the last recorded activity is older than one sampling period: one
+    /// event per period reaches the engine, however hot the event stream.
+    fn should_listen(&self, now: Time) -> bool {
+        matches!(self.auth, Auth::In(Session { idle_warned: false, .. })) && now >= self.listen_again_at
+    }
+
+    fn listen_due(&self) -> Option<Time> {
+        (matches!(self.auth, Auth::In(Session { idle_warned: false, .. })) && !self.listening)
+            .then_some(self.listen_again_at)
+    }
+
+    fn sample_ms(&self) -> u64 {
+        (self.t.idle_ms / 16).clamp(50, 1_000)
+    }
+
+    fn activity_broadcast_due(&self) -> Option<Time> {
+        if !self.activity_unsent || !matches!(self.auth, Auth::In(_)) {
+            return None;
+        }
+        let interval = (self.t.idle_ms / 8).clamp(100, 5_000);
+        Some(self.activity_sent_at.map_or(self.now, |s| s.after(interval)))
+    }
+
+    // ---- small helpers -------------------------------------------------------
+
+    fn session(&self) -> Option<&Session> {
+        match &self.auth {
+            Auth::In(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn session_mut(&mut self) -> Option<&mut Session> {
+        match &mut self.auth {
+            Auth::In(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn started_at(&self) -> Option<Time> {
+        self.session().map(|s| s.started_at)
+    }
+
+    fn token_mut(&mut self) -> Option<&mut Token> {
+        self.session_mut()?.token.as_mut()
+    }
+
+    fn resolve_waiters(&mut self) {
+        if self.token_waiters {
+            self.token_waiters = false;
+            self.out.push_back(Command::ResolveTokenWaiters);
+        }
+    }
+
+    fn emit(&mut self, e: Event) {
+        self.out.push_back(Command::Emit(e));
+    }
+
+    fn broadcast(&mut self, message: Message) {
+        self.out.push_back(Command::Broadcast(Envelope { from: self.tab, message }.encode()));
+    }
+}
+
+#[cfg(test)]
+mod tests;

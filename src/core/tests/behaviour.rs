@@ -1,0 +1,754 @@
+//! One test per behaviour the engine promises, on the virtual clock.
+
+use super::harness::*;
+use crate::core::*;
+
+const MIN: u64 = 60_000;
+
+fn is_logout(r: Reason) -> impl Fn(&Event) -> bool {
+    move |e| *e == Event::Logout(r)
+}
+
+fn warnings(tab: &Tab) -> Vec<(Time, Event)> {
+    tab.events.iter().filter(|(_, e)| matches!(e, Event::Warning { .. })).cloned().collect()
+}
+
+/// Feeds activity the way the driver does: only while the listeners are attached.
+fn active_for(w: &mut World, tab: usize, ms: u64, every_ms: u64) -> u32 {
+    let mut seen = 0;
+    let end = w.now.after(ms);
+    while w.now < end {
+        if w.tabs[tab].listening {
+            w.input(tab, Input::Activity);
+            seen += 1;
+        }
+        w.advance(every_ms);
+    }
+    seen
+}
+
+// ---- 1. activity -------------------------------------------------------------
+
+#[test]
+fn listeners_detach_after_one_activity_and_return_after_one_sample() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    assert!(w.tabs[0].listening, "a live session listens for activity");
+    w.input(0, Input::Activity);
+    assert!(!w.tabs[0].listening, "after one activity the listeners are detached");
+    w.advance(999);
+    assert!(!w.tabs[0].listening);
+    w.advance(1);
+    assert!(w.tabs[0].listening, "re-attached one sampling period (1 s) later");
+}
+
+#[test]
+fn hot_event_stream_reaches_the_engine_once_per_sample() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    // A mousemove every 10 ms for a minute: 6000 events, of which the engine
+    // sees only those arriving while listeners are attached.
+    let seen = active_for(&mut w, 0, MIN, 10);
+    assert!(seen <= 61, "engine saw {seen} of 6000 events");
+    assert!(seen >= 55, "engine saw only {seen} events: activity is being lost");
+}
+
+#[test]
+fn logged_out_tab_does_not_listen() {
+    let mut w = World::new(token_config(), 1);
+    assert!(!w.tabs[0].listening);
+    w.login(0);
+    w.input(0, Input::Logout);
+    assert!(!w.tabs[0].listening);
+}
+
+// ---- 2. idle and warning -----------------------------------------------------
+
+#[test]
+fn warning_comes_warning_ms_before_the_idle_logout() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    let login_at = w.now;
+    w.advance(11 * MIN);
+    let warns = warnings(&w.tabs[0]);
+    assert_eq!(warns.len(), 1);
+    assert_eq!(warns[0].0, login_at.after(9 * MIN));
+    assert_eq!(warns[0].1, Event::Warning { cause: Cause::Idle, remaining_ms: MIN });
+    assert_eq!(w.tabs[0].count(|e| *e == Event::Timeout(Cause::Idle)), 1);
+    assert_eq!(w.tabs[0].count(is_logout(Reason::Idle)), 1);
+    assert!(!w.tabs[0].engine.snapshot(w.now).authenticated);
+    let logout_at = w.tabs[0].events.iter().find(|(_, e)| *e == Event::Logout(Reason::Idle)).map(|x| x.0);
+    assert_eq!(logout_at, Some(login_at.after(10 * MIN)));
+    assert_eq!(w.tabs[0].logout_calls, 1, "the server is told");
+}
+
+#[test]
+fn warning_countdown_is_in_the_state() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    w.advance(9 * MIN + 20_000);
+    assert_eq!(w.tabs[0].engine.snapshot(w.now).warning_remaining_ms, Some(40_000));
+}
+
+#[test]
+fn stay_signed_in_resets_the_idle_deadline() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    w.advance(9 * MIN + 30_000);
+    assert_eq!(warnings(&w.tabs[0]).len(), 1);
+    w.input(0, Input::StaySignedIn);
+    assert_eq!(w.tabs[0].events.last().map(|e| e.1), Some(Event::Activity), "the warning is withdrawn");
+    assert_eq!(w.tabs[0].engine.snapshot(w.now).warning_remaining_ms, None);
+    w.advance(9 * MIN);
+    assert!(w.tabs[0].engine.snapshot(w.now).authenticated, "idle deadline moved to 10 min after stay-signed-in");
+    w.advance(2 * MIN);
+    assert_eq!(w.tabs[0].count(is_logout(Reason::Idle)), 1);
+}
+
+#[test]
+fn activity_during_the_warning_does_not_dismiss_it() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    w.advance(9 * MIN + 10_000);
+    assert!(!w.tabs[0].listening, "listeners are off while the warning is up");
+    w.input(0, Input::Activity); // a late event that was already queued
+    w.advance(MIN);
+    assert_eq!(w.tabs[0].count(is_logout(Reason::Idle)), 1);
+}
+
+#[test]
+fn without_logout_on_idle_only_an_idle_event_and_activity_resumes() {
+    let mut w = World::new(Config { logout_on_idle: false, ..token_config() }, 1);
+    w.login(0);
+    w.advance(10 * MIN);
+    assert_eq!(w.tabs[0].count(|e| *e == Event::Idle), 1);
+    assert_eq!(w.tabs[0].count(|e| matches!(e, Event::Logout(_))), 0);
+    let s = w.tabs[0].engine.snapshot(w.now);
+    assert!(s.authenticated && s.idle);
+    assert!(w.tabs[0].listening, "an idle session listens for the user's return");
+    assert_eq!(w.get_token(0), None, "an idle session hands out no token");
+    w.input(0, Input::Activity);
+    assert_eq!(w.tabs[0].events.last().map(|e| e.1), Some(Event::Activity));
+    assert!(!w.tabs[0].engine.snapshot(w.now).idle);
+}
+
+#[test]
+fn activity_in_any_tab_keeps_every_tab_alive() {
+    let mut w = World::new(token_config(), 3);
+    w.login(0);
+    w.advance(10);
+    active_for(&mut w, 2, 30 * MIN, 20_000);
+    for i in 0..3 {
+        let s = w.tabs[i].engine.snapshot(w.now);
+        assert!(s.authenticated, "tab {i} logged out although the user works in tab 2");
+        assert_eq!(warnings(&w.tabs[i]).len(), 0, "tab {i} warned");
+    }
+}
+
+#[test]
+fn activity_broadcasts_are_throttled_per_tab() {
+    let mut w = World::new(token_config(), 2);
+    w.login(0);
+    w.advance(10);
+    let before = w.tabs[0].broadcasts.len();
+    active_for(&mut w, 0, MIN, 10);
+    let sent = w.tabs[0].broadcasts.len() - before;
+    // idle 10 min: at most one activity message per 5 s.
+    assert!((10..=13).contains(&sent), "{sent} activity broadcasts in a minute");
+}
+
+// ---- 3. heartbeat ----------------------------------------------------------
+
+#[test]
+fn heartbeat_never_sent_while_the_user_is_idle() {
+    let mut w = World::new(cookie_config(), 1);
+    w.login(0);
+    w.advance(60 * MIN);
+    assert!(w.tabs[0].heartbeat_sent.is_empty(), "pinged without activity: {:?}", w.tabs[0].heartbeat_sent);
+    assert_eq!(w.tabs[0].count(is_logout(Reason::Idle)), 1);
+}
+
+#[test]
+fn heartbeat_keeps_the_server_session_alive_for_an_active_user() {
+    let mut w = World::new(cookie_config(), 1);
+    w.login(0);
+    let mut lapsed = false;
+    let end = w.now.after(120 * MIN);
+    while w.now < end {
+        if w.tabs[0].listening {
+            w.input(0, Input::Activity);
+        }
+        w.advance(30_000);
+        lapsed |= !w.server.last_touch.is_some_and(|t| w.now <= t.after(w.server.session_ms));
+    }
+    assert!(!lapsed, "the server session lapsed while the user was active");
+    assert!(w.tabs[0].engine.snapshot(w.now).authenticated);
+    // session 20 min, margin 90 s: one ping per 18.5 min, not one per minute.
+    let n = w.tabs[0].heartbeat_sent.len();
+    assert!((6..=7).contains(&n), "{n} heartbeats in two hours");
+}
+
+#[test]
+fn app_requests_that_touch_the_server_make_heartbeats_unnecessary() {
+    let mut w = World::new(cookie_config(), 1);
+    w.login(0);
+    let end = w.now.after(60 * MIN);
+    while w.now < end {
+        if w.tabs[0].listening {
+            w.input(0, Input::Activity);
+        }
+        let now = w.now;
+        w.server.last_touch = Some(now);
+        w.input(0, Input::ServerTouched(now));
+        w.advance(60_000);
+    }
+    assert!(w.tabs[0].heartbeat_sent.is_empty(), "{} heartbeats despite app traffic", w.tabs[0].heartbeat_sent.len());
+}
+
+#[test]
+fn touches_in_another_tab_reach_the_leader() {
+    let mut w = World::new(cookie_config(), 2);
+    w.login(0);
+    let end = w.now.after(60 * MIN);
+    while w.now < end {
+        if w.tabs[1].listening {
+            w.input(1, Input::Activity);
+        }
+        let now = w.now;
+        w.server.last_touch = Some(now);
+        w.input(1, Input::ServerTouched(now));
+        w.advance(60_000);
+    }
+    assert!(w.tabs[0].heartbeat_sent.is_empty() && w.tabs[1].heartbeat_sent.is_empty());
+}
+
+#[test]
+fn only_the_leader_pings_and_activity_in_any_tab_counts() {
+    let mut w = World::new(cookie_config(), 3);
+    w.login(0);
+    w.advance(10);
+    active_for(&mut w, 2, 60 * MIN, 30_000);
+    assert!(!w.tabs[0].heartbeat_sent.is_empty(), "the leader pinged for activity in tab 2");
+    assert!(w.tabs[1].heartbeat_sent.is_empty() && w.tabs[2].heartbeat_sent.is_empty());
+    assert!(w.tabs.iter().all(|t| t.engine.snapshot(w.now).authenticated));
+}
+
+#[test]
+fn leadership_moves_when_the_leader_tab_closes() {
+    let mut w = World::new(cookie_config(), 2);
+    w.login(0);
+    w.advance(10);
+    w.close_tab(0);
+    active_for(&mut w, 1, 60 * MIN, 30_000);
+    assert!(!w.tabs[1].heartbeat_sent.is_empty());
+    assert!(w.tabs[1].engine.snapshot(w.now).authenticated);
+    assert_eq!(w.tabs[1].count(|e| *e == Event::Leader(true)), 1);
+}
+
+#[test]
+fn heartbeat_rejected_logs_out_with_reason_revoked() {
+    let mut w = World::new(cookie_config(), 2);
+    w.login(0);
+    w.advance(10);
+    w.server.logged_in = false; // the server dropped the session
+    active_for(&mut w, 0, 20 * MIN, 30_000);
+    assert_eq!(w.tabs[0].count(is_logout(Reason::Revoked)), 1);
+    assert_eq!(w.tabs[1].count(is_logout(Reason::Remote)), 1, "the other tab follows");
+}
+
+#[test]
+fn heartbeat_transient_failures_retry_with_bounded_backoff() {
+    let mut w = World::new(Config { min_heartbeat_interval_ms: Some(500), ..cookie_config() }, 1);
+    w.login(0);
+    for _ in 0..4 {
+        w.server.heartbeat_faults.push_back(HeartbeatResult::Failed(Failure::Server));
+    }
+    active_for(&mut w, 0, 25 * MIN, 30_000);
+    let sent = &w.tabs[0].heartbeat_sent;
+    assert!(sent.len() >= 5, "retried until success: {}", sent.len());
+    let gaps: Vec<u64> = sent.windows(2).take(4).map(|p| p[1].since(p[0])).collect();
+    assert!(gaps.iter().all(|&g| g <= 61_000), "backoff bounded: {gaps:?}");
+    assert!(gaps[2] > gaps[0], "backoff grows: {gaps:?}");
+    assert_eq!(w.tabs[0].count(|e| *e == Event::Error(Operation::Heartbeat, Failure::Server)), 4);
+    assert!(w.tabs[0].engine.snapshot(w.now).authenticated, "transient failures do not log out");
+}
+
+#[test]
+fn rate_limited_heartbeat_waits_for_retry_after() {
+    let mut w = World::new(cookie_config(), 1);
+    w.login(0);
+    w.server.heartbeat_faults.push_back(HeartbeatResult::Failed(Failure::RateLimited(Some(45_000))));
+    active_for(&mut w, 0, 20 * MIN, 5_000);
+    let sent = &w.tabs[0].heartbeat_sent;
+    assert!(sent.len() >= 2);
+    assert!(sent[1].since(sent[0]) >= 45_000, "retried after {} ms", sent[1].since(sent[0]));
+}
+
+#[test]
+fn no_heartbeat_while_offline_and_one_at_once_when_back_online() {
+    let mut w = World::new(cookie_config(), 1);
+    w.login(0);
+    w.advance(1_000);
+    w.input(0, Input::Online(false));
+    active_for(&mut w, 0, 19 * MIN, MIN);
+    assert!(w.tabs[0].heartbeat_sent.is_empty());
+    w.input(0, Input::Online(true));
+    assert_eq!(w.tabs[0].heartbeat_sent, vec![w.now], "pinged the moment the browser came back online");
+}
+
+// ---- 4. token ----------------------------------------------------------------
+
+#[test]
+fn token_expiry_is_counted_from_local_arrival_not_server_clock() {
+    let mut w = World::new(token_config(), 1);
+    let t0 = w.now;
+    w.server.tokens.insert("abc".into(), t0.after(120_000));
+    w.input(0, Input::SessionStarted(Some(("abc".into(), 120_000))));
+    assert_eq!(w.tabs[0].engine.snapshot(w.now).token_expires_at, Some(t0.after(120_000)));
+}
+
+#[test]
+fn refresh_happens_refresh_lead_before_expiry_for_an_active_user() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    let t0 = w.now;
+    active_for(&mut w, 0, 4 * MIN + 31_000, 10_000);
+    assert_eq!(w.server.refreshes.len(), 1);
+    // The token's life counts from when login was handled (t0).
+    assert_eq!(w.server.refreshes[0], t0.after(5 * MIN - 30_000 + LATENCY_MS / 2));
+    assert_eq!(w.tabs[0].count(|e| matches!(e, Event::Refresh { .. })), 1);
+    assert_eq!(w.get_token(0).as_deref(), Some("tok-2"));
+}
+
+#[test]
+fn a_long_active_session_refreshes_steadily_and_always_has_a_valid_token() {
+    let mut w = World::new(token_config(), 2);
+    w.login(0);
+    w.advance(10);
+    let end = w.now.after(120 * MIN);
+    while w.now < end {
+        if w.tabs[1].listening {
+            w.input(1, Input::Activity);
+        }
+        assert!(w.get_token(0).is_some() && w.get_token(1).is_some(), "a tab had no valid token at {:?}", w.now);
+        w.advance(20_000);
+    }
+    // 5 min tokens refreshed 30 s early: one per 4.5 min, by one tab only.
+    let n = w.server.refreshes.len();
+    assert!((26..=28).contains(&n), "{n} refreshes in two hours");
+}
+
+#[test]
+fn an_idle_users_token_is_not_refreshed() {
+    let mut w = World::new(Config { logout_on_idle: false, idle_timeout_ms: Some(3 * MIN), ..token_config() }, 1);
+    w.login(0);
+    w.advance(30 * MIN);
+    assert!(w.server.refreshes.is_empty(), "refreshed for an idle user");
+    assert_eq!(w.get_token(0), None);
+    w.input(0, Input::Activity);
+    w.advance(1_000);
+    assert_eq!(w.server.refreshes.len(), 1, "the returning user gets a fresh token at once");
+    assert!(w.get_token(0).is_some());
+}
+
+#[test]
+fn concurrent_requests_for_an_expired_token_share_one_refresh() {
+    let mut w = World::new(Config { logout_on_idle: false, ..token_config() }, 1);
+    w.login(0);
+    w.input(0, Input::Online(false));
+    w.advance(5 * MIN); // token expired while offline
+    w.input(0, Input::Online(true));
+    w.server.refreshes.clear();
+    w.server.refresh_faults.push_back(RefreshResult::Ok { token: "tok-x".into(), expires_in_ms: 300_000 });
+    w.server.tokens.insert("tok-x".into(), w.now.after(300_000));
+    for _ in 0..20 {
+        w.input(0, Input::TokenWanted);
+    }
+    w.advance(1_000);
+    assert_eq!(w.server.refreshes.len(), 1, "exactly one refresh for 20 waiters");
+    assert_eq!(w.tabs[0].resolved, 1, "one resolution answers every waiter");
+    assert_eq!(w.get_token(0).as_deref(), Some("tok-x"));
+}
+
+#[test]
+fn expired_token_is_never_handed_out() {
+    let mut w = World::new(token_config(), 1);
+    w.server.tokens.insert("short".into(), w.now.after(10_000));
+    w.input(0, Input::SessionStarted(Some(("short".into(), 10_000))));
+    w.input(0, Input::Online(false));
+    assert!(w.get_token(0).is_some());
+    w.advance(9_000); // in its last tenth: too close to expiry to send
+    assert_eq!(w.get_token(0), None);
+    w.advance(5_000);
+    assert_eq!(w.get_token(0), None);
+}
+
+#[test]
+fn transient_refresh_failures_back_off_and_keep_the_current_token() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    for _ in 0..3 {
+        w.server.refresh_faults.push_back(RefreshResult::Failed(Failure::Network));
+    }
+    active_for(&mut w, 0, 4 * MIN + 20_000, 10_000);
+    while w.server.refreshes.len() < 3 {
+        assert_eq!(w.get_token(0).as_deref(), Some("tok-1"), "the still-valid token is kept");
+        w.advance(100);
+    }
+    let gaps: Vec<u64> = w.server.refreshes.windows(2).map(|p| p[1].since(p[0])).collect();
+    assert!(
+        gaps[0] >= 500 && gaps[0] <= 1_000 + LATENCY_MS && gaps[1] >= 1_000 && gaps[1] <= 2_000 + LATENCY_MS,
+        "{gaps:?}"
+    );
+    w.advance(10_000);
+    assert_eq!(w.server.refreshes.len(), 4);
+    assert_eq!(w.get_token(0).as_deref(), Some("tok-2"));
+    assert_eq!(w.tabs[0].count(|e| *e == Event::Error(Operation::Refresh, Failure::Network)), 3);
+    assert!(w.tabs[0].engine.snapshot(w.now).authenticated);
+}
+
+#[test]
+fn refresh_rejection_logs_out_every_tab_with_reason_revoked() {
+    let mut w = World::new(token_config(), 2);
+    w.login(0);
+    w.server.refresh_faults.push_back(RefreshResult::Rejected);
+    active_for(&mut w, 0, 5 * MIN, 10_000);
+    assert_eq!(w.tabs[0].count(is_logout(Reason::Revoked)), 1);
+    assert_eq!(w.tabs[1].count(is_logout(Reason::Remote)), 1);
+    assert_eq!(w.get_token(0), None);
+    assert_eq!(w.get_token(1), None);
+}
+
+#[test]
+fn malformed_refresh_reply_is_an_error_not_a_logout() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    w.server.refresh_faults.push_back(RefreshResult::Ok { token: String::new(), expires_in_ms: 300_000 });
+    w.server.refresh_faults.push_back(RefreshResult::Ok { token: "x".into(), expires_in_ms: 0 });
+    active_for(&mut w, 0, 5 * MIN, 10_000);
+    assert_eq!(w.tabs[0].count(|e| *e == Event::Error(Operation::Refresh, Failure::Malformed)), 2);
+    assert!(w.tabs[0].engine.snapshot(w.now).authenticated);
+    assert_eq!(w.server.refreshes.len(), 3, "retried until a good reply");
+}
+
+#[test]
+fn a_401_on_an_app_request_triggers_one_refresh_then_a_new_token() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    let generation = w.tabs[0].engine.access_token(w.now).map(|t| t.1).unwrap_or_default();
+    for _ in 0..5 {
+        w.input(0, Input::TokenRejected(generation));
+        w.input(0, Input::TokenWanted);
+    }
+    w.advance(1_000);
+    assert_eq!(w.server.refreshes.len(), 1);
+    assert_eq!(w.get_token(0).as_deref(), Some("tok-2"));
+    // A stale report about the old generation changes nothing.
+    w.input(0, Input::TokenRejected(generation));
+    w.advance(1_000);
+    assert_eq!(w.server.refreshes.len(), 1);
+}
+
+// ---- 5. absolute timeout -------------------------------------------------------
+
+#[test]
+fn absolute_timeout_ends_the_session_whatever_the_activity() {
+    let mut w = World::new(Config { absolute_timeout_ms: Some(60 * MIN), ..token_config() }, 2);
+    w.login(0);
+    let t0 = w.now;
+    active_for(&mut w, 0, 61 * MIN, 10_000);
+    let warn =
+        w.tabs[0].events.iter().find(|(_, e)| matches!(e, Event::Warning { cause: Cause::Absolute, .. })).map(|x| x.0);
+    assert_eq!(warn, Some(t0.after(59 * MIN)));
+    let end = w.tabs[0].events.iter().find(|(_, e)| *e == Event::Logout(Reason::Absolute)).map(|x| x.0);
+    assert_eq!(end, Some(t0.after(60 * MIN)));
+    assert!(!w.tabs[1].engine.snapshot(w.now).authenticated);
+}
+
+#[test]
+fn stay_signed_in_cannot_extend_the_absolute_timeout() {
+    let mut w = World::new(Config { absolute_timeout_ms: Some(20 * MIN), ..token_config() }, 1);
+    w.login(0);
+    let t0 = w.now;
+    for _ in 0..20 {
+        w.input(0, Input::StaySignedIn);
+        w.advance(MIN + 1);
+    }
+    let end = w.tabs[0].events.iter().find(|(_, e)| *e == Event::Logout(Reason::Absolute)).map(|x| x.0);
+    assert_eq!(end, Some(t0.after(20 * MIN)));
+}
+
+// ---- 6. late timers, sleep and wake -----------------------------------------------
+
+#[test]
+fn waking_after_the_idle_deadline_logs_out_at_once_without_refreshing() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    // The laptop sleeps: no timer fires for an hour.
+    w.now = w.now.after(60 * MIN);
+    w.input(0, Input::Resumed);
+    assert_eq!(w.tabs[0].count(is_logout(Reason::Idle)), 1);
+    assert!(w.server.refreshes.is_empty());
+    assert_eq!(w.tabs[0].count(|e| matches!(e, Event::Warning { .. })), 0, "no stale warning after the fact");
+}
+
+#[test]
+fn waking_with_an_expired_token_refreshes_before_anything_else() {
+    let mut w = World::new(Config { idle_timeout_ms: Some(30 * MIN), ..token_config() }, 1);
+    w.login(0);
+    w.input(0, Input::Activity);
+    w.now = w.now.after(8 * MIN); // asleep past the token's expiry, not past idle
+    assert_eq!(w.get_token(0), None, "the expired token is not handed out even before the engine notices");
+    w.input(0, Input::Resumed);
+    let first_command_was_refresh = w.tabs[0].refresh_in_flight;
+    assert!(first_command_was_refresh, "refresh started on wake");
+    w.advance(100);
+    assert_eq!(w.get_token(0).as_deref(), Some("tok-2"));
+}
+
+#[test]
+fn late_timers_do_not_let_the_server_session_lapse() {
+    let mut w = World::new(cookie_config(), 1);
+    w.timer_lateness_ms = 60_000; // Chrome's background throttling
+    w.login(0);
+    let end = w.now.after(90 * MIN);
+    while w.now < end {
+        if w.tabs[0].listening {
+            w.input(0, Input::Activity);
+        }
+        w.advance(30_000);
+        assert!(w.server.last_touch.is_some_and(|t| w.now <= t.after(w.server.session_ms)), "lapsed at {:?}", w.now);
+    }
+}
+
+// ---- 8. cross-tab --------------------------------------------------------------
+
+#[test]
+fn a_refreshed_token_is_adopted_by_other_tabs_without_their_own_refresh() {
+    let mut w = World::new(token_config(), 3);
+    w.login(0);
+    w.advance(10);
+    active_for(&mut w, 1, 20 * MIN, 10_000);
+    let n = w.server.refreshes.len();
+    assert_eq!(n, 4, "four refreshes in 20 min for three tabs together");
+    let latest = format!("tok-{}", w.server.issued);
+    for i in 0..3 {
+        assert_eq!(w.get_token(i).as_deref(), Some(latest.as_str()), "tab {i}");
+    }
+}
+
+#[test]
+fn login_in_one_tab_reaches_the_others() {
+    let mut w = World::new(token_config(), 2);
+    w.login(1);
+    w.advance(10);
+    assert_eq!(w.tabs[0].count(|e| matches!(e, Event::Login { .. })), 1);
+    assert_eq!(w.get_token(0).as_deref(), Some("tok-1"));
+}
+
+#[test]
+fn a_new_tab_takes_the_token_from_a_sibling_instead_of_refreshing() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    w.advance(10);
+    let t = w.open_tab();
+    w.input(t, Input::TokenWanted);
+    w.advance(1_000);
+    assert!(w.server.refreshes.is_empty(), "the new tab refreshed although a sibling had a token");
+    assert_eq!(w.get_token(t).as_deref(), Some("tok-1"));
+    assert_eq!(w.tabs[t].resolved, 1, "the waiting getAccessToken() was answered");
+    let s = w.tabs[t].engine.snapshot(w.now);
+    assert_eq!(s.absolute_at, w.tabs[0].engine.snapshot(w.now).absolute_at);
+}
+
+#[test]
+fn a_new_tab_alone_refreshes_once_from_the_cookie() {
+    let mut w = World::new(token_config(), 0);
+    w.server.login(w.now); // a session from before the reload
+    let t = w.open_tab();
+    w.input(t, Input::TokenWanted);
+    w.advance(299);
+    assert!(w.server.refreshes.is_empty(), "it waits for siblings first");
+    w.advance(1_000);
+    assert_eq!(w.server.refreshes.len(), 1);
+    assert!(w.get_token(t).is_some());
+    assert_eq!(w.tabs[t].count(|e| matches!(e, Event::Login { .. })), 1);
+    assert_eq!(w.tabs[t].resolved, 1);
+}
+
+#[test]
+fn a_new_tab_with_no_session_anywhere_settles_logged_out_quietly() {
+    let mut w = World::new(token_config(), 0);
+    let t = w.open_tab();
+    w.input(t, Input::TokenWanted);
+    w.advance(2_000);
+    assert_eq!(w.server.refreshes.len(), 1);
+    let s = w.tabs[t].engine.snapshot(w.now);
+    assert!(!s.authenticated && !s.restoring);
+    assert_eq!(w.tabs[t].resolved, 1, "getAccessToken() resolves (to null)");
+    assert_eq!(w.tabs[t].count(|e| matches!(e, Event::Logout(_))), 0);
+}
+
+#[test]
+fn a_tab_that_waited_for_the_lock_skips_its_refresh_when_a_token_arrived() {
+    let mut w = World::new(token_config(), 2);
+    w.login(0);
+    w.advance(10);
+    // Both tabs lose the token at once (say a 401 each) and want a new one.
+    for i in 0..2 {
+        let g = w.tabs[i].engine.access_token(w.now).map(|t| t.1).unwrap_or_default();
+        w.input(i, Input::TokenRejected(g));
+        w.input(i, Input::TokenWanted);
+    }
+    w.advance(1_000);
+    assert_eq!(w.server.refreshes.len(), 1, "the second tab used the first tab's result");
+    assert_eq!(w.get_token(1).as_deref(), Some("tok-2"));
+    assert_eq!(w.get_token(0).as_deref(), Some("tok-2"));
+}
+
+#[test]
+fn logout_in_one_tab_logs_out_all() {
+    let mut w = World::new(token_config(), 3);
+    w.login(0);
+    w.advance(10);
+    w.input(2, Input::Logout);
+    w.advance(10);
+    assert_eq!(w.tabs[2].count(is_logout(Reason::User)), 1);
+    for i in 0..2 {
+        assert_eq!(w.tabs[i].count(is_logout(Reason::Remote)), 1);
+        assert_eq!(w.get_token(i), None);
+    }
+    assert_eq!(w.server.logouts, 1, "only the tab that logged out calls the server");
+}
+
+#[test]
+fn bad_messages_are_ignored_and_counted() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    let bad = [
+        "",
+        "hello",
+        "ksa2 5 L 1",
+        "ksa1 x O user",
+        "ksa1 5 Z",
+        "ksa1 5 O nobody",
+        "ksa1 5 T 1",
+        "ksa1 5 A 1",
+        "ksa1 5 Q extra",
+        "ksa1 100 O user", // our own echo
+        "ksa1 5 L 1 2",
+        "ksa1 5 S 99999999999999999999999",
+    ];
+    for b in bad {
+        w.garbage(0, b.to_string());
+    }
+    assert_eq!(w.tabs[0].engine.ignored_messages(), bad.len() as u32);
+    assert!(w.tabs[0].engine.snapshot(w.now).authenticated);
+}
+
+#[test]
+fn messages_from_the_future_cannot_keep_a_session_alive() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    let far = w.now.after(1000 * MIN).0;
+    w.garbage(0, format!("ksa1 7 A {far} {far}"));
+    w.advance(11 * MIN);
+    assert_eq!(w.tabs[0].count(is_logout(Reason::Idle)), 1);
+}
+
+#[test]
+fn the_codec_round_trips_every_kind() {
+    let token = SharedToken { expires_at: Time(123), value: "a b|c".into() };
+    let messages = [
+        Message::Login { started_at: Time(1), token: Some(token.clone()) },
+        Message::Login { started_at: Time(1), token: None },
+        Message::Logout { reason: Reason::Revoked },
+        Message::Token { started_at: Time(2), token: token.clone() },
+        Message::Activity { at: Time(3), touched: Time(4) },
+        Message::StaySignedIn { at: Time(5) },
+        Message::SessionWanted,
+        Message::Session { started_at: Time(6), token: Some(token) },
+        Message::Session { started_at: Time(6), token: None },
+    ];
+    for message in messages {
+        let e = Envelope { from: u64::MAX, message };
+        assert_eq!(Envelope::decode(&e.encode()), Some(e.clone()), "{}", e.encode());
+    }
+}
+
+// ---- 9. logout -----------------------------------------------------------------
+
+#[test]
+fn logout_clears_the_token_at_once_and_stays_out_whatever_the_server_says() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    w.input(0, Input::Logout);
+    assert_eq!(w.get_token(0), None);
+    assert_eq!(w.tabs[0].logout_calls, 1);
+    assert!(w.tabs[0].broadcasts.last().is_some_and(|m| m.ends_with(" O user")));
+    // A refresh reply that was in flight, arriving after the logout, is ignored.
+    w.input(0, Input::RefreshDone(RefreshResult::Ok { token: "late".into(), expires_in_ms: 300_000 }));
+    w.advance(10 * MIN);
+    assert!(!w.tabs[0].engine.snapshot(w.now).authenticated);
+    assert_eq!(w.get_token(0), None);
+}
+
+// ---- 10. options -----------------------------------------------------------------
+
+#[test]
+fn invalid_options_are_rejected_with_the_option_name_and_the_rule() {
+    let base = Config::default;
+    let cases: Vec<(Config, &str, &str)> = vec![
+        (Config { idle_timeout_ms: Some(0), ..base() }, "idleTimeoutMs", "positive"),
+        (
+            Config { idle_timeout_ms: Some(1000), warning_ms: Some(1000), ..base() },
+            "warningMs",
+            "smaller than idleTimeoutMs",
+        ),
+        (Config { keepalive_url: Some("/ka".into()), ..base() }, "sessionTimeoutMs", "required with keepaliveUrl"),
+        (
+            Config {
+                keepalive_url: Some("/ka".into()),
+                session_timeout_ms: Some(60_000),
+                min_heartbeat_interval_ms: Some(60_000),
+                ..base()
+            },
+            "minHeartbeatIntervalMs",
+            "three quarters",
+        ),
+        (
+            Config {
+                keepalive_url: Some("/ka".into()),
+                session_timeout_ms: Some(60_000),
+                idle_timeout_ms: Some(120_000),
+                ..base()
+            },
+            "idleTimeoutMs",
+            "must not exceed sessionTimeoutMs",
+        ),
+        (Config { refresh_url: Some("  ".into()), ..base() }, "refreshUrl", "non-empty"),
+        (Config { logout_url: Some("/a b".into()), ..base() }, "logoutUrl", "without spaces"),
+        (Config { refresh_lead_ms: 2 * 3_600_000, ..base() }, "refreshLeadMs", "at most one hour"),
+        (Config { absolute_timeout_ms: Some(30_000), ..base() }, "warningMs", "smaller than absoluteTimeoutMs"),
+        (Config { channel_name: String::new(), ..base() }, "channelName", "non-empty"),
+        (Config { request_timeout_ms: 0, ..base() }, "requestTimeoutMs", "positive"),
+    ];
+    for (config, option, rule) in cases {
+        let err = config.validate().expect_err(option);
+        assert_eq!(err.option, option);
+        let msg = err.message();
+        assert!(msg.contains(option) && msg.contains(rule), "{msg}");
+        assert!(Engine::new(&config, 1, Time(0)).is_err());
+    }
+    let err = Config { idle_timeout_ms: Some(1000), warning_ms: Some(1500), ..base() }.validate().expect_err("warning");
+    assert!(err.message().ends_with("(got 1500)"), "{}", err.message());
+}
+
+#[test]
+fn defaults_are_valid_and_follow_the_session_timeout() {
+    assert!(Config::default().validate().is_ok());
+    let c = Config { keepalive_url: Some("/ka".into()), session_timeout_ms: Some(5 * MIN), ..Config::default() };
+    let t = c.timing().expect("valid");
+    assert_eq!(t.idle_ms, 5 * MIN, "idle defaults to the session timeout when shorter than 15 min");
+    assert_eq!(t.heartbeat.map(|h| h.min_interval_ms), Some(MIN));
+}

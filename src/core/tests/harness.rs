@@ -1,0 +1,403 @@
+//! A world of tabs on a virtual clock: N engines, a simulated server, a simulated
+//! BroadcastChannel and a simulated cross-tab lock. Every command is executed the
+//! way the browser driver would, and the invariants are checked at every step.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::core::*;
+
+pub const LATENCY_MS: u64 = 40;
+const BUS_DELAY_MS: u64 = 1;
+
+/// The server side: a sliding session and rotating tokens.
+#[derive(Debug)]
+pub struct Server {
+    pub session_ms: u64,
+    pub token_ttl_ms: u64,
+    pub last_touch: Option<Time>,
+    pub logged_in: bool,
+    /// Issued tokens and when they expire on the server.
+    pub tokens: BTreeMap<String, Time>,
+    pub issued: u32,
+    pub heartbeats: Vec<Time>,
+    pub refreshes: Vec<Time>,
+    pub logouts: u32,
+    /// The next replies are forced to these results (fault injection).
+    pub heartbeat_faults: VecDeque<HeartbeatResult>,
+    pub refresh_faults: VecDeque<RefreshResult>,
+}
+
+impl Server {
+    fn alive(&self, at: Time) -> bool {
+        self.logged_in && self.last_touch.is_some_and(|t| at <= t.after(self.session_ms))
+    }
+
+    pub fn login(&mut self, at: Time) -> (String, u64) {
+        self.logged_in = true;
+        self.last_touch = Some(at);
+        self.issue(at)
+    }
+
+    fn issue(&mut self, at: Time) -> (String, u64) {
+        self.issued += 1;
+        let token = format!("tok-{}", self.issued);
+        self.tokens.insert(token.clone(), at.after(self.token_ttl_ms));
+        (token, self.token_ttl_ms)
+    }
+
+    fn heartbeat(&mut self, at: Time) -> HeartbeatResult {
+        self.heartbeats.push(at);
+        if let Some(f) = self.heartbeat_faults.pop_front() {
+            return f;
+        }
+        if self.alive(at) {
+            self.last_touch = Some(at);
+            HeartbeatResult::Ok
+        } else {
+            HeartbeatResult::Rejected
+        }
+    }
+
+    fn refresh(&mut self, at: Time) -> RefreshResult {
+        self.refreshes.push(at);
+        if let Some(f) = self.refresh_faults.pop_front() {
+            return f;
+        }
+        if !self.logged_in {
+            return RefreshResult::Rejected;
+        }
+        let (token, ms) = self.issue(at);
+        RefreshResult::Ok { token, expires_in_ms: ms }
+    }
+}
+
+#[derive(Debug)]
+enum Delivery {
+    Heartbeat(HeartbeatResult),
+    Refresh(RefreshResult),
+    Message(String),
+    LockGranted,
+    Garbage(String),
+}
+
+/// One tab: its engine and what the driver would track for it.
+#[derive(Debug)]
+pub struct Tab {
+    pub engine: Engine,
+    pub events: Vec<(Time, Event)>,
+    pub listening: bool,
+    pub open: bool,
+    pub refresh_in_flight: bool,
+    pub heartbeat_sent: Vec<Time>,
+    pub resolved: u32,
+    pub broadcasts: Vec<String>,
+    pub logout_calls: u32,
+}
+
+impl Tab {
+    pub fn count(&self, pred: impl Fn(&Event) -> bool) -> usize {
+        self.events.iter().filter(|(_, e)| pred(e)).count()
+    }
+}
+
+pub struct World {
+    pub now: Time,
+    pub tabs: Vec<Tab>,
+    pub server: Server,
+    pub lock_holder: Option<usize>,
+    lock_queue: VecDeque<usize>,
+    pending: Vec<(Time, usize, Delivery)>,
+    /// Timer firings are this late (background throttling, sleep).
+    pub timer_lateness_ms: u64,
+    pub config: Config,
+    pub steps: u64,
+}
+
+pub fn token_config() -> Config {
+    Config {
+        refresh_url: Some("/api/auth/refresh".into()),
+        logout_url: Some("/api/auth/logout".into()),
+        idle_timeout_ms: Some(10 * 60_000),
+        warning_ms: Some(60_000),
+        refresh_lead_ms: 30_000,
+        ..Config::default()
+    }
+}
+
+pub fn cookie_config() -> Config {
+    Config {
+        keepalive_url: Some("/api/keepalive".into()),
+        logout_url: Some("/api/auth/logout".into()),
+        session_timeout_ms: Some(20 * 60_000),
+        idle_timeout_ms: Some(15 * 60_000),
+        warning_ms: Some(60_000),
+        ..Config::default()
+    }
+}
+
+impl World {
+    pub fn new(config: Config, tabs: usize) -> World {
+        let session_ms = config.session_timeout_ms.unwrap_or(20 * 60_000);
+        let mut w = World {
+            now: Time(1_700_000_000_000),
+            tabs: Vec::new(),
+            server: Server {
+                session_ms,
+                token_ttl_ms: 5 * 60_000,
+                last_touch: None,
+                logged_in: false,
+                tokens: BTreeMap::new(),
+                issued: 0,
+                heartbeats: Vec::new(),
+                refreshes: Vec::new(),
+                logouts: 0,
+                heartbeat_faults: VecDeque::new(),
+                refresh_faults: VecDeque::new(),
+            },
+            lock_holder: None,
+            lock_queue: VecDeque::new(),
+            pending: Vec::new(),
+            timer_lateness_ms: 0,
+            config,
+            steps: 0,
+        };
+        for _ in 0..tabs {
+            w.open_tab();
+        }
+        w.set_leader(0);
+        // Let the new tabs settle their restore (no sibling has a session yet).
+        w.advance(1_000);
+        w.server.refreshes.clear();
+        w
+    }
+
+    pub fn open_tab(&mut self) -> usize {
+        let i = self.tabs.len();
+        let engine = Engine::new(&self.config, 100 + i as u64, self.now).expect("valid config");
+        self.tabs.push(Tab {
+            engine,
+            events: Vec::new(),
+            listening: false,
+            open: true,
+            refresh_in_flight: false,
+            heartbeat_sent: Vec::new(),
+            resolved: 0,
+            broadcasts: Vec::new(),
+            logout_calls: 0,
+        });
+        self.drain(i);
+        i
+    }
+
+    /// Closes a tab; the lock and leadership it held go to others (as the browser does).
+    pub fn close_tab(&mut self, i: usize) {
+        self.tabs[i].open = false;
+        if self.lock_holder == Some(i) {
+            self.release_lock(i);
+        }
+        self.lock_queue.retain(|&q| q != i);
+        if self.tabs[i].engine.snapshot(self.now).leader {
+            if let Some(next) = (0..self.tabs.len()).find(|&j| self.tabs[j].open) {
+                self.set_leader(next);
+            }
+        }
+    }
+
+    pub fn set_leader(&mut self, leader: usize) {
+        for i in 0..self.tabs.len() {
+            if self.tabs[i].open {
+                self.input(i, Input::Leadership(i == leader));
+            }
+        }
+    }
+
+    pub fn input(&mut self, i: usize, input: Input<'_>) {
+        if !self.tabs[i].open {
+            return;
+        }
+        let now = self.now;
+        self.tabs[i].engine.handle(now, input);
+        self.drain(i);
+    }
+
+    /// Logs in on the server and starts the session in tab `i`, as `login()` does.
+    pub fn login(&mut self, i: usize) {
+        let now = self.now;
+        let (token, ms) = self.server.login(now);
+        let token = self.config.refresh_url.as_ref().map(|_| (token, ms));
+        self.input(i, Input::SessionStarted(token));
+    }
+
+    pub fn garbage(&mut self, i: usize, text: String) {
+        self.pending.push((self.now, i, Delivery::Garbage(text)));
+        self.run_pending();
+    }
+
+    pub fn get_token(&mut self, i: usize) -> Option<String> {
+        let now = self.now;
+        self.tabs[i].engine.access_token(now).map(|(t, _)| t.to_string())
+    }
+
+    /// Moves the clock forward by `ms`, delivering replies and messages and
+    /// firing timers (late by `timer_lateness_ms`) on the way.
+    pub fn advance(&mut self, ms: u64) {
+        let end = self.now.after(ms);
+        let mut guard = 0;
+        loop {
+            guard += 1;
+            if guard > 99_990 {
+                let deadlines: Vec<_> = self.tabs.iter().map(|t| (t.open, t.engine.poll_timeout())).collect();
+                eprintln!("now {:?} deadlines {deadlines:?} pending {:?}", self.now, self.pending);
+                if guard == 99_995 {
+                    eprintln!("{:#?}", self.tabs.iter().map(|t| &t.engine).collect::<Vec<_>>());
+                }
+            }
+            assert!(guard < 100_000, "the engines do not settle: a deadline is never consumed");
+            let next_delivery = self.pending.iter().map(|p| p.0).min();
+            let next_timer = (0..self.tabs.len())
+                .filter(|&i| self.tabs[i].open)
+                .filter_map(|i| {
+                    self.tabs[i].engine.poll_timeout().map(|d| (d.after(self.timer_lateness_ms).max(self.now), i))
+                })
+                .min();
+            let next = [next_delivery, next_timer.map(|t| t.0)].into_iter().flatten().min();
+            match next {
+                Some(t) if t <= end => {
+                    // Overdue items (after a sleep) are handled now: time never runs back.
+                    self.now = t.max(self.now);
+                    if next_delivery.is_some_and(|d| d <= t) {
+                        self.run_pending();
+                    } else if let Some((_, i)) = next_timer {
+                        let now = self.now;
+                        self.tabs[i].engine.handle_timeout(now);
+                        self.drain(i);
+                    }
+                }
+                _ => break,
+            }
+        }
+        self.now = end;
+    }
+
+    fn run_pending(&mut self) {
+        let now = self.now;
+        let (due, rest): (Vec<_>, Vec<_>) = self.pending.drain(..).partition(|p| p.0 <= now);
+        self.pending = rest;
+        for (_, i, d) in due {
+            if !self.tabs[i].open {
+                continue;
+            }
+            match d {
+                Delivery::Heartbeat(r) => self.input(i, Input::HeartbeatDone(r)),
+                Delivery::Refresh(r) => self.input(i, Input::RefreshDone(r)),
+                Delivery::Message(m) | Delivery::Garbage(m) => self.input(i, Input::Message(&m)),
+                Delivery::LockGranted => self.input(i, Input::RefreshLockAcquired),
+            }
+        }
+    }
+
+    fn release_lock(&mut self, i: usize) {
+        if self.lock_holder == Some(i) {
+            self.lock_holder = self.lock_queue.pop_front();
+            if let Some(next) = self.lock_holder {
+                // Another tab's lock grant crosses processes, like a message.
+                self.pending.push((self.now.after(BUS_DELAY_MS), next, Delivery::LockGranted));
+            }
+        }
+    }
+
+    /// Executes tab `i`'s commands as the browser driver would, checking the
+    /// invariants that concern each command as it is issued.
+    fn drain(&mut self, i: usize) {
+        self.steps += 1;
+        let now = self.now;
+        while let Some(c) = self.tabs[i].engine.poll_command() {
+            match c {
+                Command::Listen(on) => {
+                    assert_ne!(self.tabs[i].listening, on, "listen toggled to the state it had");
+                    self.tabs[i].listening = on;
+                }
+                Command::SendHeartbeat => {
+                    let s = self.tabs[i].engine.snapshot(now);
+                    assert!(s.authenticated, "heartbeat while logged out");
+                    assert!(!s.idle, "heartbeat while idle");
+                    assert!(s.online, "heartbeat while offline");
+                    assert!(s.leader, "heartbeat from a tab that is not the leader");
+                    if let (Some(&last), Some(min)) = (self.tabs[i].heartbeat_sent.last(), self.min_heartbeat_ms()) {
+                        assert!(now.since(last) >= min, "heartbeats {} ms apart, minimum {}", now.since(last), min);
+                    }
+                    self.tabs[i].heartbeat_sent.push(now);
+                    let arrives = now.after(LATENCY_MS / 2);
+                    let r = self.server.heartbeat(arrives);
+                    self.pending.push((now.after(LATENCY_MS), i, Delivery::Heartbeat(r)));
+                }
+                Command::AcquireRefreshLock => {
+                    assert!(!self.tabs[i].refresh_in_flight, "a second refresh started in one tab");
+                    self.tabs[i].refresh_in_flight = true;
+                    if self.lock_holder.is_none() {
+                        self.lock_holder = Some(i);
+                        self.pending.push((now, i, Delivery::LockGranted));
+                    } else {
+                        self.lock_queue.push_back(i);
+                    }
+                }
+                Command::SendRefresh => {
+                    assert_eq!(self.lock_holder, Some(i), "refresh sent without holding the cross-tab lock");
+                    let r = self.server.refresh(now.after(LATENCY_MS / 2));
+                    self.pending.push((now.after(LATENCY_MS), i, Delivery::Refresh(r)));
+                }
+                Command::ReleaseRefreshLock => {
+                    // Every flight ends with exactly one release, sent or not.
+                    self.tabs[i].refresh_in_flight = false;
+                    self.release_lock(i);
+                }
+                Command::CallLogout => {
+                    self.tabs[i].logout_calls += 1;
+                    self.server.logouts += 1;
+                    self.server.logged_in = false;
+                }
+                Command::Broadcast(m) => {
+                    self.tabs[i].broadcasts.push(m.clone());
+                    for j in 0..self.tabs.len() {
+                        if j != i && self.tabs[j].open {
+                            self.pending.push((now.after(BUS_DELAY_MS), j, Delivery::Message(m.clone())));
+                        }
+                    }
+                }
+                Command::Emit(e) => self.tabs[i].events.push((now, e)),
+                Command::ResolveTokenWaiters => self.tabs[i].resolved += 1,
+            }
+        }
+        self.check_tab(i);
+    }
+
+    fn min_heartbeat_ms(&self) -> Option<u64> {
+        self.config.timing().ok()?.heartbeat.map(|h| h.min_interval_ms)
+    }
+
+    /// Invariants that hold after every step.
+    fn check_tab(&self, i: usize) {
+        let now = self.now;
+        let tab = &self.tabs[i];
+        let s = tab.engine.snapshot(now);
+        if let Some((token, _)) = tab.engine.access_token(now) {
+            let exp = self.server.tokens.get(token).copied();
+            assert!(
+                exp.is_some_and(|e| e > now),
+                "tab {i} hands out a token the server considers expired: {token} at {now:?}, server {:?}, tab {:?}",
+                self.server.tokens,
+                s
+            );
+            assert!(s.authenticated && !s.idle);
+        }
+        if let Some(abs) = s.absolute_at {
+            assert!(!s.authenticated || now < abs, "tab {i} alive past its absolute timeout");
+        }
+        if let Some(idle_at) = s.idle_at {
+            assert!(!s.authenticated || s.idle || now < idle_at, "tab {i} alive past its idle timeout");
+        }
+        if !s.authenticated {
+            assert!(!tab.listening, "tab {i} listens for activity while logged out");
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Property tests: random input sequences and time jumps on a world of tabs. The
+//! harness asserts the invariants at every step (no heartbeat while idle, offline,
+//! logged out or not leader; one refresh in flight per tab and one lock holder
+//! sending; never an expired token handed out; nobody alive past the absolute or
+//! idle timeout; no listening while logged out); these tests add the end-to-end
+//! ones and feed arbitrary bytes to the message decoder.
+
+use proptest::prelude::*;
+
+use super::harness::*;
+use crate::core::*;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Advance(u64),
+    Activity(usize),
+    StaySignedIn(usize),
+    Logout(usize),
+    Login(usize),
+    TokenWanted(usize),
+    TokenRejected(usize),
+    Touch(usize),
+    Online(usize, bool),
+    Resumed(usize),
+    Leader(usize),
+    Garbage(usize, String),
+    ServerFault(u8),
+    ServerDropsSession,
+    OpenTab,
+    CloseTab(usize),
+    Sleep(u64),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let tab = 0usize..4;
+    prop_oneof![
+        6 => (1u64..120_000).prop_map(Op::Advance),
+        6 => tab.clone().prop_map(Op::Activity),
+        1 => tab.clone().prop_map(Op::StaySignedIn),
+        1 => tab.clone().prop_map(Op::Logout),
+        2 => tab.clone().prop_map(Op::Login),
+        2 => tab.clone().prop_map(Op::TokenWanted),
+        1 => tab.clone().prop_map(Op::TokenRejected),
+        1 => tab.clone().prop_map(Op::Touch),
+        1 => (tab.clone(), any::<bool>()).prop_map(|(t, b)| Op::Online(t, b)),
+        1 => tab.clone().prop_map(Op::Resumed),
+        1 => tab.clone().prop_map(Op::Leader),
+        1 => (tab.clone(), ".{0,40}").prop_map(|(t, s)| Op::Garbage(t, s)),
+        1 => any::<u8>().prop_map(Op::ServerFault),
+        1 => Just(Op::ServerDropsSession),
+        1 => Just(Op::OpenTab),
+        1 => tab.prop_map(Op::CloseTab),
+        1 => (1u64..(3 * 3_600_000)).prop_map(Op::Sleep),
+    ]
+}
+
+fn config(kind: u8) -> Config {
+    match kind % 3 {
+        0 => token_config(),
+        1 => cookie_config(),
+        _ => Config {
+            keepalive_url: Some("/api/keepalive".into()),
+            refresh_url: Some("/api/auth/refresh".into()),
+            session_timeout_ms: Some(10 * 60_000),
+            idle_timeout_ms: Some(4 * 60_000),
+            warning_ms: Some(30_000),
+            absolute_timeout_ms: Some(45 * 60_000),
+            logout_on_idle: kind % 2 == 0,
+            refresh_lead_ms: 20_000,
+            ..Config::default()
+        },
+    }
+}
+
+fn fault(b: u8) -> (HeartbeatResult, RefreshResult) {
+    let f = match b % 5 {
+        0 => Failure::Network,
+        1 => Failure::Timeout,
+        2 => Failure::Server,
+        3 => Failure::RateLimited(Some(u64::from(b) * 1000)),
+        _ => Failure::Malformed,
+    };
+    (HeartbeatResult::Failed(f), RefreshResult::Failed(f))
+}
+
+fn run(w: &mut World, ops: Vec<Op>) {
+    for op in ops {
+        let n = w.tabs.len();
+        let pick = |i: usize| i % n.max(1);
+        match op {
+            Op::Advance(ms) => w.advance(ms),
+            Op::Activity(i) => {
+                // The driver delivers activity only while listening.
+                if w.tabs[pick(i)].listening {
+                    w.input(pick(i), Input::Activity)
+                }
+            }
+            Op::StaySignedIn(i) => w.input(pick(i), Input::StaySignedIn),
+            Op::Logout(i) => w.input(pick(i), Input::Logout),
+            Op::Login(i) => w.login(pick(i)),
+            Op::TokenWanted(i) => w.input(pick(i), Input::TokenWanted),
+            Op::TokenRejected(i) => {
+                let g = w.tabs[pick(i)].engine.access_token(w.now).map(|t| t.1).unwrap_or(0);
+                w.input(pick(i), Input::TokenRejected(g))
+            }
+            Op::Touch(i) => {
+                if w.server.logged_in {
+                    w.server.last_touch = Some(w.now);
+                }
+                let now = w.now;
+                w.input(pick(i), Input::ServerTouched(now))
+            }
+            Op::Online(i, on) => w.input(pick(i), Input::Online(on)),
+            Op::Resumed(i) => w.input(pick(i), Input::Resumed),
+            Op::Leader(i) => w.set_leader(pick(i)),
+            Op::Garbage(i, s) => w.garbage(pick(i), s),
+            Op::ServerFault(b) => {
+                let (h, r) = fault(b);
+                w.server.heartbeat_faults.push_back(h);
+                w.server.refresh_faults.push_back(r);
+            }
+            Op::ServerDropsSession => w.server.logged_in = false,
+            Op::OpenTab => {
+                if n < 6 {
+                    w.open_tab();
+                }
+            }
+            Op::CloseTab(i) => {
+                if w.tabs.iter().filter(|t| t.open).count() > 1 {
+                    w.close_tab(pick(i))
+                }
+            }
+            Op::Sleep(ms) => {
+                // No timer fires while asleep; the page then resumes.
+                w.now = w.now.after(ms);
+                for t in 0..n {
+                    w.input(t, Input::Resumed);
+                }
+            }
+        }
+    }
+    w.advance(4 * 3_600_000);
+    // Hours later with no activity, nobody is still signed in and active.
+    for (i, t) in w.tabs.iter().enumerate() {
+        let s = t.engine.snapshot(w.now);
+        assert!(!t.open || !s.authenticated || s.idle, "tab {i} still active after four idle hours");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_inputs_never_break_an_invariant(kind in any::<u8>(), tabs in 1usize..4, ops in prop::collection::vec(op(), 1..80)) {
+        let mut w = World::new(config(kind), tabs);
+        run(&mut w, ops);
+    }
+
+    #[test]
+    fn continuous_activity_never_lets_the_server_session_lapse(
+        kind in 1u8..3,
+        tabs in 1usize..5,
+        gaps in prop::collection::vec((1_000u64..60_000, 0usize..5), 50..200),
+        lateness in 0u64..20_000,
+        leader_moves in prop::collection::vec(0usize..5, 0..5),
+    ) {
+        // 1 and 2: the heartbeat configs, without the absolute limit that would
+        // rightly end the session.
+        let mut w = World::new(Config { absolute_timeout_ms: None, ..config(kind) }, tabs);
+        w.timer_lateness_ms = lateness;
+        w.login(0);
+        let per_move = gaps.len() / (leader_moves.len() + 1) + 1;
+        for (k, (gap, tab)) in gaps.into_iter().enumerate() {
+            if k % per_move == per_move - 1 {
+                if let Some(&l) = leader_moves.get(k / per_move) {
+                    w.set_leader(l % tabs);
+                }
+            }
+            let t = tab % tabs;
+            // The user works in some tab; the listener may be off, then the next
+            // sample catches it within a second.
+            if !w.tabs[t].listening {
+                w.advance(1_000);
+            }
+            w.input(t, Input::Activity);
+            w.advance(gap);
+            let alive = w.server.last_touch.is_some_and(|lt| w.now <= lt.after(w.server.session_ms));
+            prop_assert!(alive, "server session lapsed at {:?} (last touch {:?})", w.now, w.server.last_touch);
+            for i in 0..tabs {
+                prop_assert!(w.tabs[i].engine.snapshot(w.now).authenticated, "tab {} logged out", i);
+            }
+        }
+    }
+
+    #[test]
+    fn arbitrary_text_never_panics_the_decoder_or_the_engine(text in ".{0,200}", bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        let _ = Envelope::decode(&text);
+        let lossy = String::from_utf8_lossy(&bytes);
+        let _ = Envelope::decode(&lossy);
+        let mut e = Engine::new(&token_config(), 1, Time(0)).map_err(|e| TestCaseError::fail(e.message()))?;
+        e.handle(Time(1), Input::SessionStarted(Some(("t".into(), 60_000))));
+        e.handle(Time(2), Input::Message(&text));
+        e.handle(Time(3), Input::Message(&lossy));
+        while e.poll_command().is_some() {}
+    }
+
+    #[test]
+    fn mutated_real_messages_are_decoded_or_ignored(from in any::<u64>(), at in any::<u64>(), cut in 0usize..40, junk in ".{0,5}") {
+        let e = Envelope { from, message: Message::Token { started_at: Time(at), token: SharedToken { expires_at: Time(at), value: "tok".into() } } };
+        let mut text = e.encode();
+        prop_assert_eq!(Envelope::decode(&text), Some(e));
+        let cut = cut.min(text.len());
+        if text.is_char_boundary(cut) {
+            text.insert_str(cut, &junk);
+            let _ = Envelope::decode(&text);
+        }
+    }
+}
