@@ -9,3 +9,18 @@
 extern crate alloc;
 
 pub mod core;
+
+// SAFETY: wasm32 without threads is single-threaded, which is the one
+// condition AssumeSingleThreaded requires.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+#[cfg(target_arch = "wasm32")]
+mod api;
+#[cfg(target_arch = "wasm32")]
+mod web;
+
+#[cfg(target_arch = "wasm32")]
+pub use api::SessionKeeper;

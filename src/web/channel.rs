@@ -1,0 +1,82 @@
+//! The pipe between tabs: BroadcastChannel, or where it is missing, the
+//! `storage` event. Storage is readable by any script on the origin, so the
+//! fallback never writes a token: token-bearing messages go as notices without
+//! it, and the receiving tabs refresh for themselves.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{BroadcastChannel, MessageEvent, Storage, StorageEvent};
+
+use super::handles::Listener;
+use crate::core::{Envelope, Message};
+
+pub(crate) enum Channel {
+    Broadcast { channel: BroadcastChannel, _on_message: Closure<dyn FnMut(MessageEvent)> },
+    Storage { storage: Storage, key: String, sent: u32, _listener: Listener },
+}
+
+impl Channel {
+    /// `deliver` gets every message text from other tabs ("" for non-text data,
+    /// which the engine counts as malformed).
+    pub(crate) fn open(name: &str, deliver: impl Fn(&str) + 'static) -> Option<Channel> {
+        if let Ok(bc) = BroadcastChannel::new(name) {
+            let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+                deliver(&e.data().as_string().unwrap_or_default());
+            });
+            bc.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            return Some(Channel::Broadcast { channel: bc, _on_message: on_message });
+        }
+        let window = web_sys::window()?;
+        let storage = window.local_storage().ok()??;
+        let key = String::from(name);
+        let watched = key.clone();
+        let listener = Listener::new(&window, "storage", false, move |e| {
+            let Some(e) = e.dyn_ref::<StorageEvent>() else { return };
+            if e.key().as_deref() == Some(watched.as_str()) {
+                if let Some(v) = e.new_value() {
+                    // The value is "<message>\n<counter>": the counter makes every write a change.
+                    deliver(v.rsplit_once('\n').map_or("", |(m, _)| m));
+                }
+            }
+        });
+        Some(Channel::Storage { storage, key, sent: 0, _listener: listener })
+    }
+
+    pub(crate) fn post(&mut self, text: &str) {
+        match self {
+            Channel::Broadcast { channel, .. } => {
+                let _ = channel.post_message(&JsValue::from_str(text));
+            }
+            Channel::Storage { storage, key, sent, .. } => {
+                let Some(notice) = without_token(text) else { return };
+                *sent = sent.wrapping_add(1);
+                let mut value = notice;
+                value.push('\n');
+                crate::core::message::push_u64(&mut value, u64::from(*sent));
+                let _ = storage.set_item(key, &value);
+            }
+        }
+    }
+}
+
+impl Drop for Channel {
+    fn drop(&mut self) {
+        if let Channel::Broadcast { channel, .. } = self {
+            channel.set_onmessage(None);
+            channel.close();
+        }
+    }
+}
+
+/// The message with any token removed; `None` for a token update, which other
+/// tabs do not need (each refreshes on its own schedule).
+fn without_token(text: &str) -> Option<String> {
+    let Envelope { from, message } = Envelope::decode(text)?;
+    let message = match message {
+        Message::Login { started_at, .. } => Message::Login { started_at, token: None },
+        Message::Session { started_at, .. } => Message::Session { started_at, token: None },
+        Message::Token { .. } => return None,
+        other => other,
+    };
+    Some(Envelope { from, message }.encode())
+}

@@ -1,0 +1,410 @@
+//! The browser driver: feeds the engine with browser inputs and executes its
+//! commands. It holds every listener, the one timer, the channel and the locks
+//! as RAII handles, so disposing is dropping them.
+//!
+//! Re-entrancy rule: no `RefCell` borrow is held while calling into JavaScript
+//! that can call back synchronously (dispatching an event to the app, or the
+//! lock callback): each command is taken under a short borrow and executed
+//! after it ends.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{CustomEvent, CustomEventInit, EventTarget};
+
+use super::channel::Channel;
+use super::handles::{Listener, Timeout};
+use super::http;
+use super::locks::{lock_manager, LockManager, LockRequest};
+use crate::core::{Cause, Command, Engine, Event, Failure, Input, Operation, Reason, Time};
+
+/// What the driver needs beyond the engine's options.
+pub(crate) struct WebConfig {
+    pub keepalive_url: Option<String>,
+    pub refresh_url: Option<String>,
+    pub logout_url: Option<String>,
+    pub login_url: Option<String>,
+    pub activity_events: Vec<String>,
+    pub headers: Vec<(String, String)>,
+    pub request_timeout_ms: u64,
+    pub channel_name: String,
+}
+
+pub(crate) struct Driver {
+    pub engine: Engine,
+    pub config: WebConfig,
+    pub events: EventTarget,
+    waiters: Vec<Function>,
+    activity: Vec<Listener>,
+    lifecycle: Vec<Listener>,
+    timer: Option<Timeout>,
+    channel: Option<Channel>,
+    locks: Option<LockManager>,
+    leader_lock: Option<LockRequest>,
+    refresh_lock: Option<LockRequest>,
+    pub disposed: bool,
+}
+
+pub(crate) type Shared = Rc<RefCell<Driver>>;
+
+pub(crate) fn now() -> Time {
+    Time::from_js(js_sys::Date::now())
+}
+
+/// Starts a driver: channel, lifecycle listeners, leader election.
+pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue> {
+    let events = EventTarget::new()?;
+    let shared = Rc::new(RefCell::new(Driver {
+        engine,
+        config,
+        events,
+        waiters: Vec::new(),
+        activity: Vec::new(),
+        lifecycle: Vec::new(),
+        timer: None,
+        channel: None,
+        locks: lock_manager(),
+        leader_lock: None,
+        refresh_lock: None,
+        disposed: false,
+    }));
+    let weak = Rc::downgrade(&shared);
+    let channel_name = shared.borrow().config.channel_name.clone();
+    let w = weak.clone();
+    let channel = Channel::open(&channel_name, move |text| with(&w, |s| handle(s, Input::Message(text))));
+    let mut lifecycle = Vec::new();
+    if let Some(window) = web_sys::window() {
+        let on = |target: &EventTarget, name: &str, input: fn() -> Input<'static>| {
+            let w = weak.clone();
+            Listener::new(target, name, false, move |_| with(&w, |s| handle(s, input())))
+        };
+        lifecycle.push(on(&window, "online", || Input::Online(true)));
+        lifecycle.push(on(&window, "offline", || Input::Online(false)));
+        lifecycle.push(on(&window, "pageshow", || Input::Resumed));
+        if let Some(document) = window.document() {
+            lifecycle.push(on(&document, "visibilitychange", || Input::Resumed));
+            lifecycle.push(on(&document, "resume", || Input::Resumed));
+        }
+    }
+    let leader = {
+        let d = shared.borrow();
+        d.locks.as_ref().map(|l| {
+            let w = weak.clone();
+            LockRequest::new(l, &lock_name(&d.config.channel_name, "leader"), move || {
+                with(&w, |s| handle(s, Input::Leadership(true)))
+            })
+        })
+    };
+    let online = web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(true);
+    {
+        let mut d = shared.borrow_mut();
+        d.channel = channel;
+        d.lifecycle = lifecycle;
+        d.leader_lock = leader;
+    }
+    if !online {
+        handle(&shared, Input::Online(false));
+    }
+    // Without Web Locks there is no election: every tab pings (harmless: the
+    // server rate-limits, and the minimum interval holds per tab).
+    if shared.borrow().locks.is_none() {
+        handle(&shared, Input::Leadership(true));
+    }
+    pump(&shared);
+    Ok(shared)
+}
+
+fn lock_name(channel: &str, what: &str) -> String {
+    let mut s = String::from(channel);
+    s.push(':');
+    s.push_str(what);
+    s
+}
+
+/// Runs `f` on the driver if it still exists and is not disposed.
+pub(crate) fn with(weak: &Weak<RefCell<Driver>>, f: impl FnOnce(&Shared)) {
+    if let Some(shared) = weak.upgrade() {
+        if shared.try_borrow().is_ok_and(|d| !d.disposed) {
+            f(&shared);
+        }
+    }
+}
+
+/// Feeds one input and executes everything it caused.
+pub(crate) fn handle(shared: &Shared, input: Input<'_>) {
+    if let Ok(mut d) = shared.try_borrow_mut() {
+        if d.disposed {
+            return;
+        }
+        d.engine.handle(now(), input);
+    }
+    pump(shared);
+}
+
+fn pump(shared: &Shared) {
+    loop {
+        let command = match shared.try_borrow_mut() {
+            Ok(mut d) if !d.disposed => d.engine.poll_command(),
+            _ => return,
+        };
+        match command {
+            Some(c) => execute(shared, c),
+            None => break,
+        }
+    }
+    rearm(shared);
+}
+
+/// One timer, re-armed to the engine's next deadline after every change. A
+/// late firing needs no special case: the engine compares deadlines with now.
+fn rearm(shared: &Shared) {
+    let Ok(mut d) = shared.try_borrow_mut() else { return };
+    d.timer = d.engine.poll_timeout().map(|at| {
+        let weak = Rc::downgrade(shared);
+        let delay = at.0 as f64 - js_sys::Date::now();
+        Timeout::new(delay, move || {
+            with(&weak, |s| {
+                if let Ok(mut d) = s.try_borrow_mut() {
+                    d.engine.handle_timeout(now());
+                }
+                pump(s);
+            })
+        })
+    });
+}
+
+fn execute(shared: &Shared, command: Command) {
+    let weak = Rc::downgrade(shared);
+    match command {
+        Command::Listen(on) => listen(shared, on),
+        Command::SendHeartbeat => {
+            let Some((url, headers, timeout)) = request_params(shared, |c| &c.keepalive_url) else { return };
+            spawn_local(async move {
+                let result = http::heartbeat_result(http::post(&url, &headers, timeout, None).await);
+                with(&weak, |s| handle(s, Input::HeartbeatDone(result)));
+            });
+        }
+        Command::AcquireRefreshLock => {
+            let request = {
+                let Ok(d) = shared.try_borrow() else { return };
+                d.locks.as_ref().map(|l| {
+                    let w = weak.clone();
+                    LockRequest::new(l, &lock_name(&d.config.channel_name, "refresh"), move || {
+                        with(&w, |s| handle(s, Input::RefreshLockAcquired))
+                    })
+                })
+            };
+            match request {
+                Some(r) => {
+                    if let Ok(mut d) = shared.try_borrow_mut() {
+                        d.refresh_lock = Some(r);
+                    }
+                }
+                None => handle(shared, Input::RefreshLockAcquired),
+            }
+        }
+        Command::SendRefresh => {
+            let Some((url, headers, timeout)) = request_params(shared, |c| &c.refresh_url) else { return };
+            spawn_local(async move {
+                let result = http::refresh_result(http::post(&url, &headers, timeout, None).await).await;
+                with(&weak, |s| handle(s, Input::RefreshDone(result)));
+            });
+        }
+        Command::ReleaseRefreshLock => {
+            let lock = shared.try_borrow_mut().ok().and_then(|mut d| d.refresh_lock.take());
+            drop(lock);
+        }
+        Command::CallLogout => {
+            let Some((url, headers, timeout)) = request_params(shared, |c| &c.logout_url) else { return };
+            // The outcome does not matter: the session is already over here.
+            spawn_local(async move {
+                let _ = http::post(&url, &headers, timeout, None).await;
+            });
+        }
+        Command::Broadcast(text) => {
+            if let Ok(mut d) = shared.try_borrow_mut() {
+                if let Some(c) = d.channel.as_mut() {
+                    c.post(&text);
+                }
+            }
+        }
+        Command::Emit(event) => {
+            let target = shared.try_borrow().ok().map(|d| d.events.clone());
+            if let Some(target) = target {
+                dispatch(&target, event);
+            }
+        }
+        Command::ResolveTokenWaiters => resolve_waiters(shared),
+    }
+}
+
+/// What one SDK request needs: the URL, the app's headers, the timeout.
+pub(crate) type RequestParams = (String, Vec<(String, String)>, u64);
+
+pub(crate) fn request_params(shared: &Shared, url: impl Fn(&WebConfig) -> &Option<String>) -> Option<RequestParams> {
+    let d = shared.try_borrow().ok()?;
+    Some((url(&d.config).clone()?, d.config.headers.clone(), d.config.request_timeout_ms))
+}
+
+fn listen(shared: &Shared, on: bool) {
+    let Ok(mut d) = shared.try_borrow_mut() else { return };
+    if !on {
+        d.activity.clear();
+        return;
+    }
+    let Some(window) = web_sys::window() else { return };
+    let listeners = d
+        .config
+        .activity_events
+        .iter()
+        .map(|name| {
+            let weak = Rc::downgrade(shared);
+            Listener::new(&window, name, true, move |_| with(&weak, |s| handle(s, Input::Activity)))
+        })
+        .collect();
+    d.activity = listeners;
+}
+
+/// Registers a waiter for `getAccessToken()`; the engine answers at once when
+/// a valid token is held, else when the shared refresh settles.
+pub(crate) fn token_promise(shared: &Shared) -> Promise {
+    let promise = Promise::new(&mut |resolve, _| {
+        if let Ok(mut d) = shared.try_borrow_mut() {
+            d.waiters.push(resolve);
+        }
+    });
+    handle(shared, Input::TokenWanted);
+    if shared.try_borrow().is_ok_and(|d| d.disposed) {
+        resolve_waiters(shared);
+    }
+    promise
+}
+
+fn resolve_waiters(shared: &Shared) {
+    let (waiters, token) = {
+        let Ok(mut d) = shared.try_borrow_mut() else { return };
+        let token = if d.disposed { None } else { d.engine.access_token(now()).map(|(t, _)| JsValue::from_str(t)) };
+        (std::mem::take(&mut d.waiters), token.unwrap_or(JsValue::NULL))
+    };
+    for resolve in waiters {
+        let _ = resolve.call1(&JsValue::UNDEFINED, &token);
+    }
+}
+
+/// Drops every handle: listeners, timer, channel, locks. Pending
+/// `getAccessToken()` calls resolve to `null`.
+pub(crate) fn dispose(shared: &Shared) {
+    let held = {
+        let Ok(mut d) = shared.try_borrow_mut() else { return };
+        d.disposed = true;
+        (
+            std::mem::take(&mut d.activity),
+            std::mem::take(&mut d.lifecycle),
+            d.timer.take(),
+            d.channel.take(),
+            d.leader_lock.take(),
+            d.refresh_lock.take(),
+        )
+    };
+    drop(held);
+    resolve_waiters(shared);
+}
+
+fn set(o: &Object, k: &str, v: &JsValue) {
+    let _ = Reflect::set(o, &JsValue::from_str(k), v);
+}
+
+fn time(t: Time) -> JsValue {
+    JsValue::from_f64(t.0 as f64)
+}
+
+fn cause(c: Cause) -> &'static str {
+    match c {
+        Cause::Idle => "idle",
+        Cause::Absolute => "absolute",
+    }
+}
+
+fn failure_kind(f: Failure) -> &'static str {
+    match f {
+        Failure::Network => "network",
+        Failure::Timeout => "timeout",
+        Failure::Server => "server",
+        Failure::RateLimited(_) => "rate-limited",
+        Failure::Malformed => "malformed",
+    }
+}
+
+fn failure_message(op: Operation, f: Failure) -> &'static str {
+    match (op, f) {
+        (_, Failure::Network) => "the request did not reach the server (offline or blocked); retrying with backoff",
+        (_, Failure::Timeout) => "no reply within requestTimeoutMs; retrying with backoff",
+        (_, Failure::Server) => "the server answered with an unexpected status (5xx or similar); retrying with backoff",
+        (_, Failure::RateLimited(_)) => "the server answered 429 Too Many Requests; retrying after Retry-After",
+        (Operation::Refresh, Failure::Malformed) => {
+            "the refresh reply is not JSON of the form {accessToken, expiresIn} or {access_token, expires_in} with expiresIn >= 1 second; retrying"
+        }
+        (Operation::Heartbeat, Failure::Malformed) => "the keepalive reply was malformed; retrying",
+    }
+}
+
+fn dispatch(target: &EventTarget, event: Event) {
+    let detail = Object::new();
+    let name = match event {
+        Event::Activity => "activity",
+        Event::Idle => "idle",
+        Event::Heartbeat => "heartbeat",
+        Event::Warning { cause: c, remaining_ms } => {
+            set(&detail, "remainingMs", &JsValue::from_f64(remaining_ms as f64));
+            set(&detail, "cause", &JsValue::from_str(cause(c)));
+            "warning"
+        }
+        Event::Timeout(c) => {
+            set(&detail, "cause", &JsValue::from_str(cause(c)));
+            "timeout"
+        }
+        Event::Refresh { expires_at } => {
+            set(&detail, "expiresAt", &time(expires_at));
+            "refresh"
+        }
+        Event::Login { expires_at } => {
+            set(&detail, "expiresAt", &expires_at.map_or(JsValue::NULL, time));
+            "login"
+        }
+        Event::Logout(reason) => {
+            let r = match reason {
+                Reason::User => "user",
+                Reason::Idle => "idle",
+                Reason::Absolute => "absolute",
+                Reason::Revoked => "revoked",
+                Reason::Remote => "remote",
+            };
+            set(&detail, "reason", &JsValue::from_str(r));
+            "logout"
+        }
+        Event::Leader(leader) => {
+            set(&detail, "leader", &JsValue::from_bool(leader));
+            "leader"
+        }
+        Event::Error(op, f) => {
+            let op_name = match op {
+                Operation::Heartbeat => "heartbeat",
+                Operation::Refresh => "refresh",
+            };
+            set(&detail, "operation", &JsValue::from_str(op_name));
+            set(&detail, "kind", &JsValue::from_str(failure_kind(f)));
+            set(&detail, "message", &JsValue::from_str(failure_message(op, f)));
+            "error"
+        }
+    };
+    let init = CustomEventInit::new();
+    init.set_detail(&detail);
+    if let Ok(e) = CustomEvent::new_with_event_init_dict(name, &init) {
+        // A listener that throws is the app's problem; the browser reports it.
+        let _ = target.dispatch_event(e.unchecked_ref());
+    }
+}

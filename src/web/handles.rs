@@ -1,0 +1,73 @@
+//! RAII handles for what the driver holds in the browser: dropping one removes
+//! its listener or clears its timer (the gloo pattern, without the dependency).
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{AddEventListenerOptions, Event, EventTarget};
+
+/// An event listener that is removed when dropped.
+#[must_use = "the listener is removed when this is dropped"]
+pub(crate) struct Listener {
+    target: EventTarget,
+    name: String,
+    capture: bool,
+    callback: Closure<dyn FnMut(Event)>,
+}
+
+impl Listener {
+    /// Listens passively (never delays scrolling); `capture` also sees events
+    /// that do not bubble, such as `focus` on an input.
+    pub(crate) fn new(target: &EventTarget, name: &str, capture: bool, f: impl FnMut(Event) + 'static) -> Listener {
+        let callback = Closure::<dyn FnMut(Event)>::new(f);
+        let options = AddEventListenerOptions::new();
+        options.set_passive(true);
+        options.set_capture(capture);
+        // Adding a listener cannot fail for a valid target; nothing to report if it did.
+        let _ = target.add_event_listener_with_callback_and_add_event_listener_options(
+            name,
+            callback.as_ref().unchecked_ref(),
+            &options,
+        );
+        Listener { target: target.clone(), name: name.to_owned(), capture, callback }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.target.remove_event_listener_with_callback_and_bool(
+            &self.name,
+            self.callback.as_ref().unchecked_ref(),
+            self.capture,
+        );
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(f: &JsValue, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
+/// A one-shot timer that is cleared when dropped.
+#[must_use = "the timer is cleared when this is dropped"]
+pub(crate) struct Timeout {
+    id: JsValue,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Timeout {
+    pub(crate) fn new(ms: f64, f: impl FnOnce() + 'static) -> Timeout {
+        let callback = Closure::once(f);
+        // Browsers fire at once for delays over 2^31-1 ms: clamp to the maximum.
+        let id = set_timeout(callback.as_ref(), ms.clamp(0.0, 2_147_483_647.0));
+        Timeout { id, _callback: callback }
+    }
+}
+
+impl Drop for Timeout {
+    fn drop(&mut self) {
+        clear_timeout(&self.id);
+    }
+}

@@ -1,0 +1,77 @@
+//! Web Locks (`navigator.locks`): the leader lock held for a tab's lifetime and
+//! the refresh lock that serializes refreshes across tabs. Our own binding: the
+//! web-sys one needs `web_sys_unstable_apis`.
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::AbortController;
+
+#[wasm_bindgen]
+extern "C" {
+    pub(crate) type LockManager;
+    #[wasm_bindgen(method, js_name = request)]
+    fn request_with_options(this: &LockManager, name: &str, options: &Object, callback: &Function) -> Promise;
+}
+
+/// The lock manager, or `None` where the browser has no Web Locks (older
+/// Safari, insecure contexts): then every tab acts as leader and refreshes are
+/// serialized only within the tab.
+pub(crate) fn lock_manager() -> Option<LockManager> {
+    let navigator = web_sys::window()?.navigator();
+    let locks = Reflect::get(&navigator, &JsValue::from_str("locks")).ok()?;
+    (!locks.is_undefined() && !locks.is_null()).then(|| locks.unchecked_into())
+}
+
+/// A request for a lock: `on_granted` runs when the lock is ours; the lock is
+/// held until `release()` or drop. Dropping also withdraws a request still waiting.
+pub(crate) struct LockRequest {
+    abort: Option<AbortController>,
+    release: std::rc::Rc<std::cell::RefCell<Option<Function>>>,
+    _callback: Closure<dyn FnMut(JsValue) -> Promise>,
+}
+
+impl LockRequest {
+    pub(crate) fn new(locks: &LockManager, name: &str, on_granted: impl FnMut() + 'static) -> LockRequest {
+        let release = std::rc::Rc::new(std::cell::RefCell::new(None::<Function>));
+        let slot = release.clone();
+        let mut on_granted = on_granted;
+        let callback = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |_lock| {
+            // The lock is held until this promise settles: keep its resolver.
+            let held = Promise::new(&mut |resolve, _reject| {
+                if let Ok(mut s) = slot.try_borrow_mut() {
+                    *s = Some(resolve);
+                }
+            });
+            on_granted();
+            held
+        });
+        let abort = AbortController::new().ok();
+        let options = Object::new();
+        if let Some(a) = &abort {
+            let _ = Reflect::set(&options, &JsValue::from_str("signal"), &a.signal());
+        }
+        let pending = locks.request_with_options(name, &options, callback.as_ref().unchecked_ref());
+        // An aborted request rejects; that is expected, not an error for the page.
+        let ignore = Closure::<dyn FnMut(JsValue)>::new(|_| {});
+        let _ = pending.catch(&ignore);
+        ignore.forget();
+        LockRequest { abort, release, _callback: callback }
+    }
+
+    pub(crate) fn release(&self) {
+        let resolve = self.release.try_borrow_mut().ok().and_then(|mut s| s.take());
+        if let Some(resolve) = resolve {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    }
+}
+
+impl Drop for LockRequest {
+    fn drop(&mut self) {
+        self.release();
+        if let Some(a) = &self.abort {
+            a.abort();
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! The browser driver: the thin layer between the engine and the browser.
+
+pub(crate) mod channel;
+pub(crate) mod driver;
+pub(crate) mod handles;
+pub(crate) mod http;
+pub(crate) mod locks;
