@@ -1,0 +1,344 @@
+//! The `/api` routes: login, refresh, logout, keepalive, profile and the
+//! optional test endpoints, plus the middleware that counts requests and turns
+//! every error reply into `{"error": "..."}`.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, RETRY_AFTER};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::{from_fn_with_state, map_response, Next};
+use axum::response::{AppendHeaders, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::config::Config;
+use crate::counters::Counters;
+use crate::store::{Keepalive, Millis, Refresh, Store, StoreError};
+use crate::tokens::{self, Claims, JwtError, Secret};
+
+/// Session cookie (both modes).
+pub const SID_COOKIE: &str = "ksa_sid";
+/// Refresh-token cookie (token mode).
+pub const RT_COOKIE: &str = "ksa_rt";
+/// Largest accepted request body.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// The demo accounts, printed at start-up.
+pub const DEMO_USERS: &[(&str, &str)] =
+    &[("demo@example.com", "demo-password"), ("alice@example.com", "alice-password")];
+
+/// Shared state of one server instance.
+pub struct AppState {
+    config: Config,
+    store: Arc<dyn Store>,
+    secret: Secret,
+    /// `(email, argon2 PHC string)`.
+    users: Vec<(String, String)>,
+    /// Verified against for unknown emails so they cost as much as known ones.
+    dummy_hash: String,
+    counters: Counters,
+}
+
+impl AppState {
+    /// Hashes the demo passwords (argon2id, random salts) and binds the store.
+    pub fn new(config: Config, store: Arc<dyn Store>, secret: &[u8]) -> Result<Self, argon2::password_hash::Error> {
+        let params = argon2::Params::new(
+            config.argon2_memory_kib,
+            argon2::Params::DEFAULT_T_COST,
+            argon2::Params::DEFAULT_P_COST,
+            None,
+        )?;
+        let hasher = Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let hash = |pw: &str| -> Result<String, argon2::password_hash::Error> {
+            let salt = SaltString::generate(&mut rand_core::OsRng);
+            Ok(hasher.hash_password(pw.as_bytes(), &salt)?.to_string())
+        };
+        let users = DEMO_USERS
+            .iter()
+            .map(|(e, p)| Ok((e.to_string(), hash(p)?)))
+            .collect::<Result<_, argon2::password_hash::Error>>()?;
+        let dummy_hash = hash(&tokens::new_id())?;
+        Ok(AppState { config, store, secret: Secret::new(secret), users, dummy_hash, counters: Counters::default() })
+    }
+}
+
+type St = State<Arc<AppState>>;
+
+/// An error reply: status plus `{"error": message}`.
+#[derive(Debug)]
+pub struct ApiError(StatusCode, String);
+
+impl ApiError {
+    fn new(status: StatusCode, msg: impl Into<String>) -> Self {
+        ApiError(status, msg.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        // The detail goes to the log, not to the client.
+        eprintln!("ksa-server: {e}");
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "session store unavailable")
+    }
+}
+
+/// The `/api` router (to be nested at `/api`).
+pub fn router(state: Arc<AppState>) -> Router {
+    let mut api = Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/refresh", post(refresh))
+        .route("/auth/logout", post(logout))
+        .route("/keepalive", post(keepalive))
+        .route("/profile", get(profile));
+    if state.config.test_endpoints {
+        api = api.route("/test/counters", get(test_counters)).route("/test/reset", post(test_reset));
+    }
+    api.fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such endpoint") })
+        .layer(from_fn_with_state(state.clone(), count_request))
+        .layer(map_response(json_errors))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+async fn count_request(State(st): St, req: Request, next: Next) -> Response {
+    let endpoint = req.extensions().get::<MatchedPath>().map_or("unmatched", |m| m.as_str());
+    st.counters.request(endpoint);
+    next.run(req).await
+}
+
+/// Rewrites axum's own error replies (405, 413, ...) into the JSON error
+/// shape, keeping headers such as `Allow`.
+async fn json_errors(resp: Response) -> Response {
+    let status = resp.status();
+    let is_json = resp.headers().get(CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return resp;
+    }
+    let msg = status.canonical_reason().unwrap_or("error").to_ascii_lowercase();
+    let mut out = ApiError(status, msg).into_response();
+    for (k, v) in resp.headers() {
+        if k != CONTENT_TYPE && k != CONTENT_LENGTH {
+            out.headers_mut().append(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
+fn now_ms() -> Millis {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Value of cookie `name` in the request.
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Cookies get `Secure` unless the page is plain http on a loopback host,
+/// where browsers would drop Secure cookies and the demo could not work.
+/// Behind a TLS proxy the public Host (or `X-Forwarded-Proto: https`) makes
+/// them Secure again.
+fn secure_cookies(headers: &HeaderMap) -> bool {
+    let https = headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes() == b"https");
+    let host = headers.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.split(':').next().unwrap_or(""),
+    };
+    https || !matches!(name, "localhost" | "127.0.0.1" | "::1")
+}
+
+fn set_cookie(name: &str, value: &str, path: &str, max_age: u64, secure: bool) -> (&'static str, String) {
+    let secure = if secure { "; Secure" } else { "" };
+    let c = format!("{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; SameSite=Strict{secure}");
+    ("set-cookie", c)
+}
+
+fn clear_cookies(headers: &HeaderMap) -> AppendHeaders<[(&'static str, String); 2]> {
+    let s = secure_cookies(headers);
+    AppendHeaders([set_cookie(SID_COOKIE, "", "/api", 0, s), set_cookie(RT_COOKIE, "", "/api/auth", 0, s)])
+}
+
+impl AppState {
+    fn lifetime_secs(&self) -> u64 {
+        self.config.absolute_lifetime.as_secs().max(1)
+    }
+
+    /// `{"accessToken", "expiresIn"}` for `email` in session `sid`.
+    fn access_token(&self, email: &str, sid: &str) -> Json<serde_json::Value> {
+        let iat = now_ms() / 1000;
+        let ttl = self.config.access_ttl.as_secs().max(1);
+        let claims = Claims { sub: email.into(), sid: sid.into(), iat, exp: iat + ttl };
+        Json(json!({ "accessToken": tokens::sign_jwt(&self.secret, &claims), "expiresIn": ttl }))
+    }
+
+    fn rt_cookie(&self, headers: &HeaderMap, family: &str, counter: u64) -> (&'static str, String) {
+        let token = tokens::refresh_token(&self.secret, family, counter);
+        set_cookie(RT_COOKIE, &token, "/api/auth", self.lifetime_secs(), secure_cookies(headers))
+    }
+}
+
+#[derive(Deserialize)]
+struct LoginRequest {
+    email: String,
+    password: String,
+    #[serde(default)]
+    mode: Mode,
+}
+
+#[derive(Deserialize, Default, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum Mode {
+    #[default]
+    Token,
+    Cookie,
+}
+
+async fn login(State(st): St, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+    let body = body.map_err(|r| ApiError::new(r.status(), r.body_text()))?;
+    let req: LoginRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("invalid login body: {e}")))?;
+    let email = req.email.trim().to_ascii_lowercase();
+    let known = st.users.iter().find(|(e, _)| *e == email);
+    let hash = known.map_or(st.dummy_hash.clone(), |(_, h)| h.clone());
+    // Argon2 is deliberately slow: keep it off the async worker threads.
+    let verified = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            // The hash string carries its own parameters.
+            .is_ok_and(|h| Argon2::default().verify_password(req.password.as_bytes(), &h).is_ok())
+    })
+    .await
+    .unwrap_or(false);
+    if !(verified && known.is_some()) {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid email or password"));
+    }
+
+    let sid = tokens::new_id();
+    let token_mode = req.mode == Mode::Token;
+    st.store.create(sid.clone(), email.clone(), token_mode, now_ms()).await?;
+    let sid_cookie = set_cookie(SID_COOKIE, &sid, "/api", st.lifetime_secs(), secure_cookies(&headers));
+    if token_mode {
+        let rt_cookie = st.rt_cookie(&headers, &sid, 0);
+        Ok((AppendHeaders([sid_cookie, rt_cookie]), st.access_token(&email, &sid)).into_response())
+    } else {
+        Ok((AppendHeaders([sid_cookie]), Json(json!({}))).into_response())
+    }
+}
+
+/// Refresh-token rotation. The token is `family.counter.mac`; the store
+/// holds the family's current counter and last rotation time:
+/// - counter == current: rotate (current + 1), set the new token.
+/// - counter == current - 1 within `refresh_grace` of the last rotation (two
+///   tabs racing with one cookie): no second rotation, no revocation; reply
+///   with a fresh access token and set the cookie to the family's CURRENT
+///   token, so whichever reply the browser applies last, its jar is valid.
+/// - anything else (older, or previous after the grace window): reuse, so
+///   the family and its session are revoked; 401.
+/// - unknown family, idled-out or expired session: 401.
+async fn refresh(State(st): St, headers: HeaderMap) -> Result<Response, ApiError> {
+    let unauthorized = |msg: &str| {
+        let err = ApiError::new(StatusCode::UNAUTHORIZED, msg);
+        Ok((clear_cookies(&headers), err).into_response())
+    };
+    let Some((family, counter)) = cookie(&headers, RT_COOKIE).and_then(|t| tokens::parse_refresh_token(&st.secret, t))
+    else {
+        return unauthorized("missing or invalid refresh token");
+    };
+    let (email, current) = match st.store.refresh(family.clone(), counter, now_ms()).await? {
+        Refresh::Rotated { email, counter } => {
+            Counters::bump(&st.counters.rotations);
+            (email, counter)
+        }
+        Refresh::Grace { email, counter } => {
+            Counters::bump(&st.counters.grace_replays);
+            (email, counter)
+        }
+        Refresh::ReuseDetected => {
+            Counters::bump(&st.counters.reuse_detections);
+            return unauthorized("refresh token reuse detected; session revoked");
+        }
+        Refresh::Dead => return unauthorized("session expired or revoked"),
+    };
+    let rt = st.rt_cookie(&headers, &family, current);
+    Ok((AppendHeaders([rt]), st.access_token(&email, &family)).into_response())
+}
+
+/// Revokes whatever session the cookies name; always 204.
+async fn logout(State(st): St, headers: HeaderMap) -> Result<Response, ApiError> {
+    let family = cookie(&headers, RT_COOKIE).and_then(|t| tokens::parse_refresh_token(&st.secret, t)).map(|(f, _)| f);
+    let sid = cookie(&headers, SID_COOKIE).map(str::to_string);
+    for id in family.iter().chain(sid.iter().filter(|s| Some(*s) != family.as_ref())) {
+        st.store.revoke(id.clone()).await?;
+    }
+    Ok((StatusCode::NO_CONTENT, clear_cookies(&headers)).into_response())
+}
+
+async fn keepalive(State(st): St, headers: HeaderMap) -> Result<Response, ApiError> {
+    // A custom header cannot be sent cross-site without a CORS preflight,
+    // which this server never grants.
+    if !headers.contains_key("x-requested-with") {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "missing X-Requested-With header"));
+    }
+    let Some(sid) = cookie(&headers, SID_COOKIE) else {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "no session"));
+    };
+    match st.store.keepalive(sid.to_string(), now_ms()).await? {
+        Keepalive::Accepted => Ok(StatusCode::NO_CONTENT.into_response()),
+        Keepalive::RateLimited { retry_after_ms } => {
+            Counters::bump(&st.counters.keepalive_rate_limited);
+            let secs = retry_after_ms.div_ceil(1000).max(1);
+            let err = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "keepalive too frequent");
+            Ok(([(RETRY_AFTER, secs.to_string())], err).into_response())
+        }
+        Keepalive::NoSession => Err(ApiError::new(StatusCode::UNAUTHORIZED, "session expired")),
+    }
+}
+
+/// Stateless: an access token stays valid until its `exp` even after logout,
+/// which is why it is short-lived.
+async fn profile(State(st): St, headers: HeaderMap) -> Result<Json<serde_json::Value>, ApiError> {
+    let Some(token) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "missing bearer token"));
+    };
+    match tokens::verify_jwt(&st.secret, token.trim(), now_ms() / 1000) {
+        Ok(claims) => Ok(Json(json!({ "email": claims.sub }))),
+        Err(JwtError::Expired) => {
+            Counters::bump(&st.counters.expired_tokens);
+            Err(ApiError::new(StatusCode::UNAUTHORIZED, "access token expired"))
+        }
+        Err(JwtError::Invalid) => {
+            Counters::bump(&st.counters.invalid_tokens);
+            Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid access token"))
+        }
+    }
+}
+
+async fn test_counters(State(st): St) -> Json<serde_json::Value> {
+    Json(st.counters.snapshot())
+}
+
+async fn test_reset(State(st): St) -> StatusCode {
+    st.counters.reset();
+    StatusCode::NO_CONTENT
+}

@@ -1,0 +1,68 @@
+//! Event counters for tests and demos (`GET /api/test/counters`).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
+
+use serde_json::{json, Value};
+
+/// Per-process counters. Relaxed atomics: they are statistics, not
+/// synchronisation.
+#[derive(Default)]
+pub struct Counters {
+    requests: Mutex<BTreeMap<String, u64>>,
+    /// Refresh tokens rotated.
+    pub rotations: AtomicU64,
+    /// Previous-token refreshes answered within the grace window.
+    pub grace_replays: AtomicU64,
+    /// Stale refresh tokens that revoked their family.
+    pub reuse_detections: AtomicU64,
+    /// Correctly signed but expired access tokens rejected.
+    pub expired_tokens: AtomicU64,
+    /// Malformed or forged access tokens rejected.
+    pub invalid_tokens: AtomicU64,
+    /// Keepalives answered 429.
+    pub keepalive_rate_limited: AtomicU64,
+}
+
+impl Counters {
+    /// Counts one request to `endpoint` (the matched route, or "unmatched").
+    pub fn request(&self, endpoint: &str) {
+        let mut m = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        *m.entry(endpoint.to_string()).or_default() += 1;
+    }
+
+    /// Adds one to `c`.
+    pub fn bump(c: &AtomicU64) {
+        c.fetch_add(1, Relaxed);
+    }
+
+    /// Everything as JSON.
+    pub fn snapshot(&self) -> Value {
+        let requests = self.requests.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        json!({
+            "requests": requests,
+            "refreshRotations": self.rotations.load(Relaxed),
+            "graceReplays": self.grace_replays.load(Relaxed),
+            "reuseDetections": self.reuse_detections.load(Relaxed),
+            "expiredTokensRejected": self.expired_tokens.load(Relaxed),
+            "invalidTokensRejected": self.invalid_tokens.load(Relaxed),
+            "keepaliveRateLimited": self.keepalive_rate_limited.load(Relaxed),
+        })
+    }
+
+    /// Zeroes everything.
+    pub fn reset(&self) {
+        self.requests.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        for c in [
+            &self.rotations,
+            &self.grace_replays,
+            &self.reuse_detections,
+            &self.expired_tokens,
+            &self.invalid_tokens,
+            &self.keepalive_rate_limited,
+        ] {
+            c.store(0, Relaxed);
+        }
+    }
+}

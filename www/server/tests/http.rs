@@ -1,0 +1,536 @@
+//! End-to-end tests over real HTTP on 127.0.0.1. Session-store scenarios run
+//! twice, against the in-memory store and against a real `redis-server` that
+//! each test spawns (and kills) itself; a missing redis-server fails them.
+
+use std::net::TcpListener as StdListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use ksa_server::tokens::{self, Claims, Secret};
+use ksa_server::Config;
+use reqwest::header::HeaderMap;
+use serde_json::{json, Value};
+use tokio::time::sleep;
+
+const EMAIL: &str = "demo@example.com";
+const PASSWORD: &str = "demo-password";
+const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
+
+// ---------------------------------------------------------------- harness
+
+/// A `redis-server` child on a free port, killed on drop.
+struct RedisProc {
+    child: Child,
+    url: String,
+}
+
+impl RedisProc {
+    fn start() -> RedisProc {
+        let port = StdListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--save", "", "--appendonly", "no"])
+            .args(["--bind", "127.0.0.1"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("redis-server is required for these tests (Debian: apt-get install redis-server)");
+        let mut r = RedisProc { child, url: format!("redis://127.0.0.1:{port}/") };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return r;
+            }
+            if let Ok(Some(status)) = r.child.try_wait() {
+                panic!("redis-server exited early: {status}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("redis-server did not start listening on port {port}");
+    }
+}
+
+impl Drop for RedisProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Memory,
+    Redis,
+}
+
+/// Test defaults: test endpoints on, cheap password hashing, fixed secret.
+fn config() -> Config {
+    Config {
+        test_endpoints: true,
+        argon2_memory_kib: 64,
+        secret: Some(SECRET.to_vec()),
+        www_dir: "/nonexistent-www".into(),
+        pkg_dir: "/nonexistent-pkg".into(),
+        ..Config::default()
+    }
+}
+
+/// One or more server instances on one backend; everything stops on drop.
+struct Env {
+    servers: Vec<Client>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    redis: Option<RedisProc>,
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+impl Env {
+    async fn start(backend: Backend, instances: usize, tweak: impl Fn(&mut Config)) -> Env {
+        let redis = matches!(backend, Backend::Redis).then(RedisProc::start);
+        let mut env = Env { servers: vec![], tasks: vec![], redis };
+        for _ in 0..instances {
+            let mut c = config();
+            c.redis_url = env.redis.as_ref().map(|r| r.url.clone());
+            tweak(&mut c);
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let base = format!("http://{}", listener.local_addr().unwrap());
+            env.tasks.push(tokio::spawn(async move {
+                ksa_server::serve(c, listener).await.unwrap();
+            }));
+            env.servers.push(Client { http: reqwest::Client::new(), base });
+        }
+        env
+    }
+
+    fn a(&self) -> &Client {
+        &self.servers[0]
+    }
+}
+
+/// A reply, with its `Set-Cookie` values picked out.
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: HeaderMap,
+    body: Value,
+}
+
+impl Reply {
+    /// Value the reply sets for cookie `name` ("" when it clears it).
+    fn cookie(&self, name: &str) -> Option<String> {
+        self.set_cookie(name).map(|c| {
+            let first = c.split(';').next().unwrap();
+            first.split_once('=').unwrap().1.to_string()
+        })
+    }
+
+    /// The whole `Set-Cookie` line for `name`.
+    fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|c| c.starts_with(&format!("{name}=")))
+    }
+
+    fn token(&self) -> String {
+        self.body["accessToken"].as_str().expect("accessToken in body").to_string()
+    }
+}
+
+struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        let bytes = r.bytes().await.unwrap();
+        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
+        Reply { status, headers, body }
+    }
+
+    fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http.post(format!("{}{path}", self.base))
+    }
+
+    async fn login(&self, email: &str, password: &str, mode: Option<&str>) -> Reply {
+        let mut body = json!({ "email": email, "password": password });
+        if let Some(m) = mode {
+            body["mode"] = json!(m);
+        }
+        self.send(self.post("/api/auth/login").json(&body)).await
+    }
+
+    /// Logs the demo user in (token mode); returns (sid, refresh token, access token).
+    async fn login_token(&self) -> (String, String, String) {
+        let r = self.login(EMAIL, PASSWORD, None).await;
+        assert_eq!(r.status, 200, "{r:?}");
+        (r.cookie("ksa_sid").unwrap(), r.cookie("ksa_rt").unwrap(), r.token())
+    }
+
+    async fn refresh(&self, rt: &str) -> Reply {
+        self.send(self.post("/api/auth/refresh").header("cookie", format!("ksa_rt={rt}"))).await
+    }
+
+    async fn keepalive(&self, sid: &str) -> Reply {
+        let req = self.post("/api/keepalive").header("x-requested-with", "ksa");
+        self.send(req.header("cookie", format!("ksa_sid={sid}"))).await
+    }
+
+    async fn profile(&self, token: &str) -> Reply {
+        let req = self.http.get(format!("{}/api/profile", self.base));
+        self.send(req.bearer_auth(token)).await
+    }
+
+    async fn counters(&self) -> Value {
+        let r = self.send(self.http.get(format!("{}/api/test/counters", self.base))).await;
+        assert_eq!(r.status, 200);
+        r.body
+    }
+}
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// Runs each named scenario `async fn name(Backend)` once per backend.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $( #[tokio::test] async fn $name() { super::$name(super::Backend::Memory).await } )*
+        }
+        mod redis {
+            $( #[tokio::test] async fn $name() { super::$name(super::Backend::Redis).await } )*
+        }
+    };
+}
+
+on_both_stores!(
+    login_token_mode_sets_both_cookies_and_returns_a_working_jwt,
+    login_cookie_mode_sets_only_the_session_cookie,
+    login_with_bad_password_or_unknown_user_is_401,
+    refresh_rotates_and_previous_token_is_reuse_after_grace,
+    reusing_an_older_token_revokes_family_and_session,
+    previous_token_within_grace_gets_current_token_without_rotating,
+    logout_revokes_and_is_idempotent,
+    keepalive_is_rate_limited_with_retry_after,
+    keepalive_slides_idle_expiry_and_idle_session_dies,
+    absolute_lifetime_ends_even_an_active_session,
+);
+
+// ---------------------------------------------------- scenarios, both stores
+
+async fn login_token_mode_sets_both_cookies_and_returns_a_working_jwt(b: Backend) {
+    let env = Env::start(b, 1, |_| {}).await;
+    let r = env.a().login(EMAIL, PASSWORD, Some("token")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["expiresIn"], 30);
+    let rt = r.set_cookie("ksa_rt").unwrap();
+    assert!(rt.contains("Path=/api/auth") && rt.contains("HttpOnly") && rt.contains("SameSite=Strict"));
+    let sid = r.set_cookie("ksa_sid").unwrap();
+    assert!(sid.contains("Path=/api;") && sid.contains("HttpOnly") && sid.contains("SameSite=Strict"));
+    // Plain http on a loopback host: no Secure, or the browser would drop them.
+    assert!(!rt.contains("Secure") && !sid.contains("Secure"));
+    let p = env.a().profile(&r.token()).await;
+    assert_eq!((p.status, p.body["email"].as_str()), (200, Some(EMAIL)));
+}
+
+async fn login_cookie_mode_sets_only_the_session_cookie(b: Backend) {
+    let env = Env::start(b, 1, |_| {}).await;
+    let r = env.a().login(EMAIL, PASSWORD, Some("cookie")).await;
+    assert_eq!((r.status, &r.body), (200, &json!({})));
+    assert!(r.cookie("ksa_rt").is_none());
+    let sid = r.cookie("ksa_sid").unwrap();
+    assert_eq!(env.a().keepalive(&sid).await.status, 204);
+    // No refresh family behind a cookie-only session: a refresh with the sid
+    // as family cannot even forge a MAC, so it is 401.
+    assert_eq!(env.a().refresh(&format!("{sid}.0.AAAA")).await.status, 401);
+}
+
+async fn login_with_bad_password_or_unknown_user_is_401(b: Backend) {
+    let env = Env::start(b, 1, |_| {}).await;
+    for (email, pw) in [(EMAIL, "wrong"), ("nobody@example.com", PASSWORD)] {
+        let r = env.a().login(email, pw, None).await;
+        assert_eq!(r.status, 401);
+        assert!(r.body["error"].is_string());
+        assert!(r.headers.get("set-cookie").is_none());
+    }
+}
+
+async fn refresh_rotates_and_previous_token_is_reuse_after_grace(b: Backend) {
+    let env = Env::start(b, 1, |c| c.refresh_grace = ms(200)).await;
+    let (_, rt0, _) = env.a().login_token().await;
+    let r1 = env.a().refresh(&rt0).await;
+    assert_eq!(r1.status, 200);
+    let rt1 = r1.cookie("ksa_rt").unwrap();
+    assert_ne!(rt1, rt0);
+    assert_eq!(env.a().profile(&r1.token()).await.status, 200);
+    sleep(ms(700)).await; // well past the 200 ms grace window
+    let stale = env.a().refresh(&rt0).await;
+    assert_eq!(stale.status, 401);
+    assert_eq!(stale.cookie("ksa_rt").as_deref(), Some(""), "cookies are cleared");
+    // Reuse revoked the family: the token that was current fails too.
+    assert_eq!(env.a().refresh(&rt1).await.status, 401);
+    let c = env.a().counters().await;
+    assert_eq!((c["refreshRotations"].as_u64(), c["reuseDetections"].as_u64()), (Some(1), Some(1)));
+}
+
+async fn reusing_an_older_token_revokes_family_and_session(b: Backend) {
+    let env = Env::start(b, 1, |_| {}).await; // default 10 s grace
+    let (sid, rt0, _) = env.a().login_token().await;
+    let rt1 = env.a().refresh(&rt0).await.cookie("ksa_rt").unwrap();
+    let rt2 = env.a().refresh(&rt1).await.cookie("ksa_rt").unwrap();
+    // rt0 is two rotations old: no grace applies, whatever the clock says.
+    assert_eq!(env.a().refresh(&rt0).await.status, 401);
+    assert_eq!(env.a().refresh(&rt2).await.status, 401);
+    assert_eq!(env.a().keepalive(&sid).await.status, 401, "session revoked with the family");
+    assert_eq!(env.a().counters().await["reuseDetections"], 1);
+}
+
+async fn previous_token_within_grace_gets_current_token_without_rotating(b: Backend) {
+    let env = Env::start(b, 1, |c| c.refresh_grace = ms(5000)).await;
+    let (_, rt0, _) = env.a().login_token().await;
+    let r1 = env.a().refresh(&rt0).await;
+    let rt1 = r1.cookie("ksa_rt").unwrap();
+    // A second tab still holding rt0 races in: same current token back.
+    let g = env.a().refresh(&rt0).await;
+    assert_eq!(g.status, 200);
+    assert_eq!(g.cookie("ksa_rt").unwrap(), rt1);
+    assert_eq!(env.a().profile(&g.token()).await.status, 200);
+    let c = env.a().counters().await;
+    assert_eq!((c["refreshRotations"].as_u64(), c["graceReplays"].as_u64()), (Some(1), Some(1)));
+    // Not revoked: the current token still rotates.
+    let r2 = env.a().refresh(&rt1).await;
+    assert_eq!(r2.status, 200);
+    assert_ne!(r2.cookie("ksa_rt").unwrap(), rt1);
+}
+
+async fn logout_revokes_and_is_idempotent(b: Backend) {
+    let env = Env::start(b, 1, |_| {}).await;
+    let (sid, rt, _) = env.a().login_token().await;
+    let cookies = format!("ksa_sid={sid}; ksa_rt={rt}");
+    let out = env.a().send(env.a().post("/api/auth/logout").header("cookie", &cookies)).await;
+    assert_eq!(out.status, 204);
+    assert_eq!(out.cookie("ksa_sid").as_deref(), Some(""));
+    assert!(out.set_cookie("ksa_rt").unwrap().contains("Max-Age=0"));
+    assert_eq!(env.a().refresh(&rt).await.status, 401);
+    assert_eq!(env.a().keepalive(&sid).await.status, 401);
+    let again = env.a().send(env.a().post("/api/auth/logout").header("cookie", &cookies)).await;
+    assert_eq!(again.status, 204);
+    assert_eq!(env.a().send(env.a().post("/api/auth/logout")).await.status, 204);
+}
+
+async fn keepalive_is_rate_limited_with_retry_after(b: Backend) {
+    let env = Env::start(b, 1, |c| c.keepalive_min_interval = ms(5000)).await;
+    let sid = env.a().login(EMAIL, PASSWORD, Some("cookie")).await.cookie("ksa_sid").unwrap();
+    assert_eq!(env.a().keepalive(&sid).await.status, 204);
+    let r = env.a().keepalive(&sid).await;
+    assert_eq!(r.status, 429);
+    let retry: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=5).contains(&retry), "Retry-After {retry}");
+    assert_eq!(env.a().counters().await["keepaliveRateLimited"], 1);
+}
+
+async fn keepalive_slides_idle_expiry_and_idle_session_dies(b: Backend) {
+    let env = Env::start(b, 1, |c| {
+        c.idle_timeout = ms(1500);
+        c.keepalive_min_interval = ms(100);
+    })
+    .await;
+    let sid = env.a().login(EMAIL, PASSWORD, Some("cookie")).await.cookie("ksa_sid").unwrap();
+    // Never touched below, so it idles out.
+    let (_, idle_rt, _) = env.a().login_token().await;
+    // 5 x 500 ms = 2.5 s, longer than the idle timeout: only sliding keeps it.
+    for _ in 0..5 {
+        sleep(ms(500)).await;
+        assert_eq!(env.a().keepalive(&sid).await.status, 204);
+    }
+    // The untouched token-mode session idled out meanwhile: refresh refused.
+    assert_eq!(env.a().refresh(&idle_rt).await.status, 401);
+    sleep(ms(2500)).await;
+    assert_eq!(env.a().keepalive(&sid).await.status, 401);
+}
+
+async fn absolute_lifetime_ends_even_an_active_session(b: Backend) {
+    let env = Env::start(b, 1, |c| {
+        c.absolute_lifetime = ms(1500);
+        c.keepalive_min_interval = ms(100);
+    })
+    .await;
+    let (sid, rt, _) = env.a().login_token().await;
+    sleep(ms(300)).await;
+    assert_eq!(env.a().keepalive(&sid).await.status, 204);
+    let rt1 = env.a().refresh(&rt).await.cookie("ksa_rt").unwrap();
+    sleep(ms(2000)).await;
+    assert_eq!(env.a().keepalive(&sid).await.status, 401);
+    assert_eq!(env.a().refresh(&rt1).await.status, 401);
+}
+
+// ------------------------------------------------------- HTTP layer (memory)
+
+#[tokio::test]
+async fn keepalive_without_x_requested_with_is_403() {
+    let env = Env::start(Backend::Memory, 1, |_| {}).await;
+    let sid = env.a().login(EMAIL, PASSWORD, Some("cookie")).await.cookie("ksa_sid").unwrap();
+    let r = env.a().send(env.a().post("/api/keepalive").header("cookie", format!("ksa_sid={sid}"))).await;
+    assert_eq!(r.status, 403);
+    assert!(r.body["error"].as_str().unwrap().contains("X-Requested-With"));
+    let no_session = env.a().send(env.a().post("/api/keepalive").header("x-requested-with", "x")).await;
+    assert_eq!(no_session.status, 401);
+}
+
+#[tokio::test]
+async fn bad_input_gets_json_errors_with_the_right_status() {
+    let env = Env::start(Backend::Memory, 1, |_| {}).await;
+    let a = env.a();
+    let cases = [
+        (a.post("/api/auth/login").body("{\"email\": "), 400),
+        (a.post("/api/auth/login").body("{\"email\": \"x\"}"), 400),
+        (a.post("/api/auth/login").json(&json!({"email": EMAIL, "password": PASSWORD, "mode": "magic"})), 400),
+        (a.post("/api/auth/login").body(vec![b' '; 17 * 1024]), 413),
+        (a.post("/api/nope"), 404),
+        (a.http.get(format!("{}/api/auth/login", a.base)), 405),
+        (a.http.delete(format!("{}/api/keepalive", a.base)), 405),
+    ];
+    for (req, status) in cases {
+        let r = a.send(req).await;
+        assert_eq!(r.status, status, "{r:?}");
+        assert!(r.body["error"].is_string(), "{r:?}");
+    }
+    // Still serving afterwards.
+    assert_eq!(a.login(EMAIL, PASSWORD, None).await.status, 200);
+}
+
+#[tokio::test]
+async fn profile_accepts_valid_and_counts_expired_and_invalid_tokens_apart() {
+    let env = Env::start(Backend::Memory, 1, |_| {}).await;
+    let (_, _, token) = env.a().login_token().await;
+    assert_eq!(env.a().profile(&token).await.body, json!({ "email": EMAIL }));
+    let past = Claims { sub: EMAIL.into(), sid: "s".into(), iat: 1_000, exp: 1_030 };
+    let expired = tokens::sign_jwt(&Secret::new(SECRET), &past);
+    let r = env.a().profile(&expired).await;
+    assert_eq!((r.status, r.body["error"].as_str()), (401, Some("access token expired")));
+    let forged = tokens::sign_jwt(&Secret::new(b"some other secret"), &Claims { exp: u64::MAX, ..past });
+    assert_eq!(env.a().profile(&forged).await.status, 401);
+    assert_eq!(env.a().profile("garbage").await.status, 401);
+    let none = env.a().send(env.a().http.get(format!("{}/api/profile", env.a().base))).await;
+    assert_eq!(none.status, 401);
+    let c = env.a().counters().await;
+    assert_eq!((c["expiredTokensRejected"].as_u64(), c["invalidTokensRejected"].as_u64()), (Some(1), Some(2)));
+}
+
+#[tokio::test]
+async fn cookies_are_secure_except_plain_http_on_loopback() {
+    let env = Env::start(Backend::Memory, 1, |_| {}).await;
+    let body = json!({ "email": EMAIL, "password": PASSWORD });
+    let public = env.a().send(env.a().post("/api/auth/login").header("host", "app.example.com").json(&body)).await;
+    assert!(public.set_cookie("ksa_rt").unwrap().ends_with("; Secure"));
+    assert!(public.set_cookie("ksa_sid").unwrap().ends_with("; Secure"));
+    let proxied = env.a().post("/api/auth/login").header("x-forwarded-proto", "https").json(&body);
+    assert!(env.a().send(proxied).await.set_cookie("ksa_sid").unwrap().ends_with("; Secure"));
+}
+
+#[tokio::test]
+async fn test_endpoints_count_reset_and_are_404_when_disabled() {
+    let env = Env::start(Backend::Memory, 1, |_| {}).await;
+    env.a().login_token().await;
+    let c = env.a().counters().await;
+    assert_eq!(c["requests"]["/api/auth/login"], 1);
+    let reset = env.a().send(env.a().post("/api/test/reset")).await;
+    assert_eq!(reset.status, 204);
+    assert_eq!(env.a().counters().await["requests"]["/api/auth/login"], Value::Null);
+
+    let off = Env::start(Backend::Memory, 1, |c| c.test_endpoints = false).await;
+    let r = off.a().send(off.a().http.get(format!("{}/api/test/counters", off.a().base))).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(off.a().send(off.a().post("/api/test/reset")).await.status, 404);
+}
+
+#[tokio::test]
+async fn serves_static_files_and_pkg() {
+    let dir = std::env::temp_dir().join(format!("ksa-static-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("www")).unwrap();
+    std::fs::create_dir_all(dir.join("pkg")).unwrap();
+    std::fs::write(dir.join("www/index.html"), "<h1>demo</h1>").unwrap();
+    std::fs::write(dir.join("pkg/ksa.js"), "export {}").unwrap();
+    let (www, pkg) = (dir.join("www"), dir.join("pkg"));
+    let env = Env::start(Backend::Memory, 1, move |c| {
+        c.www_dir = www.clone();
+        c.pkg_dir = pkg.clone();
+    })
+    .await;
+    let get = |p: &str| env.a().http.get(format!("{}{p}", env.a().base)).send();
+    assert_eq!(get("/").await.unwrap().text().await.unwrap(), "<h1>demo</h1>");
+    assert_eq!(get("/pkg/ksa.js").await.unwrap().text().await.unwrap(), "export {}");
+    assert_eq!(get("/missing.html").await.unwrap().status(), 404);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+// ------------------------------------------------- two instances, one Redis
+
+#[tokio::test]
+async fn two_instances_share_sessions_and_detect_reuse_across_them() {
+    let env = Env::start(Backend::Redis, 2, |c| c.secret = None).await; // secret shared via Redis
+    let (a, b) = (&env.servers[0], &env.servers[1]);
+    let (sid, rt0, token) = a.login_token().await;
+    assert_eq!(b.profile(&token).await.status, 200, "B verifies A's access token");
+    let r1 = b.refresh(&rt0).await;
+    assert_eq!(r1.status, 200, "refresh on B of a token issued by A");
+    let rt2 = a.refresh(&r1.cookie("ksa_rt").unwrap()).await.cookie("ksa_rt").unwrap();
+    assert_eq!(b.keepalive(&sid).await.status, 204);
+    assert_eq!(a.refresh(&rt0).await.status, 401, "stale token on A");
+    assert_eq!(a.counters().await["reuseDetections"], 1);
+    assert_eq!(b.refresh(&rt2).await.status, 401, "revocation seen by B");
+    assert_eq!(b.keepalive(&sid).await.status, 401);
+}
+
+/// Same token on A and B at once, with a grace window: exactly one rotation;
+/// the other is the grace reply carrying the same, current token.
+#[tokio::test]
+async fn concurrent_refresh_on_two_instances_rotates_once_and_graces_the_other() {
+    let env = Env::start(Backend::Redis, 2, |_| {}).await;
+    let (a, b) = (&env.servers[0], &env.servers[1]);
+    let (_, rt0, _) = a.login_token().await;
+    let (ra, rb) = tokio::join!(a.refresh(&rt0), b.refresh(&rt0));
+    assert_eq!((ra.status, rb.status), (200, 200));
+    assert_eq!(ra.cookie("ksa_rt"), rb.cookie("ksa_rt"), "both replies hold the current token");
+    let (ca, cb) = (a.counters().await, b.counters().await);
+    let sum = |k: &str| ca[k].as_u64().unwrap() + cb[k].as_u64().unwrap();
+    assert_eq!((sum("refreshRotations"), sum("graceReplays"), sum("reuseDetections")), (1, 1, 0));
+    assert_eq!(a.refresh(&ra.cookie("ksa_rt").unwrap()).await.status, 200);
+}
+
+/// Same race without a grace window: one rotates, the other is reuse, which
+/// revokes the family, so even the winner's new token is dead.
+#[tokio::test]
+async fn concurrent_refresh_without_grace_rotates_once_and_revokes() {
+    let env = Env::start(Backend::Redis, 2, |c| c.refresh_grace = Duration::ZERO).await;
+    let (a, b) = (&env.servers[0], &env.servers[1]);
+    let (_, rt0, _) = a.login_token().await;
+    let (ra, rb) = tokio::join!(a.refresh(&rt0), b.refresh(&rt0));
+    let mut statuses = [ra.status, rb.status];
+    statuses.sort();
+    assert_eq!(statuses, [200, 401]);
+    let winner = if ra.status == 200 { ra } else { rb };
+    let (ca, cb) = (a.counters().await, b.counters().await);
+    let sum = |k: &str| ca[k].as_u64().unwrap() + cb[k].as_u64().unwrap();
+    assert_eq!((sum("refreshRotations"), sum("reuseDetections")), (1, 1));
+    assert_eq!(a.refresh(&winner.cookie("ksa_rt").unwrap()).await.status, 401);
+}
+
+#[tokio::test]
+async fn redis_session_keys_carry_a_ttl() {
+    let env = Env::start(Backend::Redis, 1, |c| c.idle_timeout = ms(1500)).await;
+    let (sid, _, _) = env.a().login_token().await;
+    let url = env.redis.as_ref().unwrap().url.clone();
+    let mut conn = ::redis::Client::open(url).unwrap().get_multiplexed_async_connection().await.unwrap();
+    let ttl: i64 = ::redis::cmd("PTTL").arg(format!("ksa:s:{sid}")).query_async(&mut conn).await.unwrap();
+    assert!(ttl > 0 && ttl <= 1500, "PTTL {ttl}");
+}
