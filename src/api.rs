@@ -463,13 +463,11 @@ async fn send(request: &Request) -> Result<Response, JsValue> {
 /// Sets the bearer header from the shared token; rejects when there is none.
 async fn authorize(shared: &Shared, request: &Request) -> Result<(String, u32), JsValue> {
     JsFuture::from(driver::token_promise(shared)).await?;
-    let token = shared
-        .try_borrow()
-        .ok()
-        .and_then(|d| d.engine.access_token(now()).map(|(t, g)| (t.to_owned(), g)))
-        .ok_or_else(|| {
-            js_error("keep-session-alive: fetch() has no valid access token: signed out, idle, offline, or the refresh failed")
-        })?;
+    let token = driver::current_token(shared).ok_or_else(|| {
+        js_error(
+            "keep-session-alive: fetch() has no valid access token: signed out, idle, offline, or the refresh failed",
+        )
+    })?;
     let mut bearer = String::from("Bearer ");
     bearer.push_str(&token.0);
     request.headers().set("Authorization", &bearer)?;

@@ -308,15 +308,20 @@ pub struct Engine {
     activity_unsent: bool,
     last_touch: Time,
     heartbeat_in_flight: Option<Time>,
+    heartbeat_epoch: u32,
     heartbeat_sent_at: Option<Time>,
     heartbeat_backoff: Backoff,
     last_heartbeat: Option<Time>,
     refresh: Flight,
+    refresh_epoch: u32,
     refresh_sent_at: Time,
     refresh_backoff: Backoff,
     last_refresh: Option<Time>,
     token_waiters: bool,
     generation: u32,
+    /// Counts session starts and ends: a reply to a request sent in an earlier
+    /// session (a restore's 401 arriving after a fresh login) must not touch this one.
+    epoch: u32,
     ignored_messages: u32,
     out: VecDeque<Command>,
 }
@@ -340,15 +345,18 @@ impl Engine {
             activity_unsent: false,
             last_touch: now,
             heartbeat_in_flight: None,
+            heartbeat_epoch: 0,
             heartbeat_sent_at: None,
             heartbeat_backoff: Backoff::default(),
             last_heartbeat: None,
             refresh: Flight::Idle,
+            refresh_epoch: 0,
             refresh_sent_at: now,
             refresh_backoff: Backoff::default(),
             last_refresh: None,
             token_waiters: false,
             generation: 0,
+            epoch: 0,
             ignored_messages: 0,
             out: VecDeque::new(),
         };
@@ -524,7 +532,7 @@ impl Engine {
 
     fn heartbeat_done(&mut self, now: Time, result: HeartbeatResult) {
         let Some(sent_at) = self.heartbeat_in_flight.take() else { return };
-        if !matches!(self.auth, Auth::In(_)) {
+        if !matches!(self.auth, Auth::In(_)) || self.heartbeat_epoch != self.epoch {
             return;
         }
         match result {
@@ -550,6 +558,7 @@ impl Engine {
         // Another tab may have refreshed while we waited for the lock.
         if self.refresh_needed() {
             self.refresh = Flight::Sending;
+            self.refresh_epoch = self.epoch;
             self.refresh_sent_at = now;
             self.out.push_back(Command::SendRefresh);
         } else {
@@ -564,8 +573,11 @@ impl Engine {
             return;
         }
         self.refresh = Flight::Idle;
+        let stale = self.refresh_epoch != self.epoch;
         match (result, &self.auth) {
             (_, Auth::Out) => {}
+            // Sent for an earlier session: neither its token nor its 401 is about this one.
+            _ if stale => {}
             // Below one second a token would be refreshed in a tight loop.
             (RefreshResult::Ok { token, expires_in_ms }, _) if !token.is_empty() && expires_in_ms >= 1_000 => {
                 self.refresh_backoff = Backoff::default();
@@ -656,6 +668,7 @@ impl Engine {
             self.last_refresh = Some(now);
         }
         self.auth = Auth::In(Session { started_at, token, idle_warned: false, absolute_warned: false, idle: false });
+        self.epoch = self.epoch.wrapping_add(1);
         // A login is the user at work, and a request that touched the server.
         self.activity_at(now);
         self.last_touch = self.last_touch.max(now);
@@ -693,6 +706,7 @@ impl Engine {
         }
         let was_in = matches!(self.auth, Auth::In(_));
         self.auth = Auth::Out;
+        self.epoch = self.epoch.wrapping_add(1);
         self.heartbeat_backoff = Backoff::default();
         self.refresh_backoff = Backoff::default();
         self.activity_unsent = false;
@@ -773,6 +787,7 @@ impl Engine {
         }
         if self.heartbeat_due().is_some_and(|d| d <= now) {
             self.heartbeat_in_flight = Some(now);
+            self.heartbeat_epoch = self.epoch;
             self.heartbeat_sent_at = Some(now);
             self.out.push_back(Command::SendHeartbeat);
         }
@@ -993,5 +1008,6 @@ impl Engine {
     }
 }
 
-#[cfg(test)]
+// Native: the virtual-clock harness and proptest need no browser.
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;

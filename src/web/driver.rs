@@ -284,11 +284,18 @@ pub(crate) fn token_promise(shared: &Shared) -> Promise {
     promise
 }
 
+/// The token and its generation, if valid now and the keeper is not disposed:
+/// the one place the token leaves the engine.
+pub(crate) fn current_token(shared: &Shared) -> Option<(String, u32)> {
+    let d = shared.try_borrow().ok().filter(|d| !d.disposed)?;
+    d.engine.access_token(now()).map(|(t, g)| (t.to_owned(), g))
+}
+
 fn resolve_waiters(shared: &Shared) {
-    let (waiters, token) = {
-        let Ok(mut d) = shared.try_borrow_mut() else { return };
-        let token = if d.disposed { None } else { d.engine.access_token(now()).map(|(t, _)| JsValue::from_str(t)) };
-        (std::mem::take(&mut d.waiters), token.unwrap_or(JsValue::NULL))
+    let token = current_token(shared).map_or(JsValue::NULL, |(t, _)| JsValue::from_str(&t));
+    let waiters = match shared.try_borrow_mut() {
+        Ok(mut d) => std::mem::take(&mut d.waiters),
+        Err(_) => return,
     };
     for resolve in waiters {
         let _ = resolve.call1(&JsValue::UNDEFINED, &token);

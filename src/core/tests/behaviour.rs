@@ -449,6 +449,20 @@ fn a_401_on_an_app_request_triggers_one_refresh_then_a_new_token() {
     assert_eq!(w.server.refreshes.len(), 1);
 }
 
+#[test]
+fn a_late_401_for_an_earlier_session_does_not_end_the_current_one() {
+    let mut w = World::new(token_config(), 0);
+    w.server.refresh_faults.push_back(RefreshResult::Rejected);
+    let t = w.open_tab();
+    w.advance(300); // no sibling answered: the restore refresh is in flight
+    assert_eq!(w.server.refreshes.len(), 1);
+    w.login(t); // the app logs in before the slow 401 arrives
+    w.advance(1_000);
+    assert!(w.tabs[t].engine.snapshot(w.now).authenticated, "the old cookie's 401 ended the new session");
+    assert_eq!(w.tabs[t].count(|e| matches!(e, Event::Logout(_))), 0);
+    assert_eq!(w.get_token(t).as_deref(), Some("tok-1"));
+}
+
 // ---- 5. absolute timeout -------------------------------------------------------
 
 #[test]

@@ -1,0 +1,607 @@
+//! Browser tests of the `SessionKeeper` facade and the web driver.
+//!
+//! Run: `wasm-pack test --headless --chrome --test web`.
+//!
+//! A scripted `fetch` stub (tests/web_stub.js) plays the server and records
+//! every request; it also tracks the window/document listeners and the timers
+//! created while a test runs, so `dispose()` can be checked for leftovers. The
+//! stub's delays and the tests' sleeps use the original `setTimeout`.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Promise, Reflect, JSON};
+use keep_session_alive::SessionKeeper;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::CustomEvent;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(module = "/tests/web_stub.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = stubReset)]
+    fn stub_reset();
+    #[wasm_bindgen(js_name = stubRoute)]
+    fn stub_route(path: &str, responses: &str);
+    #[wasm_bindgen(js_name = stubRequests)]
+    fn stub_requests() -> Array;
+    #[wasm_bindgen(js_name = stubCount)]
+    fn stub_count(path: &str, since: u32) -> u32;
+    #[wasm_bindgen(js_name = stubSeq)]
+    fn stub_seq() -> u32;
+    #[wasm_bindgen(js_name = liveListeners)]
+    fn live_listeners(target: &str, kind: &str) -> u32;
+    #[wasm_bindgen(js_name = liveListenerKeys)]
+    fn live_listener_keys() -> String;
+    #[wasm_bindgen(js_name = liveTimers)]
+    fn live_timers() -> u32;
+    #[wasm_bindgen(js_name = realSleep)]
+    fn real_sleep(ms: u32) -> Promise;
+    #[wasm_bindgen(js_name = visibleStorage)]
+    fn visible_storage() -> String;
+    #[wasm_bindgen(js_name = jsonStringify)]
+    fn json_stringify(v: &JsValue) -> String;
+    #[wasm_bindgen(js_name = dispatchOn)]
+    fn dispatch_on(target: &str, kind: &str);
+}
+
+const REFRESH: &str = "/api/auth/refresh";
+const DATA: &str = "/api/data";
+const LOGIN: &str = "/api/auth/login";
+const EVENT_KINDS: [&str; 10] =
+    ["activity", "idle", "heartbeat", "warning", "timeout", "refresh", "login", "logout", "leader", "error"];
+
+// ---- helpers ------------------------------------------------------------------
+
+async fn sleep(ms: u32) {
+    let _ = JsFuture::from(real_sleep(ms)).await;
+}
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+fn channel(test: &str) -> String {
+    format!("ksa-test-{test}-{}", (js_sys::Math::random() * 1e12) as u64)
+}
+
+fn js(json: &str) -> JsValue {
+    JSON::parse(json).expect("valid JSON in the test")
+}
+
+fn error_message(e: JsValue) -> String {
+    Reflect::get(&e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_else(|| format!("{e:?}"))
+}
+
+/// `new SessionKeeper(options)`; the error message on failure.
+fn try_keeper(options: JsValue) -> Result<SessionKeeper, String> {
+    SessionKeeper::new(options.unchecked_into()).map_err(|e| error_message(e.into()))
+}
+
+fn keeper(options_json: &str) -> SessionKeeper {
+    try_keeper(js(options_json)).unwrap_or_else(|m| panic!("constructor threw: {m}"))
+}
+
+async fn settle<T: JsCast>(promise: T) -> Result<JsValue, JsValue> {
+    JsFuture::from(promise.unchecked_into::<Promise>()).await
+}
+
+async fn token(k: &SessionKeeper) -> Option<String> {
+    settle(k.get_access_token()).await.expect("getAccessToken never rejects").as_string()
+}
+
+fn set_session(k: &SessionKeeper, json: &str) {
+    k.set_session(js(json).unchecked_into())
+        .unwrap_or_else(|e| panic!("setSession threw: {}", error_message(e.into())));
+}
+
+async fn fetch(k: &SessionKeeper, url: &str) -> Result<web_sys::Response, JsValue> {
+    settle(k.fetch(JsValue::from_str(url).unchecked_into(), None)).await.map(|r| r.unchecked_into())
+}
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn state(k: &SessionKeeper) -> JsValue {
+    k.state().into()
+}
+
+fn state_bool(k: &SessionKeeper, key: &str) -> bool {
+    get(&state(k), key).as_bool().unwrap_or_else(|| panic!("state.{key} is not a boolean"))
+}
+
+fn state_num(k: &SessionKeeper, key: &str) -> Option<f64> {
+    get(&state(k), key).as_f64()
+}
+
+/// Requests recorded since sequence number `since` to `path`, as (auth, method).
+fn requests_to(path: &str, since: u32) -> Vec<JsValue> {
+    stub_requests()
+        .iter()
+        .filter(|r| get(r, "path").as_string().as_deref() == Some(path))
+        .filter(|r| get(r, "seq").as_f64().unwrap_or(0.0) >= f64::from(since))
+        .collect()
+}
+
+fn auth_of(r: &JsValue) -> Option<String> {
+    get(r, "auth").as_string()
+}
+
+/// Records every event a keeper emits: (type, detail).
+struct Events {
+    log: Rc<RefCell<Vec<(String, JsValue)>>>,
+    _closures: Vec<Closure<dyn FnMut(CustomEvent)>>,
+}
+
+impl Events {
+    fn of(k: &SessionKeeper) -> Events {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let mut closures = Vec::new();
+        for kind in EVENT_KINDS {
+            let log = log.clone();
+            let c = Closure::<dyn FnMut(CustomEvent)>::new(move |e: CustomEvent| {
+                log.borrow_mut().push((e.type_(), e.detail()));
+            });
+            k.add_event_listener(kind, c.as_ref().unchecked_ref());
+            closures.push(c);
+        }
+        Events { log, _closures: closures }
+    }
+
+    fn details(&self, kind: &str) -> Vec<JsValue> {
+        self.log.borrow().iter().filter(|(k, _)| k == kind).map(|(_, d)| d.clone()).collect()
+    }
+
+    fn count(&self, kind: &str) -> usize {
+        self.details(kind).len()
+    }
+
+    fn all(&self) -> Vec<(String, JsValue)> {
+        self.log.borrow().clone()
+    }
+
+    /// Waits (polling) until `n` events of `kind` have arrived, at most `max_ms`.
+    async fn wait_for(&self, kind: &str, n: usize, max_ms: u32) -> bool {
+        let deadline = now() + f64::from(max_ms);
+        while self.count(kind) < n {
+            if now() > deadline {
+                return false;
+            }
+            sleep(5).await;
+        }
+        true
+    }
+}
+
+/// Polls `f` every 5 ms for at most `max_ms`.
+async fn eventually(max_ms: u32, mut f: impl FnMut() -> bool) -> bool {
+    let deadline = now() + f64::from(max_ms);
+    loop {
+        if f() {
+            return true;
+        }
+        if now() > deadline {
+            return false;
+        }
+        sleep(5).await;
+    }
+}
+
+fn refresh_reply(token: &str, expires_in: u32, delay: u32) -> String {
+    format!(r#"[{{"status":200,"json":{{"accessToken":"{token}","expiresIn":{expires_in}}},"delay":{delay}}}]"#)
+}
+
+// ---- 1. activity sampling -----------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn activity_listeners_detach_after_one_event_and_reattach_after_the_sampling_period() {
+    stub_reset();
+    let k = keeper(&format!(
+        r#"{{"idleTimeoutMs":1600,"siblingWaitMs":50,"activityEvents":["pointerdown"],"channelName":"{}"}}"#,
+        channel("activity")
+    ));
+    set_session(&k, "{}");
+    // The sampling period (1600 / 16 = 100 ms) starts at login: wait it out.
+    assert!(eventually(500, || live_listeners("window", "pointerdown") == 1).await, "listener attached after login");
+    sleep(10).await;
+    let before = state_num(&k, "lastActivity").expect("lastActivity while signed in");
+
+    dispatch_on("window", "pointerdown");
+    let first = state_num(&k, "lastActivity").unwrap();
+    assert!(first > before, "a pointerdown updates lastActivity ({before} -> {first})");
+    assert_eq!(live_listeners("window", "pointerdown"), 0, "listeners detach after one event");
+
+    sleep(10).await;
+    dispatch_on("window", "pointerdown");
+    assert_eq!(state_num(&k, "lastActivity").unwrap(), first, "a second event within the period is not seen");
+    assert_eq!(live_listeners("window", "pointerdown"), 0);
+
+    sleep(150).await;
+    assert_eq!(live_listeners("window", "pointerdown"), 1, "re-attached after the sampling period");
+    dispatch_on("window", "pointerdown");
+    let third = state_num(&k, "lastActivity").unwrap();
+    assert!(third > first, "a new event after the period updates lastActivity ({first} -> {third})");
+    assert_eq!(live_listeners("window", "pointerdown"), 0);
+    k.dispose();
+}
+
+// ---- 2. cross-tab sync --------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn two_keepers_on_one_channel_share_login_refresh_and_logout() {
+    stub_reset();
+    stub_route(REFRESH, &refresh_reply("t2", 60, 0));
+    stub_route(DATA, r#"[{"status":401},{"status":200,"json":{"ok":true}}]"#);
+    let options = format!(
+        r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":300,"channelName":"{}"}}"#,
+        channel("sync")
+    );
+    let a = keeper(&options);
+    let b = keeper(&options);
+    let events_b = Events::of(&b);
+    let start = stub_seq();
+
+    set_session(&a, r#"{"accessToken":"t1","expiresIn":60}"#);
+    assert!(events_b.wait_for("login", 1, 1000).await, "B hears A's login");
+    assert!(state_bool(&b, "authenticated"));
+    assert_eq!(token(&b).await.as_deref(), Some("t1"), "B has A's token");
+    assert_eq!(stub_count(REFRESH, start), 0, "B got the token without a refresh");
+
+    // Force a refresh in A: its token is rejected once.
+    let response = fetch(&a, DATA).await.expect("fetch resolves");
+    assert_eq!(response.status(), 200);
+    assert_eq!(stub_count(REFRESH, start), 1);
+    assert!(events_b.wait_for("refresh", 1, 1000).await, "B hears A's refresh");
+    assert_eq!(token(&b).await.as_deref(), Some("t2"), "B adopts A's new token");
+    assert_eq!(stub_count(REFRESH, start), 1, "B did not refresh on its own");
+
+    settle(a.logout()).await.expect("logout resolves");
+    assert!(events_b.wait_for("logout", 1, 1000).await, "B hears A's logout");
+    let logout = events_b.details("logout").remove(0);
+    assert_eq!(get(&logout, "reason").as_string().as_deref(), Some("remote"));
+    assert_eq!(token(&b).await, None, "B is signed out");
+    assert!(!state_bool(&b, "authenticated"));
+    a.dispose();
+    b.dispose();
+}
+
+// ---- 3. leadership ------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn leadership_moves_to_the_other_keeper_when_the_leader_is_disposed() {
+    stub_reset();
+    let options = format!(r#"{{"siblingWaitMs":50,"channelName":"{}"}}"#, channel("leader"));
+    let a = keeper(&options);
+    let events_a = Events::of(&a);
+    assert!(events_a.wait_for("leader", 1, 1000).await, "A becomes leader");
+    assert_eq!(get(&events_a.details("leader")[0], "leader").as_bool(), Some(true));
+    assert!(state_bool(&a, "leader"));
+
+    let b = keeper(&options);
+    let events_b = Events::of(&b);
+    sleep(100).await;
+    assert!(!state_bool(&b, "leader"), "B waits while A leads");
+    assert_eq!(events_b.count("leader"), 0);
+
+    a.dispose();
+    assert!(events_b.wait_for("leader", 1, 1000).await, "B takes over");
+    assert_eq!(get(&events_b.details("leader")[0], "leader").as_bool(), Some(true));
+    assert!(state_bool(&b, "leader"));
+    b.dispose();
+}
+
+// ---- 4. fetch retry -----------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn fetch_retries_exactly_once_after_a_401_with_the_refreshed_token() {
+    stub_reset();
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
+        channel("retry")
+    ));
+    set_session(&k, r#"{"accessToken":"old","expiresIn":60}"#);
+    stub_route(REFRESH, &refresh_reply("new", 60, 0));
+    stub_route(DATA, r#"[{"status":401},{"status":200,"json":{"ok":true}}]"#);
+    let start = stub_seq();
+
+    let response = fetch(&k, DATA).await.expect("fetch resolves");
+    assert_eq!(response.status(), 200);
+    let data = requests_to(DATA, start);
+    assert_eq!(data.len(), 2, "one try and one retry");
+    assert_eq!(auth_of(&data[0]).as_deref(), Some("Bearer old"));
+    assert_eq!(auth_of(&data[1]).as_deref(), Some("Bearer new"), "the retry carries the new token");
+    assert_eq!(stub_count(REFRESH, start), 1, "exactly one refresh");
+    let refresh = requests_to(REFRESH, start).remove(0);
+    assert_eq!(get(&refresh, "method").as_string().as_deref(), Some("POST"));
+    assert_eq!(get(&refresh, "credentials").as_string().as_deref(), Some("include"));
+
+    // A 401 on the retry is returned as is.
+    stub_route(REFRESH, &refresh_reply("newer", 60, 0));
+    stub_route(DATA, r#"[{"status":401}]"#);
+    let second = stub_seq();
+    let response = fetch(&k, DATA).await.expect("fetch resolves");
+    assert_eq!(response.status(), 401, "the retry's 401 is the answer");
+    sleep(100).await;
+    let data = requests_to(DATA, second);
+    assert_eq!(data.len(), 2, "no third try");
+    assert_eq!(auth_of(&data[0]).as_deref(), Some("Bearer new"));
+    assert_eq!(auth_of(&data[1]).as_deref(), Some("Bearer newer"));
+    assert_eq!(stub_count(REFRESH, second), 1);
+    k.dispose();
+}
+
+// ---- 5. single-flight refresh -------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn twenty_concurrent_fetches_with_an_expiring_token_cause_one_refresh() {
+    stub_reset();
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","refreshLeadMs":1,"idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
+        channel("single")
+    ));
+    stub_route(REFRESH, &refresh_reply("fresh", 60, 100));
+    stub_route(DATA, r#"[{"status":200,"json":{"ok":true}}]"#);
+    // A 1 s token is not handed out in its last tenth (from 900 ms); with
+    // refreshLeadMs 1 the scheduled refresh would come only at 999 ms.
+    set_session(&k, r#"{"accessToken":"stale","expiresIn":1}"#);
+    let start = stub_seq();
+    sleep(930).await;
+    assert_eq!(stub_count(REFRESH, start), 0, "no refresh yet");
+
+    let all = Array::new();
+    for _ in 0..20 {
+        all.push(&k.fetch(JsValue::from_str(DATA).unchecked_into(), None).into());
+    }
+    let responses: Array = JsFuture::from(Promise::all(&all)).await.expect("all fetches resolve").unchecked_into();
+    assert_eq!(responses.length(), 20);
+    for r in responses.iter() {
+        assert_eq!(r.unchecked_into::<web_sys::Response>().status(), 200);
+    }
+    assert_eq!(stub_count(REFRESH, start), 1, "exactly one refresh for 20 callers");
+    let data = requests_to(DATA, start);
+    assert_eq!(data.len(), 20);
+    for r in &data {
+        assert_eq!(auth_of(r).as_deref(), Some("Bearer fresh"), "every request carries the new token");
+    }
+    k.dispose();
+}
+
+// ---- 6. option validation -----------------------------------------------------
+
+#[wasm_bindgen_test]
+fn invalid_options_throw_messages_naming_the_problem() {
+    stub_reset();
+    let cases: [(&str, &[&str]); 10] = [
+        (r#"{"idleTimeoutMS":1000}"#, &["idleTimeoutMS", "not a known option"]),
+        (r#"{"idleTimeoutMs":-5}"#, &["idleTimeoutMs", "whole, non-negative"]),
+        (r#"{"idleTimeoutMs":1.5}"#, &["idleTimeoutMs", "whole, non-negative"]),
+        (r#"{"idleTimeoutMs":1000,"warningMs":1000}"#, &["warningMs", "smaller than idleTimeoutMs"]),
+        (r#"{"keepaliveUrl":"/api/keepalive"}"#, &["sessionTimeoutMs", "required with keepaliveUrl"]),
+        (r#"{"activityEvents":"click"}"#, &["activityEvents", "array"]),
+        (r#"{"headers":{"a":1}}"#, &["headers", "string values"]),
+        (r#"{"logoutOnIdle":"yes"}"#, &["logoutOnIdle", "true or false"]),
+        (r#"42"#, &["options object"]),
+        (r#"null"#, &["options object"]),
+    ];
+    for (options, expected) in cases {
+        let message = match try_keeper(js(options)) {
+            Ok(k) => {
+                k.dispose();
+                panic!("{options} was accepted");
+            }
+            Err(m) => m,
+        };
+        for part in expected {
+            assert!(message.contains(part), "{options}: message {message:?} should contain {part:?}");
+        }
+    }
+    // `new SessionKeeper()` and a string.
+    for v in [JsValue::UNDEFINED, JsValue::from_str("{}")] {
+        let message = try_keeper(v).err().expect("rejected");
+        assert!(message.contains("options object"), "{message}");
+    }
+    // Nothing is left running by a rejected constructor.
+    assert_eq!(live_listeners("window", ""), 0, "{}", live_listener_keys());
+    assert_eq!(live_listeners("document", ""), 0, "{}", live_listener_keys());
+    assert_eq!(live_timers(), 0);
+}
+
+// ---- 7. no token in visible places ----------------------------------------------
+
+#[wasm_bindgen_test]
+async fn the_token_never_reaches_storage_cookies_the_url_the_state_or_events() {
+    stub_reset();
+    const LOGIN_TOKEN: &str = "SECRET-login-7f3a9c";
+    const REFRESHED_TOKEN: &str = "SECRET-refreshed-b41e2d";
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
+        channel("leak")
+    ));
+    let events = Events::of(&k);
+    set_session(&k, &format!(r#"{{"accessToken":"{LOGIN_TOKEN}","expiresIn":60}}"#));
+    stub_route(REFRESH, &refresh_reply(REFRESHED_TOKEN, 60, 0));
+    stub_route(DATA, r#"[{"status":401},{"status":200}]"#);
+    assert_eq!(fetch(&k, DATA).await.expect("fetch").status(), 200);
+    assert!(events.wait_for("refresh", 1, 1000).await, "the token was refreshed");
+    assert_eq!(token(&k).await.as_deref(), Some(REFRESHED_TOKEN));
+    sleep(50).await;
+
+    let mut visible = visible_storage();
+    visible.push_str(&json_stringify(&state(&k)));
+    for (kind, detail) in events.all() {
+        visible.push_str(&kind);
+        visible.push_str(&json_stringify(&detail));
+    }
+    assert!(events.count("login") == 1, "the login event was seen");
+    for secret in [LOGIN_TOKEN, REFRESHED_TOKEN, "SECRET"] {
+        assert!(!visible.contains(secret), "{secret} is visible in: {visible}");
+    }
+    k.dispose();
+}
+
+// ---- 8. malformed refresh replies ---------------------------------------------
+
+#[wasm_bindgen_test]
+async fn a_malformed_refresh_reply_is_an_error_event_and_the_keeper_recovers() {
+    stub_reset();
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
+        channel("malformed")
+    ));
+    let events = Events::of(&k);
+    set_session(&k, r#"{"accessToken":"t0","expiresIn":60}"#);
+    stub_route(
+        REFRESH,
+        r#"[{"status":200,"text":"not json"},
+            {"status":200,"json":{"accessToken":""}},
+            {"status":200,"json":{"accessToken":"x","expiresIn":"soon"}},
+            {"status":200,"json":{"accessToken":"good","expiresIn":60}}]"#,
+    );
+    stub_route(DATA, r#"[{"status":401}]"#);
+    let start = stub_seq();
+
+    // The 401 marks the token rejected; the refresh that follows gets "not json".
+    let result = fetch(&k, DATA).await;
+    let message = error_message(result.err().expect("no token after a malformed refresh"));
+    assert!(message.contains("no valid access token"), "{message}");
+    for n in 1..=3 {
+        assert!(events.wait_for("error", n, 1000).await, "error event #{n}");
+        let detail = events.details("error").remove(n - 1);
+        assert_eq!(get(&detail, "kind").as_string().as_deref(), Some("malformed"), "error #{n}");
+        assert_eq!(get(&detail, "operation").as_string().as_deref(), Some("refresh"), "error #{n}");
+        assert!(get(&detail, "message").as_string().is_some_and(|m| !m.is_empty()));
+        // Still working: the state is readable and signed in.
+        assert!(state_bool(&k, "authenticated"));
+        assert_eq!(stub_count(REFRESH, start), n as u32);
+        // Skip the retry backoff: coming back online retries at once.
+        dispatch_on("window", "online");
+    }
+    assert!(events.wait_for("refresh", 1, 1000).await, "the good reply is adopted");
+    assert_eq!(token(&k).await.as_deref(), Some("good"));
+    assert_eq!(stub_count(REFRESH, start), 4);
+    assert_eq!(events.count("error"), 3);
+    assert_eq!(events.count("logout"), 0);
+    k.dispose();
+}
+
+// ---- 9. dispose ---------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn dispose_leaves_no_listener_or_timer_behind() {
+    stub_reset();
+    stub_route("/api/keepalive", r#"[{"status":204}]"#);
+    stub_route(REFRESH, &refresh_reply("r1", 60, 0));
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","keepaliveUrl":"/api/keepalive","sessionTimeoutMs":60000,"idleTimeoutMs":1600,"siblingWaitMs":50,"channelName":"{}"}}"#,
+        channel("dispose")
+    ));
+    let events = Events::of(&k);
+    set_session(&k, r#"{"accessToken":"t","expiresIn":60}"#);
+    assert!(events.wait_for("leader", 1, 1000).await);
+    sleep(150).await;
+    assert!(live_listeners("window", "pointerdown") == 1, "activity listeners attached: {}", live_listener_keys());
+    assert!(live_listeners("document", "visibilitychange") == 1, "{}", live_listener_keys());
+    assert!(live_timers() >= 1, "the engine's timer is armed");
+
+    k.dispose();
+    assert_eq!(live_listeners("window", ""), 0, "window listeners left: {}", live_listener_keys());
+    assert_eq!(live_listeners("document", ""), 0, "document listeners left: {}", live_listener_keys());
+    assert_eq!(live_timers(), 0, "timers left");
+
+    // Inert, not broken: methods still answer.
+    assert_eq!(token(&k).await, None, "getAccessToken resolves null");
+    let _ = json_stringify(&state(&k));
+    k.stay_signed_in();
+    let _ = settle(k.logout()).await;
+    dispatch_on("window", "pointerdown");
+    dispatch_on("window", "online");
+    sleep(50).await;
+    assert_eq!(live_listeners("window", ""), 0, "{}", live_listener_keys());
+    assert_eq!(live_timers(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn fetch_after_dispose_does_not_send_the_token() {
+    stub_reset();
+    stub_route(DATA, r#"[{"status":200}]"#);
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
+        channel("dispose-fetch")
+    ));
+    set_session(&k, r#"{"accessToken":"after-dispose","expiresIn":60}"#);
+    k.dispose();
+    assert_eq!(token(&k).await, None, "getAccessToken says there is no token");
+    let start = stub_seq();
+    let _ = fetch(&k, DATA).await;
+    let sent: Vec<_> = requests_to(DATA, start).iter().filter_map(auth_of).collect();
+    assert!(sent.is_empty(), "a disposed keeper still sent Authorization: {sent:?}");
+}
+
+// ---- 10. login ----------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn login_posts_credentials_and_starts_a_token_session_from_oauth_names() {
+    stub_reset();
+    stub_route(REFRESH, r#"[{"status":401}]"#);
+    stub_route(LOGIN, r#"[{"status":200,"json":{"access_token":"L1","expires_in":120}}]"#);
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","loginUrl":"{LOGIN}","idleTimeoutMs":60000,"siblingWaitMs":20,"channelName":"{}"}}"#,
+        channel("login")
+    ));
+    let events = Events::of(&k);
+    // Let the new tab's restore attempt (refresh cookie: 401) finish first.
+    assert!(eventually(1000, || !state_bool(&k, "restoring")).await);
+    assert!(!state_bool(&k, "authenticated"));
+    let start = stub_seq();
+
+    let before = now();
+    settle(k.login(js(r#"{"user":"ada","password":"pw"}"#))).await.expect("login resolves");
+    let after = now();
+    assert!(events.wait_for("login", 1, 1000).await);
+    let expires_at = get(&events.details("login")[0], "expiresAt").as_f64().expect("expiresAt is a number");
+    assert!(
+        expires_at >= before + 120_000.0 - 50.0 && expires_at <= after + 120_000.0 + 50.0,
+        "expiresAt {expires_at} is about now + 120 s ({before}..{after})"
+    );
+    assert_eq!(token(&k).await.as_deref(), Some("L1"));
+    let login = requests_to(LOGIN, start).remove(0);
+    assert_eq!(get(&login, "method").as_string().as_deref(), Some("POST"));
+    let body = js(&get(&login, "body").as_string().expect("a body"));
+    assert_eq!(get(&body, "user").as_string().as_deref(), Some("ada"));
+    assert_eq!(get(&get(&login, "headers"), "content-type").as_string().as_deref(), Some("application/json"));
+
+    stub_route(LOGIN, r#"[{"status":401,"json":{"error":"bad credentials"}}]"#);
+    let message =
+        error_message(settle(k.login(js(r#"{"user":"ada","password":"wrong"}"#))).await.err().expect("rejects"));
+    assert!(message.contains("401"), "{message}");
+    k.dispose();
+}
+
+// ---- extra: a stale restore reply must not end a newer session ------------------
+
+#[wasm_bindgen_test]
+async fn a_401_to_the_restore_refresh_does_not_end_a_session_started_meanwhile() {
+    stub_reset();
+    // A new tab with no sibling tries the refresh cookie; the server is slow and says 401.
+    stub_route(REFRESH, r#"[{"status":401,"delay":200}]"#);
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":10,"channelName":"{}"}}"#,
+        channel("restore-race")
+    ));
+    let events = Events::of(&k);
+    assert!(eventually(1000, || stub_count(REFRESH, 0) == 1).await, "the restore refresh is in flight");
+    // Meanwhile the app's own login flow completes.
+    set_session(&k, r#"{"accessToken":"fresh","expiresIn":60}"#);
+    assert_eq!(events.count("login"), 1);
+    sleep(300).await;
+    let logouts: Vec<_> = events.details("logout").iter().map(json_stringify).collect();
+    assert!(logouts.is_empty(), "the new session was ended by the old request's 401: {logouts:?}");
+    assert!(state_bool(&k, "authenticated"));
+    assert_eq!(token(&k).await.as_deref(), Some("fresh"));
+    k.dispose();
+}

@@ -1,0 +1,185 @@
+// Test stub for tests/web.rs: a scripted `fetch`, and bookkeeping of the
+// window/document listeners and timers created while a test runs.
+//
+// Installed once per page (idempotent); `stubReset()` starts a fresh test.
+// The stub's own delays and the tests' sleeps use the original setTimeout, so
+// `liveTimers()` counts only timers created by the code under test.
+
+const S = globalThis.__ksaStub || (globalThis.__ksaStub = { installed: false });
+
+function install() {
+  if (S.installed) return;
+  S.installed = true;
+  S.routes = new Map(); // pathname -> [response spec]
+  S.requests = [];
+  S.listeners = new Map(); // "target|type|capture" -> Set(listener)
+  S.timers = new Set();
+  S.origSetTimeout = globalThis.setTimeout.bind(globalThis);
+  S.origClearTimeout = globalThis.clearTimeout.bind(globalThis);
+  S.origFetch = globalThis.fetch ? globalThis.fetch.bind(globalThis) : null;
+
+  // ---- timers ----
+  globalThis.setTimeout = function (fn, ms, ...args) {
+    let id;
+    id = S.origSetTimeout(function () {
+      S.timers.delete(id);
+      if (typeof fn === 'function') return fn.apply(this, args);
+    }, ms);
+    S.timers.add(id);
+    return id;
+  };
+  globalThis.clearTimeout = function (id) {
+    S.timers.delete(id);
+    return S.origClearTimeout(id);
+  };
+
+  // ---- listeners on window and document ----
+  const capture = (o) => (typeof o === 'boolean' ? o : !!(o && o.capture));
+  const wrap = (target, label) => {
+    const add = target.addEventListener;
+    const remove = target.removeEventListener;
+    target.addEventListener = function (type, listener, options) {
+      const r = add.call(this, type, listener, options);
+      if (listener) {
+        const key = label + '|' + type + '|' + capture(options);
+        if (!S.listeners.has(key)) S.listeners.set(key, new Set());
+        S.listeners.get(key).add(listener);
+      }
+      return r;
+    };
+    target.removeEventListener = function (type, listener, options) {
+      const r = remove.call(this, type, listener, options);
+      const set = S.listeners.get(label + '|' + type + '|' + capture(options));
+      if (set) set.delete(listener);
+      return r;
+    };
+  };
+  wrap(window, 'window');
+  wrap(document, 'document');
+
+  // ---- fetch ----
+  globalThis.fetch = async function (input, init) {
+    const req = new Request(input, init);
+    const url = new URL(req.url);
+    let body = null;
+    try { body = await req.clone().text(); } catch (_) { body = null; }
+    const headers = {};
+    req.headers.forEach((v, k) => { headers[k] = v; });
+    const record = {
+      url: req.url,
+      path: url.pathname,
+      method: req.method,
+      headers,
+      auth: req.headers.get('Authorization'),
+      credentials: req.credentials,
+      body,
+      time: Date.now(),
+      seq: S.requests.length,
+    };
+    S.requests.push(record);
+    const script = S.routes.get(url.pathname);
+    let spec = { status: 404, text: 'not found' };
+    if (script && script.length) spec = script.length > 1 ? script.shift() : script[0];
+    const signal = req.signal;
+    if (spec.delay) {
+      await new Promise((resolve, reject) => {
+        const t = S.origSetTimeout(resolve, spec.delay);
+        if (signal) signal.addEventListener('abort', () => { S.origClearTimeout(t); reject(new DOMException('aborted', 'AbortError')); });
+      });
+    }
+    if (signal && signal.aborted) throw new DOMException('aborted', 'AbortError');
+    if (spec.network) throw new TypeError('Failed to fetch (stub)');
+    const h = new Headers(spec.headers || {});
+    let text = '';
+    if (spec.json !== undefined) {
+      text = JSON.stringify(spec.json);
+      if (!h.has('Content-Type')) h.set('Content-Type', 'application/json');
+    } else if (spec.text !== undefined) {
+      text = spec.text;
+    }
+    return new Response(text, { status: spec.status || 200, headers: h });
+  };
+}
+
+export function stubReset() {
+  install();
+  S.routes.clear();
+  S.requests.length = 0;
+  S.listeners.clear();
+  S.timers.clear();
+}
+
+/// `responses`: JSON text of an array of {status, json?, text?, delay?, headers?, network?};
+/// each request takes the next one, the last one repeats.
+export function stubRoute(path, responses) {
+  install();
+  S.routes.set(path, JSON.parse(responses));
+}
+
+export function stubRequests() {
+  install();
+  return S.requests.slice();
+}
+
+/// Requests to `path` with sequence number >= `since`.
+export function stubCount(path, since) {
+  install();
+  return S.requests.filter((r) => r.path === path && r.seq >= since).length;
+}
+
+export function stubSeq() {
+  install();
+  return S.requests.length;
+}
+
+/// Live listeners on 'window' or 'document' added since the last reset; `type` '' = all types.
+export function liveListeners(target, type) {
+  install();
+  let n = 0;
+  for (const [key, set] of S.listeners) {
+    const [t, ty] = key.split('|');
+    if (t === target && (type === '' || ty === type)) n += set.size;
+  }
+  return n;
+}
+
+export function liveListenerKeys() {
+  install();
+  const out = [];
+  for (const [key, set] of S.listeners) if (set.size) out.push(key + ' x' + set.size);
+  return out.join(', ');
+}
+
+export function liveTimers() {
+  install();
+  return S.timers.size;
+}
+
+export function realSleep(ms) {
+  install();
+  return new Promise((resolve) => S.origSetTimeout(resolve, ms));
+}
+
+/// Everything the page keeps where scripts or the URL can see it.
+export function visibleStorage() {
+  const parts = [];
+  for (const store of [localStorage, sessionStorage]) {
+    for (let i = 0; i < store.length; i++) {
+      const k = store.key(i);
+      parts.push(k + '=' + store.getItem(k));
+    }
+  }
+  parts.push('cookie:' + document.cookie);
+  parts.push('href:' + location.href);
+  parts.push('name:' + window.name);
+  return parts.join('\n');
+}
+
+export function jsonStringify(v) {
+  return JSON.stringify(v);
+}
+
+export function dispatchOn(target, type) {
+  const t = target === 'document' ? document : window;
+  t.dispatchEvent(new Event(type));
+}
