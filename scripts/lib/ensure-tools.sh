@@ -1,0 +1,124 @@
+# shellcheck shell=bash
+# Installs, idempotently, the tools this repository's scripts need on a Debian
+# machine. Source it, then call the ensure_* functions you need. Each one skips
+# what is already present and prints one line saying what it found or did.
+#
+#   source "$(dirname "$0")/lib/ensure-tools.sh"
+#   ensure_rust_wasm; ensure_wasm_pack; ensure_wasm_bindgen; ensure_wasm_opt
+#
+# Needs: rustup/cargo on PATH (https://rustup.rs), npm for ensure_wasm_opt and
+# ensure_node_modules, root (or sudo) for the apt-based ones.
+
+# Repository root (this file lives in scripts/lib/).
+KSA_ROOT="${KSA_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+# Minimum binaryen release: older wasm-opt rejects the bulk-memory and
+# reference-types features that current rustc emits for wasm32.
+KSA_MIN_WASM_OPT=116
+
+_ksa_say() { printf 'ensure-tools: %s\n' "$*" >&2; }
+
+_ksa_sudo() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+_KSA_APT_UPDATED=
+_ksa_apt_install() {
+  if [ -z "$_KSA_APT_UPDATED" ]; then
+    _ksa_sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    _KSA_APT_UPDATED=1
+  fi
+  _ksa_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# The wasm32-unknown-unknown target of the active Rust toolchain.
+ensure_rust_wasm() {
+  if ! command -v rustup >/dev/null 2>&1; then
+    _ksa_say "rustup not found: install Rust from https://rustup.rs first"
+    return 1
+  fi
+  if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    _ksa_say "rust target wasm32-unknown-unknown: present"
+  else
+    rustup target add wasm32-unknown-unknown >/dev/null
+    _ksa_say "rust target wasm32-unknown-unknown: installed"
+  fi
+}
+
+ensure_wasm_pack() {
+  if command -v wasm-pack >/dev/null 2>&1; then
+    _ksa_say "wasm-pack: present ($(wasm-pack --version))"
+  else
+    cargo install wasm-pack
+    _ksa_say "wasm-pack: installed ($(wasm-pack --version))"
+  fi
+}
+
+# The version of wasm-bindgen pinned in Cargo.lock (the CLI must match it exactly).
+ksa_wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$KSA_ROOT/Cargo.lock"
+}
+
+ensure_wasm_bindgen() {
+  local want have=
+  want="$(ksa_wasm_bindgen_version)"
+  if [ -z "$want" ]; then
+    _ksa_say "wasm-bindgen-cli: skipped (no wasm-bindgen in Cargo.lock)"
+    return 0
+  fi
+  if command -v wasm-bindgen >/dev/null 2>&1; then
+    have="$(wasm-bindgen --version | awk '{ print $2 }')"
+  fi
+  if [ "$have" = "$want" ]; then
+    _ksa_say "wasm-bindgen-cli: present ($have)"
+  else
+    cargo install --force wasm-bindgen-cli --version "=$want"
+    _ksa_say "wasm-bindgen-cli: installed $want${have:+ (was $have)}"
+  fi
+}
+
+ensure_wasm_opt() {
+  local have=0
+  if command -v wasm-opt >/dev/null 2>&1; then
+    # "wasm-opt version 132 (version_132)"
+    have="$(wasm-opt --version | sed -n 's/^wasm-opt version \([0-9]*\).*/\1/p')"
+    have="${have:-0}"
+  fi
+  if [ "$have" -ge "$KSA_MIN_WASM_OPT" ]; then
+    _ksa_say "wasm-opt: present (version $have)"
+  else
+    _ksa_sudo npm install -g --silent binaryen >/dev/null
+    hash -r
+    if [ "$have" -gt 0 ]; then have=", was version $have"; else have=; fi
+    _ksa_say "wasm-opt: installed from npm binaryen ($(wasm-opt --version)$have)"
+  fi
+}
+
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+    _ksa_say "chromium + chromedriver: present"
+  else
+    _ksa_apt_install chromium chromium-driver
+    _ksa_say "chromium + chromedriver: installed with apt"
+  fi
+}
+
+ensure_redis() {
+  if command -v redis-server >/dev/null 2>&1; then
+    _ksa_say "redis-server: present"
+  else
+    _ksa_apt_install redis-server
+    _ksa_say "redis-server: installed with apt"
+  fi
+}
+
+# node_modules from package-lock.json (npm ci), when missing or stale.
+ensure_node_modules() {
+  local lock="$KSA_ROOT/package-lock.json" mods="$KSA_ROOT/node_modules"
+  if [ -d "$mods" ] && [ ! "$lock" -nt "$mods" ]; then
+    _ksa_say "node_modules: up to date"
+  else
+    (cd "$KSA_ROOT" && npm ci --no-audit --no-fund --silent)
+    touch "$mods"
+    _ksa_say "node_modules: installed with npm ci"
+  fi
+}
