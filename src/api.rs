@@ -2,10 +2,12 @@
 //! Everything from JS is untrusted: options are checked field by field and a
 //! bad one throws an `Error` that names it, says what is allowed and what came.
 
+use core::future::Future;
+use core::pin::Pin;
 use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, Response};
 
 use crate::core::{message::push_u64, Config, Engine, Input};
@@ -97,6 +99,9 @@ extern "C" {
     /// `SessionKeeperOptions`.
     #[wasm_bindgen(typescript_type = "SessionKeeperOptions")]
     pub type OptionsArg;
+    /// Any JSON-serializable login body.
+    #[wasm_bindgen(typescript_type = "unknown")]
+    pub type LoginBody;
     /// `{accessToken?, expiresIn?}`.
     #[wasm_bindgen(typescript_type = "{ accessToken?: string; expiresIn?: number }")]
     pub type SessionArg;
@@ -261,6 +266,11 @@ fn parse(options: &JsValue) -> Result<(Config, WebConfig), JsError> {
     Ok((c, web))
 }
 
+/// One non-generic instantiation of `future_to_promise` for every method.
+fn promise(task: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
+    wasm_bindgen_futures::future_to_promise(task)
+}
+
 fn js_error(message: &str) -> JsValue {
     js_sys::Error::new(message).into()
 }
@@ -294,9 +304,10 @@ impl SessionKeeper {
 
     /// POSTs `body` as JSON to `loginUrl`. A reply with `{accessToken, expiresIn}`
     /// starts a token session; an empty or token-less 2xx reply a cookie session.
-    pub fn login(&self, body: JsValue) -> VoidPromise {
+    pub fn login(&self, body: LoginBody) -> VoidPromise {
+        let body: JsValue = body.into();
         let shared = self.shared.clone();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let (url, headers, timeout) = driver::request_params(&shared, |c| &c.login_url).ok_or_else(|| {
                 js_error("keep-session-alive: login() needs the `loginUrl` option; with your own login flow call setSession() instead")
             })?;
@@ -319,7 +330,7 @@ impl SessionKeeper {
             };
             driver::handle(&shared, Input::SessionStarted(token));
             Ok(JsValue::UNDEFINED)
-        })
+        }))
         .unchecked_into()
     }
 
@@ -357,7 +368,7 @@ impl SessionKeeper {
         let shared = self.shared.clone();
         let init: JsValue = init.map_or(JsValue::UNDEFINED, Into::into);
         let input: JsValue = input.into();
-        future_to_promise(async move {
+        promise(Box::pin(async move {
             let request = new_request(&input, &init)?;
             let token_session = shared.try_borrow().map(|d| d.config.refresh_url.is_some()).unwrap_or(false);
             if !token_session {
@@ -381,7 +392,7 @@ impl SessionKeeper {
                 driver::handle(&shared, Input::ServerTouched(sent_at));
             }
             Ok(response.into())
-        })
+        }))
         .unchecked_into()
     }
 

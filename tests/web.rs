@@ -560,7 +560,7 @@ async fn login_posts_credentials_and_starts_a_token_session_from_oauth_names() {
     let start = stub_seq();
 
     let before = now();
-    settle(k.login(js(r#"{"user":"ada","password":"pw"}"#))).await.expect("login resolves");
+    settle(k.login(js(r#"{"user":"ada","password":"pw"}"#).unchecked_into())).await.expect("login resolves");
     let after = now();
     assert!(events.wait_for("login", 1, 1000).await);
     let expires_at = get(&events.details("login")[0], "expiresAt").as_f64().expect("expiresAt is a number");
@@ -576,8 +576,9 @@ async fn login_posts_credentials_and_starts_a_token_session_from_oauth_names() {
     assert_eq!(get(&get(&login, "headers"), "content-type").as_string().as_deref(), Some("application/json"));
 
     stub_route(LOGIN, r#"[{"status":401,"json":{"error":"bad credentials"}}]"#);
-    let message =
-        error_message(settle(k.login(js(r#"{"user":"ada","password":"wrong"}"#))).await.err().expect("rejects"));
+    let message = error_message(
+        settle(k.login(js(r#"{"user":"ada","password":"wrong"}"#).unchecked_into())).await.err().expect("rejects"),
+    );
     assert!(message.contains("401"), "{message}");
     k.dispose();
 }

@@ -10,10 +10,11 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
+use core::future::Future;
+use core::pin::Pin;
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::spawn_local;
 use web_sys::{CustomEvent, CustomEventInit, EventTarget};
 
 use super::channel::Channel;
@@ -183,10 +184,10 @@ fn execute(shared: &Shared, command: Command) {
         Command::Listen(on) => listen(shared, on),
         Command::SendHeartbeat => {
             let Some((url, headers, timeout)) = request_params(shared, |c| &c.keepalive_url) else { return };
-            spawn_local(async move {
+            spawn(Box::pin(async move {
                 let result = http::heartbeat_result(http::post(&url, &headers, timeout, None).await);
                 with(&weak, |s| handle(s, Input::HeartbeatDone(result)));
-            });
+            }));
         }
         Command::AcquireRefreshLock => {
             let request = {
@@ -209,10 +210,10 @@ fn execute(shared: &Shared, command: Command) {
         }
         Command::SendRefresh => {
             let Some((url, headers, timeout)) = request_params(shared, |c| &c.refresh_url) else { return };
-            spawn_local(async move {
+            spawn(Box::pin(async move {
                 let result = http::refresh_result(http::post(&url, &headers, timeout, None).await).await;
                 with(&weak, |s| handle(s, Input::RefreshDone(result)));
-            });
+            }));
         }
         Command::ReleaseRefreshLock => {
             let lock = shared.try_borrow_mut().ok().and_then(|mut d| d.refresh_lock.take());
@@ -221,9 +222,9 @@ fn execute(shared: &Shared, command: Command) {
         Command::CallLogout => {
             let Some((url, headers, timeout)) = request_params(shared, |c| &c.logout_url) else { return };
             // The outcome does not matter: the session is already over here.
-            spawn_local(async move {
+            spawn(Box::pin(async move {
                 let _ = http::post(&url, &headers, timeout, None).await;
-            });
+            }));
         }
         Command::Broadcast(text) => {
             if let Ok(mut d) = shared.try_borrow_mut() {
@@ -244,6 +245,12 @@ fn execute(shared: &Shared, command: Command) {
 
 /// What one SDK request needs: the URL, the app's headers, the timeout.
 pub(crate) type RequestParams = (String, Vec<(String, String)>, u64);
+
+/// Runs a request in the background. One non-generic instantiation of
+/// `spawn_local` for every kind of request: each generic copy costs kilobytes.
+fn spawn(task: Pin<Box<dyn Future<Output = ()>>>) {
+    wasm_bindgen_futures::spawn_local(task);
+}
 
 pub(crate) fn request_params(shared: &Shared, url: impl Fn(&WebConfig) -> &Option<String>) -> Option<RequestParams> {
     let d = shared.try_borrow().ok()?;
