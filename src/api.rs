@@ -44,7 +44,7 @@ export interface SessionKeeperOptions {
   siblingWaitMs?: number;
   /** Events that count as activity. Default: pointerdown, pointermove, keydown, wheel, scroll, touchstart, focus. */
   activityEvents?: string[];
-  /** Extra headers on the SDK's requests. Default: { "X-Requested-With": "XMLHttpRequest" }. */
+  /** Headers on the SDK's own requests; they replace the default { "X-Requested-With": "XMLHttpRequest" }, so keep it if your server checks it. */
   headers?: Record<string, string>;
   /** BroadcastChannel and lock name prefix. Default: "keep-session-alive". */
   channelName?: string;
@@ -128,7 +128,7 @@ extern "C" {
     fn global_fetch(request: &Request) -> Promise;
 }
 
-const OPTION_NAMES: [&str; 17] = [
+const OPTION_NAMES: [&str; 16] = [
     "keepaliveUrl",
     "refreshUrl",
     "logoutUrl",
@@ -145,7 +145,6 @@ const OPTION_NAMES: [&str; 17] = [
     "headers",
     "channelName",
     "logoutOnIdle",
-    "seed",
 ];
 
 fn err(option: &str, problem: &str) -> JsError {
@@ -245,9 +244,6 @@ fn parse(options: &JsValue) -> Result<(Config, WebConfig), JsError> {
     if let Some(v) = o.get("logoutOnIdle") {
         c.logout_on_idle = v.as_bool().ok_or_else(|| err("logoutOnIdle", "must be true or false"))?;
     }
-    if let Some(v) = o.millis("seed")? {
-        c.seed = v;
-    }
     c.validate().map_err(|e| JsError::new(&e.message()))?;
     let activity_events = o.strings("activityEvents")?.unwrap_or_else(|| {
         ["pointerdown", "pointermove", "keydown", "wheel", "scroll", "touchstart", "focus"].map(String::from).to_vec()
@@ -320,10 +316,13 @@ impl SessionKeeper {
                 push_u64(&mut m, u64::from(reply.status()));
                 return Err(js_error(&m));
             }
-            let value = http::read_json(&reply).await.unwrap_or(JsValue::UNDEFINED);
+            // An HTML page from a wrong loginUrl must not pass for a cookie session.
+            let value = http::read_json(&reply).await.ok_or_else(|| {
+                js_error("keep-session-alive: login reply is not JSON: expected {accessToken, expiresIn}, {} or an empty body (check loginUrl)")
+            })?;
             let token = if http::has_token_fields(&value) {
                 Some(http::token_from(&value).ok_or_else(|| {
-                    js_error("keep-session-alive: login reply has a token but no valid expiresIn (seconds, > 0)")
+                    js_error("keep-session-alive: login reply needs a non-empty accessToken and expiresIn >= 1 (seconds)")
                 })?)
             } else {
                 None
@@ -341,7 +340,7 @@ impl SessionKeeper {
         let v: &JsValue = &session;
         let token = if http::has_token_fields(v) {
             Some(http::token_from(v).ok_or_else(|| {
-                JsError::new("keep-session-alive: setSession() needs a non-empty `accessToken` string and `expiresIn` > 0 seconds, or {} for a cookie session")
+                JsError::new("keep-session-alive: setSession() needs a non-empty `accessToken` string and `expiresIn` >= 1 (seconds), or {} for a cookie session")
             })?)
         } else if v.is_object() {
             None

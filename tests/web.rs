@@ -52,6 +52,7 @@ extern "C" {
 const REFRESH: &str = "/api/auth/refresh";
 const DATA: &str = "/api/data";
 const LOGIN: &str = "/api/auth/login";
+const LOGOUT: &str = "/api/auth/logout";
 const EVENT_KINDS: [&str; 10] =
     ["activity", "idle", "heartbeat", "warning", "timeout", "refresh", "login", "logout", "leader", "error"];
 
@@ -580,6 +581,40 @@ async fn login_posts_credentials_and_starts_a_token_session_from_oauth_names() {
         settle(k.login(js(r#"{"user":"ada","password":"wrong"}"#).unchecked_into())).await.err().expect("rejects"),
     );
     assert!(message.contains("401"), "{message}");
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn login_rejects_replies_that_are_not_a_session_and_setsession_checks_its_token() {
+    stub_reset();
+    stub_route(REFRESH, r#"[{"status":401}]"#);
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","loginUrl":"{LOGIN}","logoutUrl":"{LOGOUT}","siblingWaitMs":10,"channelName":"{}"}}"#,
+        channel("login-strict")
+    ));
+    assert!(eventually(1000, || !state_bool(&k, "restoring")).await);
+    // A wrong loginUrl serving the app's HTML must not pass for a cookie session.
+    stub_route(LOGIN, r#"[{"status":200,"text":"<!doctype html><title>app</title>"}]"#);
+    let message = error_message(settle(k.login(js(r#"{}"#).unchecked_into())).await.err().expect("rejects"));
+    assert!(message.contains("not JSON"), "{message}");
+    // A misspelt token key with an expiry is an error, not a cookie session.
+    stub_route(LOGIN, r#"[{"status":200,"json":{"acessToken":"x","expiresIn":300}}]"#);
+    let message = error_message(settle(k.login(js(r#"{}"#).unchecked_into())).await.err().expect("rejects"));
+    assert!(message.contains("accessToken"), "{message}");
+    assert!(!state_bool(&k, "authenticated"));
+    // Under one second a token would be refreshed in a loop.
+    let err = k
+        .set_session(js(r#"{"accessToken":"t","expiresIn":0.5}"#).unchecked_into())
+        .err()
+        .map(|e| error_message(e.into()))
+        .unwrap_or_default();
+    assert!(err.contains("expiresIn") && err.contains(">= 1"), "{err}");
+    // The logout POST is sent with keepalive, so navigating away cannot cancel it.
+    set_session(&k, r#"{"accessToken":"t","expiresIn":60}"#);
+    let start = stub_seq();
+    settle(k.logout()).await.expect("logout resolves");
+    assert!(eventually(1000, || stub_count(LOGOUT, start) == 1).await);
+    assert_eq!(get(&requests_to(LOGOUT, start)[0], "keepalive").as_bool(), Some(true));
     k.dispose();
 }
 

@@ -72,6 +72,7 @@ function install() {
       headers,
       auth: req.headers.get('Authorization'),
       credentials: req.credentials,
+      keepalive: req.keepalive,
       body,
       time: Date.now(),
       seq: S.requests.length,

@@ -3,16 +3,25 @@
 import init, { SessionKeeper } from '/pkg/keep_session_alive.js';
 
 const IDLE_TIMEOUT_MS = 90_000;
-const OPTIONS = {
+const COMMON = {
   loginUrl: '/api/auth/login',
-  refreshUrl: '/api/auth/refresh',
   keepaliveUrl: '/api/keepalive',
   logoutUrl: '/api/auth/logout',
   sessionTimeoutMs: 120_000,
   idleTimeoutMs: IDLE_TIMEOUT_MS,
   warningMs: 30_000,
-  refreshLeadMs: 10_000,
 };
+// One configuration per kind of session: a keeper with a refreshUrl treats a
+// session without a token as one that needs a token, which a cookie-only
+// session can never get. Each mode has its own channel so tabs in different
+// modes do not mix.
+const OPTIONS = {
+  token: { ...COMMON, refreshUrl: '/api/auth/refresh', refreshLeadMs: 10_000, channelName: 'ksa-demo-token' },
+  cookie: { ...COMMON, channelName: 'ksa-demo-cookie' },
+};
+// Only the chosen mode is remembered (never anything about the session), so
+// that a reload or a new tab joins the same kind of session.
+const MODE_KEY = 'ksa-demo-mode';
 const EVENT_TYPES = ['login', 'refresh', 'heartbeat', 'activity', 'idle', 'warning', 'timeout', 'logout', 'leader', 'error'];
 const MAX_TIMELINE = 200;
 
@@ -100,9 +109,11 @@ function closeWarning() {
 // ---- main ------------------------------------------------------------------
 
 let keeper;
+let mode = localStorage.getItem(MODE_KEY) === 'cookie' ? 'cookie' : 'token';
+for (const radio of document.querySelectorAll('input[name="mode"]')) radio.checked = radio.value === mode;
 try {
   await init();
-  keeper = new SessionKeeper(OPTIONS);
+  keeper = startKeeper(mode);
 } catch (err) {
   const banner = $('fatal');
   banner.textContent = `Could not start keep-session-alive: ${err instanceof Error ? err.message : String(err)}. Build the package with scripts/build-pkg and serve it at /pkg/.`;
@@ -110,22 +121,36 @@ try {
   setText('status-text', 'Unavailable');
   throw err;
 }
-window.keeper = keeper; // for poking at it from the devtools console
-
 let sessionKind = null; // 'token' | 'cookie' | null (unknown, e.g. restored)
 
-for (const type of EVENT_TYPES) {
-  keeper.addEventListener(type, (ev) => {
-    addTimeline(type, describe(type, ev.detail ?? {}));
-    if (type === 'warning') openWarning(ev.detail);
-    if (type === 'activity' || type === 'logout' || type === 'login') closeWarning();
-    if (type === 'login') sessionKind = ev.detail.expiresAt == null ? 'cookie' : 'token';
-    if (type === 'logout') {
-      sessionKind = null;
-      setText('profile-result', 'Signed out.');
-    }
-    render();
-  });
+function startKeeper(kind) {
+  const k = new SessionKeeper(OPTIONS[kind]);
+  window.keeper = k; // for poking at it from the devtools console
+  for (const type of EVENT_TYPES) k.addEventListener(type, (ev) => onEvent(type, ev));
+  return k;
+}
+
+/** Switching modes while signed out swaps the keeper for one configured for that mode. */
+function switchMode(kind) {
+  if (kind === mode || keeper.state.authenticated) return;
+  mode = kind;
+  localStorage.setItem(MODE_KEY, kind);
+  keeper.dispose();
+  keeper = startKeeper(kind);
+  addTimeline('app', `switched to ${kind === 'token' ? 'access-token' : 'cookie-only'} mode`);
+  render();
+}
+
+function onEvent(type, ev) {
+  addTimeline(type, describe(type, ev.detail ?? {}));
+  if (type === 'warning') openWarning(ev.detail);
+  if (type === 'activity' || type === 'logout' || type === 'login') closeWarning();
+  if (type === 'login') sessionKind = ev.detail.expiresAt == null ? 'cookie' : 'token';
+  if (type === 'logout') {
+    sessionKind = null;
+    setText('profile-result', 'Signed out.');
+  }
+  render();
 }
 
 function selectedMode() {
@@ -137,18 +162,24 @@ function renderModeHint() {
     ? 'Short-lived access token in memory, refreshed silently through an HttpOnly cookie; a heartbeat keeps the server session alive.'
     : 'Server-side session cookie only: a heartbeat, sent only while you are active, slides the server timeout.');
 }
-for (const radio of document.querySelectorAll('input[name="mode"]')) radio.addEventListener('change', renderModeHint);
+for (const radio of document.querySelectorAll('input[name="mode"]')) {
+  radio.addEventListener('change', () => {
+    renderModeHint();
+    switchMode(selectedMode());
+  });
+}
 renderModeHint();
 
 $('login-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const button = $('login-btn');
-  const mode = selectedMode();
+  const chosen = selectedMode();
+  switchMode(chosen);
   button.disabled = true;
   setText('login-error', '');
   try {
-    await keeper.login({ email: $('email').value, password: $('password').value, mode });
-    sessionKind = mode;
+    await keeper.login({ email: $('email').value, password: $('password').value, mode: chosen });
+    sessionKind = chosen;
   } catch (err) {
     setText('login-error', `Sign-in failed: ${err instanceof Error ? err.message : String(err)}`);
     addTimeline('app', 'sign-in failed');

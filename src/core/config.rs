@@ -32,7 +32,7 @@ pub struct Config {
     /// Default: 15 minutes, or the session timeout if that is shorter.
     pub idle_timeout_ms: Option<u64>,
     /// How long before an idle or absolute logout the warning comes; 0 turns it
-    /// off. Default: 60 seconds (capped at half the idle timeout when defaulted).
+    /// off. Default: 60 seconds, at most half the idle and half the absolute timeout.
     pub warning_ms: Option<u64>,
     /// The session ends this long after login, whatever the activity. Default: none.
     pub absolute_timeout_ms: Option<u64>,
@@ -193,7 +193,7 @@ impl Config {
                     Some(v) => positive("minHeartbeatIntervalMs", v)?,
                     None => (s / 4).clamp(1, MINUTE),
                 };
-                if min_interval_ms > s / 4 * 3 {
+                if min_interval_ms > s - s / 4 {
                     return fail(
                         "minHeartbeatIntervalMs",
                         "must be at most three quarters of sessionTimeoutMs, or the server session could lapse between pings",
@@ -217,17 +217,17 @@ impl Config {
                 );
             }
         }
-        let warning_ms = match self.warning_ms {
-            Some(v) => v,
-            None => MINUTE.min(idle_ms / 2),
-        };
-        if warning_ms >= idle_ms {
-            return fail("warningMs", "must be smaller than idleTimeoutMs (0 turns the warning off)", Some(warning_ms));
-        }
         let absolute_ms = match self.absolute_timeout_ms {
             Some(v) => Some(positive("absoluteTimeoutMs", v)?),
             None => None,
         };
+        let warning_ms = match self.warning_ms {
+            Some(v) => v,
+            None => MINUTE.min(idle_ms / 2).min(absolute_ms.map_or(u64::MAX, |a| a / 2)),
+        };
+        if warning_ms >= idle_ms {
+            return fail("warningMs", "must be smaller than idleTimeoutMs (0 turns the warning off)", Some(warning_ms));
+        }
         if let Some(a) = absolute_ms {
             if warning_ms >= a {
                 return fail("warningMs", "must be smaller than absoluteTimeoutMs", Some(warning_ms));

@@ -659,6 +659,13 @@ impl Engine {
 
     fn start_session(&mut self, started_at: Time, token: Option<Token>, local: bool) {
         let now = self.now;
+        // A session confirmed again (a cookie app calling setSession({}) on every
+        // page load) keeps its original start: the absolute timeout must not
+        // restart with each reload.
+        let started_at = match &self.auth {
+            Auth::In(s) => s.started_at.min(started_at),
+            _ => started_at,
+        };
         let expires_at = token.as_ref().map(|t| t.expires_at);
         if local {
             let token = token.as_ref().map(|t| SharedToken { expires_at: t.expires_at, value: t.value.clone() });
@@ -701,19 +708,22 @@ impl Engine {
     }
 
     fn end(&mut self, reason: Reason) {
-        if matches!(self.auth, Auth::Out) {
+        let was_in = matches!(self.auth, Auth::In(_));
+        // The user's logout() is honoured even while a new tab is still
+        // restoring or thinks it is signed out: the server and the other tabs
+        // may still hold a session.
+        if !was_in && reason != Reason::User {
+            if let Auth::Restoring(_) = self.auth {
+                self.auth = Auth::Out;
+                self.resolve_waiters();
+            }
             return;
         }
-        let was_in = matches!(self.auth, Auth::In(_));
         self.auth = Auth::Out;
         self.epoch = self.epoch.wrapping_add(1);
         self.heartbeat_backoff = Backoff::default();
         self.refresh_backoff = Backoff::default();
         self.activity_unsent = false;
-        if !was_in {
-            self.resolve_waiters();
-            return;
-        }
         match reason {
             Reason::Idle => self.emit(Event::Timeout(Cause::Idle)),
             Reason::Absolute => self.emit(Event::Timeout(Cause::Absolute)),
@@ -725,7 +735,9 @@ impl Engine {
                 self.out.push_back(Command::CallLogout);
             }
         }
-        self.emit(Event::Logout(reason));
+        if was_in {
+            self.emit(Event::Logout(reason));
+        }
         self.resolve_waiters();
     }
 

@@ -25,6 +25,10 @@ pub(crate) async fn post(
 ) -> Result<Response, Failure> {
     let init = RequestInit::new();
     init.set_method("POST");
+    // Survives the page being closed or navigated away: the logout POST in
+    // particular, which apps often follow with `location.assign(...)`.
+    // (web-sys has no setter for it.)
+    let _ = Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
     init.set_credentials(RequestCredentials::Include);
     let h = Headers::new().map_err(|_| Failure::Network)?;
     for (k, v) in headers {
@@ -105,12 +109,17 @@ pub(crate) fn token_from(v: &JsValue) -> Option<(String, u64)> {
         return None;
     }
     let token = field(v, "accessToken", "access_token")?.as_string().filter(|t| !t.is_empty())?;
-    let secs = field(v, "expiresIn", "expires_in")?.as_f64().filter(|s| s.is_finite() && *s > 0.0)?;
+    // At least one second everywhere (login, setSession, refresh): shorter
+    // lifetimes would be refreshed in a tight loop.
+    let secs = field(v, "expiresIn", "expires_in")?.as_f64().filter(|s| s.is_finite() && *s >= 1.0)?;
     // `as` saturates: an absurd lifetime becomes a very long one, never a panic.
     Some((token, (secs * 1000.0) as u64))
 }
 
-/// Whether a login reply carried a token at all (else it is a cookie session).
+/// Whether a reply means a token session at all (else it is a cookie session):
+/// any token field counts, so a misspelt or partial one is an error, not
+/// silently a cookie session.
 pub(crate) fn has_token_fields(v: &JsValue) -> bool {
-    v.is_object() && field(v, "accessToken", "access_token").is_some()
+    v.is_object()
+        && (field(v, "accessToken", "access_token").is_some() || field(v, "expiresIn", "expires_in").is_some())
 }

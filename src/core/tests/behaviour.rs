@@ -707,6 +707,34 @@ fn logout_clears_the_token_at_once_and_stays_out_whatever_the_server_says() {
     assert_eq!(w.get_token(0), None);
 }
 
+#[test]
+fn logout_during_a_new_tabs_restore_still_reaches_the_server_and_the_other_tabs() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    w.advance(10);
+    let t = w.open_tab();
+    w.input(t, Input::Logout); // before any sibling answered
+    w.advance(10);
+    assert_eq!(w.tabs[t].logout_calls, 1);
+    assert_eq!(w.tabs[0].count(is_logout(Reason::Remote)), 1);
+    assert!(!w.tabs[t].engine.snapshot(w.now).authenticated);
+}
+
+#[test]
+fn confirming_a_session_on_every_page_load_does_not_restart_the_absolute_timeout() {
+    let mut w = World::new(Config { absolute_timeout_ms: Some(60 * MIN), ..cookie_config() }, 2);
+    w.login(0);
+    let t0 = w.now;
+    for _ in 0..5 {
+        w.advance(10 * MIN);
+        let t = w.open_tab(); // a reload: the app calls setSession({}) at once
+        w.input(t, Input::SessionStarted(None));
+    }
+    w.advance(20 * MIN);
+    let end = w.tabs[0].events.iter().find(|(_, e)| matches!(e, Event::Logout(_))).map(|x| x.0);
+    assert!(end.is_some_and(|e| e <= t0.after(60 * MIN)), "session outlived its absolute timeout: {end:?}");
+}
+
 // ---- 10. options -----------------------------------------------------------------
 
 #[test]
@@ -743,7 +771,11 @@ fn invalid_options_are_rejected_with_the_option_name_and_the_rule() {
         (Config { refresh_url: Some("  ".into()), ..base() }, "refreshUrl", "non-empty"),
         (Config { logout_url: Some("/a b".into()), ..base() }, "logoutUrl", "without spaces"),
         (Config { refresh_lead_ms: 2 * 3_600_000, ..base() }, "refreshLeadMs", "at most one hour"),
-        (Config { absolute_timeout_ms: Some(30_000), ..base() }, "warningMs", "smaller than absoluteTimeoutMs"),
+        (
+            Config { absolute_timeout_ms: Some(30_000), warning_ms: Some(30_000), ..base() },
+            "warningMs",
+            "smaller than absoluteTimeoutMs",
+        ),
         (Config { channel_name: String::new(), ..base() }, "channelName", "non-empty"),
         (Config { request_timeout_ms: 0, ..base() }, "requestTimeoutMs", "positive"),
     ];
@@ -756,6 +788,13 @@ fn invalid_options_are_rejected_with_the_option_name_and_the_rule() {
     }
     let err = Config { idle_timeout_ms: Some(1000), warning_ms: Some(1500), ..base() }.validate().expect_err("warning");
     assert!(err.message().ends_with("(got 1500)"), "{}", err.message());
+}
+
+#[test]
+fn defaults_adapt_to_short_timeouts_instead_of_failing() {
+    assert!(Config { absolute_timeout_ms: Some(30_000), ..Config::default() }.validate().is_ok());
+    let tiny = Config { keepalive_url: Some("/ka".into()), session_timeout_ms: Some(3), ..Config::default() };
+    assert!(tiny.validate().is_ok(), "{:?}", tiny.validate());
 }
 
 #[test]
