@@ -224,7 +224,11 @@ $('logout-btn').addEventListener('click', logout);
 $('stay-btn').addEventListener('click', staySignedIn);
 $('warning-stay').addEventListener('click', staySignedIn);
 $('warning-logout').addEventListener('click', logout);
-dialog.addEventListener('cancel', (ev) => { ev.preventDefault(); staySignedIn(); }); // Esc = "I am here"
+// Esc = "I am here" for an idle warning; an absolute one cannot be extended, so Esc only dismisses it.
+dialog.addEventListener('cancel', (ev) => {
+  ev.preventDefault();
+  if ($('warning-stay').hidden) closeWarning(); else staySignedIn();
+});
 $('newtab-btn').addEventListener('click', () => window.open(location.href, '_blank'));
 $('clear-btn').addEventListener('click', () => {
   $('timeline').replaceChildren();
