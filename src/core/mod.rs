@@ -281,9 +281,10 @@ const RETRY_MAX_MS: u64 = 60_000;
 ///
 /// # Example
 /// ```
+/// # fn main() -> Result<(), keep_session_alive::core::ConfigError> {
 /// use keep_session_alive::core::{Command, Config, Engine, Input, Time};
 /// let config = Config { idle_timeout_ms: Some(60_000), ..Config::default() };
-/// let mut engine = Engine::new(&config, 1, Time(0)).unwrap();
+/// let mut engine = Engine::new(&config, 1, Time(0))?;
 /// engine.handle(Time(0), Input::SessionStarted(None));
 /// let mut commands = Vec::new();
 /// while let Some(c) = engine.poll_command() {
@@ -291,6 +292,8 @@ const RETRY_MAX_MS: u64 = 60_000;
 /// }
 /// assert!(commands.contains(&Command::Listen(true)));
 /// assert!(engine.poll_timeout().is_some());
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Debug)]
 pub struct Engine {
