@@ -264,7 +264,11 @@ enum Auth {
 enum Flight {
     Idle,
     WaitingLock,
-    Sending,
+    /// The request left at `sent_at`, during session `epoch`.
+    Sending {
+        epoch: u32,
+        sent_at: Time,
+    },
 }
 
 /// Retries of one kind of request: how many failed in a row and when to try again.
@@ -310,14 +314,12 @@ pub struct Engine {
     activity_sent_at: Option<Time>,
     activity_unsent: bool,
     last_touch: Time,
-    heartbeat_in_flight: Option<Time>,
-    heartbeat_epoch: u32,
+    /// The session epoch the heartbeat in flight was sent in.
+    heartbeat_in_flight: Option<u32>,
     heartbeat_sent_at: Option<Time>,
     heartbeat_backoff: Backoff,
     last_heartbeat: Option<Time>,
     refresh: Flight,
-    refresh_epoch: u32,
-    refresh_sent_at: Time,
     refresh_backoff: Backoff,
     last_refresh: Option<Time>,
     token_waiters: bool,
@@ -348,13 +350,10 @@ impl Engine {
             activity_unsent: false,
             last_touch: now,
             heartbeat_in_flight: None,
-            heartbeat_epoch: 0,
             heartbeat_sent_at: None,
             heartbeat_backoff: Backoff::default(),
             last_heartbeat: None,
             refresh: Flight::Idle,
-            refresh_epoch: 0,
-            refresh_sent_at: now,
             refresh_backoff: Backoff::default(),
             last_refresh: None,
             token_waiters: false,
@@ -534,10 +533,11 @@ impl Engine {
     }
 
     fn heartbeat_done(&mut self, now: Time, result: HeartbeatResult) {
-        let Some(sent_at) = self.heartbeat_in_flight.take() else { return };
-        if !matches!(self.auth, Auth::In(_)) || self.heartbeat_epoch != self.epoch {
+        let Some(epoch) = self.heartbeat_in_flight.take() else { return };
+        if !matches!(self.auth, Auth::In(_)) || epoch != self.epoch {
             return;
         }
+        let sent_at = self.heartbeat_sent_at.unwrap_or(now);
         match result {
             HeartbeatResult::Ok => {
                 self.heartbeat_backoff = Backoff::default();
@@ -560,9 +560,7 @@ impl Engine {
         }
         // Another tab may have refreshed while we waited for the lock.
         if self.refresh_needed() {
-            self.refresh = Flight::Sending;
-            self.refresh_epoch = self.epoch;
-            self.refresh_sent_at = now;
+            self.refresh = Flight::Sending { epoch: self.epoch, sent_at: now };
             self.out.push_back(Command::SendRefresh);
         } else {
             self.refresh = Flight::Idle;
@@ -572,11 +570,9 @@ impl Engine {
     }
 
     fn refresh_done(&mut self, now: Time, result: RefreshResult) {
-        if self.refresh != Flight::Sending {
-            return;
-        }
+        let Flight::Sending { epoch, sent_at } = self.refresh else { return };
         self.refresh = Flight::Idle;
-        let stale = self.refresh_epoch != self.epoch;
+        let stale = epoch != self.epoch;
         match (result, &self.auth) {
             (_, Auth::Out) => {}
             // Sent for an earlier session: neither its token nor its 401 is about this one.
@@ -587,7 +583,6 @@ impl Engine {
                 // Counted from when the request left: the server issued the token
                 // after that, so this errs early, whatever the server's clock says
                 // and however long the reply took (a laptop may sleep in between).
-                let sent_at = self.refresh_sent_at;
                 let token = self.new_token(token, sent_at.after(expires_in_ms), sent_at);
                 let shared = SharedToken { expires_at: token.expires_at, value: token.value.clone() };
                 if self.adopt_token(now, now, token) {
@@ -801,8 +796,7 @@ impl Engine {
             self.start_refresh();
         }
         if self.heartbeat_due().is_some_and(|d| d <= now) {
-            self.heartbeat_in_flight = Some(now);
-            self.heartbeat_epoch = self.epoch;
+            self.heartbeat_in_flight = Some(self.epoch);
             self.heartbeat_sent_at = Some(now);
             self.out.push_back(Command::SendHeartbeat);
         }
