@@ -320,13 +320,9 @@ impl SessionKeeper {
             let value = http::read_json(&reply).await.ok_or_else(|| {
                 js_error("keep-session-alive: login reply is not JSON: expected {accessToken, expiresIn}, {} or an empty body (check loginUrl)")
             })?;
-            let token = if http::has_token_fields(&value) {
-                Some(http::token_from(&value).ok_or_else(|| {
-                    js_error("keep-session-alive: login reply needs a non-empty accessToken and expiresIn >= 1 (seconds)")
-                })?)
-            } else {
-                None
-            };
+            let token = http::session_from(&value).map_err(|()| {
+                js_error("keep-session-alive: login reply needs a non-empty accessToken and expiresIn >= 1 (seconds)")
+            })?;
             driver::handle(&shared, Input::SessionStarted(token));
             Ok(JsValue::UNDEFINED)
         }))
@@ -338,17 +334,14 @@ impl SessionKeeper {
     #[wasm_bindgen(js_name = setSession)]
     pub fn set_session(&self, session: SessionArg) -> Result<(), JsError> {
         let v: &JsValue = &session;
-        let token = if http::has_token_fields(v) {
-            Some(http::token_from(v).ok_or_else(|| {
-                JsError::new("keep-session-alive: setSession() needs a non-empty `accessToken` string and `expiresIn` >= 1 (seconds), or {} for a cookie session")
-            })?)
-        } else if v.is_object() {
-            None
-        } else {
+        if !v.is_object() {
             return Err(JsError::new(
                 "keep-session-alive: setSession() takes an object: {accessToken, expiresIn} or {}",
             ));
-        };
+        }
+        let token = http::session_from(v).map_err(|()| {
+            JsError::new("keep-session-alive: setSession() needs a non-empty `accessToken` string and `expiresIn` >= 1 (seconds), or {} for a cookie session")
+        })?;
         driver::handle(&self.shared, Input::SessionStarted(token));
         Ok(())
     }
@@ -370,19 +363,17 @@ impl SessionKeeper {
         promise(Box::pin(async move {
             let request = new_request(&input, &init)?;
             let token_session = shared.try_borrow().map(|d| d.config.refresh_url.is_some()).unwrap_or(false);
-            if !token_session {
-                let sent_at = now();
-                let response = send(&request).await?;
-                if response.ok() {
-                    driver::handle(&shared, Input::ServerTouched(sent_at));
-                }
-                return Ok(response.into());
-            }
-            let retry = request.clone()?;
-            let (_, generation) = authorize(&shared, &request).await?;
+            // A token session authorizes the request and keeps an unsent copy
+            // for the one retry after a 401; a cookie session sends it as is.
+            let retry = if token_session {
+                let (_, generation) = authorize(&shared, &request).await?;
+                Some((request.clone()?, generation))
+            } else {
+                None
+            };
             let sent_at = now();
             let mut response = send(&request).await?;
-            if response.status() == 401 {
+            if let Some((retry, generation)) = retry.filter(|_| response.status() == 401) {
                 driver::handle(&shared, Input::TokenRejected(generation));
                 authorize(&shared, &retry).await?;
                 response = send(&retry).await?;
@@ -414,10 +405,8 @@ impl SessionKeeper {
         let o = Object::new();
         let Ok(d) = self.shared.try_borrow() else { return o.unchecked_into() };
         let s = d.engine.snapshot(now());
-        let set = |k: &str, v: JsValue| {
-            let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
-        };
-        let time = |t: Option<crate::core::Time>| t.map_or(JsValue::NULL, |t| JsValue::from_f64(t.0 as f64));
+        let set = |k: &str, v: JsValue| driver::set(&o, k, &v);
+        let time = |t: Option<crate::core::Time>| t.map_or(JsValue::NULL, driver::time);
         set("authenticated", s.authenticated.into());
         set("restoring", s.restoring.into());
         set("idle", s.idle.into());

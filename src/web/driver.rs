@@ -91,15 +91,7 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
             lifecycle.push(on(&document, "resume", || Input::Resumed));
         }
     }
-    let leader = {
-        let d = shared.borrow();
-        d.locks.as_ref().map(|l| {
-            let w = weak.clone();
-            LockRequest::new(l, &lock_name(&d.config.channel_name, "leader"), move || {
-                with(&w, |s| handle(s, Input::Leadership(true)))
-            })
-        })
-    };
+    let leader = request_lock(&shared, "leader", || Input::Leadership(true));
     let online = web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(true);
     {
         let mut d = shared.borrow_mut();
@@ -119,11 +111,16 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
     Ok(shared)
 }
 
-fn lock_name(channel: &str, what: &str) -> String {
-    let mut s = String::from(channel);
-    s.push(':');
-    s.push_str(what);
-    s
+/// Requests the Web Lock `<channelName>:<what>`; `granted` is fed to the
+/// engine when it is ours. `None` where the browser has no Web Locks.
+fn request_lock(shared: &Shared, what: &str, granted: fn() -> Input<'static>) -> Option<LockRequest> {
+    let d = shared.try_borrow().ok()?;
+    let locks = d.locks.as_ref()?;
+    let mut name = d.config.channel_name.clone();
+    name.push(':');
+    name.push_str(what);
+    let weak = Rc::downgrade(shared);
+    Some(LockRequest::new(locks, &name, move || with(&weak, |s| handle(s, granted()))))
 }
 
 /// Runs `f` on the driver if it still exists and is not disposed.
@@ -189,25 +186,14 @@ fn execute(shared: &Shared, command: Command) {
                 with(&weak, |s| handle(s, Input::HeartbeatDone(result)));
             }));
         }
-        Command::AcquireRefreshLock => {
-            let request = {
-                let Ok(d) = shared.try_borrow() else { return };
-                d.locks.as_ref().map(|l| {
-                    let w = weak.clone();
-                    LockRequest::new(l, &lock_name(&d.config.channel_name, "refresh"), move || {
-                        with(&w, |s| handle(s, Input::RefreshLockAcquired))
-                    })
-                })
-            };
-            match request {
-                Some(r) => {
-                    if let Ok(mut d) = shared.try_borrow_mut() {
-                        d.refresh_lock = Some(r);
-                    }
+        Command::AcquireRefreshLock => match request_lock(shared, "refresh", || Input::RefreshLockAcquired) {
+            Some(r) => {
+                if let Ok(mut d) = shared.try_borrow_mut() {
+                    d.refresh_lock = Some(r);
                 }
-                None => handle(shared, Input::RefreshLockAcquired),
             }
-        }
+            None => handle(shared, Input::RefreshLockAcquired),
+        },
         Command::SendRefresh => {
             let Some((url, headers, timeout)) = request_params(shared, |c| &c.refresh_url) else { return };
             spawn(Box::pin(async move {
@@ -328,11 +314,11 @@ pub(crate) fn dispose(shared: &Shared) {
     resolve_waiters(shared);
 }
 
-fn set(o: &Object, k: &str, v: &JsValue) {
+pub(crate) fn set(o: &Object, k: &str, v: &JsValue) {
     let _ = Reflect::set(o, &JsValue::from_str(k), v);
 }
 
-fn time(t: Time) -> JsValue {
+pub(crate) fn time(t: Time) -> JsValue {
     JsValue::from_f64(t.0 as f64)
 }
 

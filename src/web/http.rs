@@ -116,10 +116,16 @@ pub(crate) fn token_from(v: &JsValue) -> Option<(String, u64)> {
     Some((token, (secs * 1000.0) as u64))
 }
 
-/// Whether a reply means a token session at all (else it is a cookie session):
-/// any token field counts, so a misspelt or partial one is an error, not
-/// silently a cookie session.
-pub(crate) fn has_token_fields(v: &JsValue) -> bool {
-    v.is_object()
-        && (field(v, "accessToken", "access_token").is_some() || field(v, "expiresIn", "expires_in").is_some())
+/// A session as `login()` replies or `setSession()` gets it: `Ok(Some(token))`,
+/// `Ok(None)` for a cookie session (no token field at all), `Err(())` for a
+/// partial or invalid token — a misspelt one must not silently become a cookie
+/// session. The caller words the error.
+pub(crate) fn session_from(v: &JsValue) -> Result<Option<(String, u64)>, ()> {
+    let token_fields = v.is_object()
+        && (field(v, "accessToken", "access_token").is_some() || field(v, "expiresIn", "expires_in").is_some());
+    if token_fields {
+        token_from(v).map(Some).ok_or(())
+    } else {
+        Ok(None)
+    }
 }
