@@ -95,6 +95,15 @@ async fn token(k: &SessionKeeper) -> Option<String> {
     settle(k.get_access_token()).await.expect("getAccessToken never rejects").as_string()
 }
 
+/// A token-session keeper on its own channel: refresh endpoint stubbed by the
+/// test, a long idle timeout, a short wait for siblings.
+fn token_keeper(test: &str) -> SessionKeeper {
+    keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
+        channel(test)
+    ))
+}
+
 fn set_session(k: &SessionKeeper, json: &str) {
     k.set_session(js(json).unchecked_into())
         .unwrap_or_else(|e| panic!("setSession threw: {}", error_message(e.into())));
@@ -301,10 +310,7 @@ async fn leadership_moves_to_the_other_keeper_when_the_leader_is_disposed() {
 #[wasm_bindgen_test]
 async fn fetch_retries_exactly_once_after_a_401_with_the_refreshed_token() {
     stub_reset();
-    let k = keeper(&format!(
-        r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
-        channel("retry")
-    ));
+    let k = token_keeper("retry");
     set_session(&k, r#"{"accessToken":"old","expiresIn":60}"#);
     stub_route(REFRESH, &refresh_reply("new", 60, 0));
     stub_route(DATA, r#"[{"status":401},{"status":200,"json":{"ok":true}}]"#);
@@ -419,10 +425,7 @@ async fn the_token_never_reaches_storage_cookies_the_url_the_state_or_events() {
     stub_reset();
     const LOGIN_TOKEN: &str = "SECRET-login-7f3a9c";
     const REFRESHED_TOKEN: &str = "SECRET-refreshed-b41e2d";
-    let k = keeper(&format!(
-        r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
-        channel("leak")
-    ));
+    let k = token_keeper("leak");
     let events = Events::of(&k);
     set_session(&k, &format!(r#"{{"accessToken":"{LOGIN_TOKEN}","expiresIn":60}}"#));
     stub_route(REFRESH, &refresh_reply(REFRESHED_TOKEN, 60, 0));
@@ -450,10 +453,7 @@ async fn the_token_never_reaches_storage_cookies_the_url_the_state_or_events() {
 #[wasm_bindgen_test]
 async fn a_malformed_refresh_reply_is_an_error_event_and_the_keeper_recovers() {
     stub_reset();
-    let k = keeper(&format!(
-        r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
-        channel("malformed")
-    ));
+    let k = token_keeper("malformed");
     let events = Events::of(&k);
     set_session(&k, r#"{"accessToken":"t0","expiresIn":60}"#);
     stub_route(
@@ -530,10 +530,7 @@ async fn dispose_leaves_no_listener_or_timer_behind() {
 async fn fetch_after_dispose_does_not_send_the_token() {
     stub_reset();
     stub_route(DATA, r#"[{"status":200}]"#);
-    let k = keeper(&format!(
-        r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
-        channel("dispose-fetch")
-    ));
+    let k = token_keeper("dispose-fetch");
     set_session(&k, r#"{"accessToken":"after-dispose","expiresIn":60}"#);
     k.dispose();
     assert_eq!(token(&k).await, None, "getAccessToken says there is no token");
