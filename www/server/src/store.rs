@@ -149,6 +149,15 @@ impl MemoryStore {
     }
 }
 
+/// The session `id` if it is still live; an expired one is removed on the way,
+/// so every operation sees the same answer the Redis scripts give.
+fn live_session<'m>(m: &'m mut HashMap<String, Session>, id: &str, now: Millis, p: &Policy) -> Option<&'m mut Session> {
+    if m.get(id).is_some_and(|s| !s.live(now, p)) {
+        m.remove(id);
+    }
+    m.get_mut(id)
+}
+
 impl Store for MemoryStore {
     fn kind(&self) -> &'static str {
         "memory"
@@ -179,13 +188,9 @@ impl Store for MemoryStore {
     fn keepalive(&self, id: String, now: Millis) -> BoxFut<'_, Keepalive> {
         let p = self.policy;
         let out = self.with(|m| {
-            let Some(s) = m.get_mut(&id) else {
+            let Some(s) = live_session(m, &id, now, &p) else {
                 return Keepalive::NoSession;
             };
-            if !s.live(now, &p) {
-                m.remove(&id);
-                return Keepalive::NoSession;
-            }
             if let Some(last) = s.last_keepalive {
                 let since = now.saturating_sub(last);
                 if since < p.keepalive_min_ms {
@@ -202,13 +207,9 @@ impl Store for MemoryStore {
     fn refresh(&self, id: String, counter: u64, now: Millis) -> BoxFut<'_, Refresh> {
         let p = self.policy;
         let out = self.with(|m| {
-            let Some(s) = m.get_mut(&id) else {
+            let Some(s) = live_session(m, &id, now, &p) else {
                 return Refresh::Dead;
             };
-            if !s.live(now, &p) {
-                m.remove(&id);
-                return Refresh::Dead;
-            }
             let Some((current, rotated_at)) = s.family else {
                 return Refresh::Dead;
             };
