@@ -131,7 +131,7 @@ pub(crate) struct Heartbeat {
 fn check_url(option: &'static str, url: &Option<String>) -> Result<bool, ConfigError> {
     match url {
         None => Ok(false),
-        Some(u) if u.trim().is_empty() => fail(option, "must be a non-empty URL, or left out", None),
+        Some(u) if u.trim_ascii().is_empty() => fail(option, "must be a non-empty URL, or left out", None),
         Some(u) if u.chars().any(|c| c.is_whitespace() || c.is_control()) => {
             fail(option, "must be a URL without spaces or control characters", None)
         }
@@ -159,7 +159,7 @@ impl Config {
         let refresh = check_url("refreshUrl", &self.refresh_url)?;
         let logout_call = check_url("logoutUrl", &self.logout_url)?;
         check_url("loginUrl", &self.login_url)?;
-        if self.channel_name.trim().is_empty() {
+        if self.channel_name.trim_ascii().is_empty() {
             return fail("channelName", "must be a non-empty string", None);
         }
         positive("requestTimeoutMs", self.request_timeout_ms)?;

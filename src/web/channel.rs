@@ -7,11 +7,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{BroadcastChannel, MessageEvent, Storage, StorageEvent};
 
-use super::handles::Listener;
+use super::handles::{Callback, Listener};
 use crate::core::{Envelope, Message};
 
 pub(crate) enum Channel {
-    Broadcast { channel: BroadcastChannel, _on_message: Closure<dyn FnMut(MessageEvent)> },
+    Broadcast { channel: BroadcastChannel, _on_message: Callback },
     Storage { storage: Storage, key: String, sent: u32, _listener: Listener },
 }
 
@@ -20,8 +20,8 @@ impl Channel {
     /// which the engine counts as malformed).
     pub(crate) fn open(name: &str, deliver: impl Fn(&str) + 'static) -> Option<Channel> {
         if let Ok(bc) = BroadcastChannel::new(name) {
-            let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-                deliver(&e.data().as_string().unwrap_or_default());
+            let on_message = Callback::new(move |e: JsValue| {
+                deliver(&e.unchecked_into::<MessageEvent>().data().as_string().unwrap_or_default());
             });
             bc.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
             return Some(Channel::Broadcast { channel: bc, _on_message: on_message });
@@ -31,7 +31,8 @@ impl Channel {
         let key = String::from(name);
         let watched = key.clone();
         let listener = Listener::new(&window, "storage", false, move |e| {
-            let Some(e) = e.dyn_ref::<StorageEvent>() else { return };
+            // Only `storage` events arrive here.
+            let e = e.unchecked_ref::<StorageEvent>();
             if e.key().as_deref() == Some(watched.as_str()) {
                 if let Some(v) = e.new_value() {
                     // The value is "<message>\n<counter>": the counter makes every write a change.

@@ -3,7 +3,7 @@
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{AddEventListenerOptions, Event, EventTarget};
+use web_sys::{AddEventListenerOptions, EventTarget};
 
 /// An event listener that is removed when dropped.
 #[must_use = "the listener is removed when this is dropped"]
@@ -11,14 +11,19 @@ pub(crate) struct Listener {
     target: EventTarget,
     name: String,
     capture: bool,
-    callback: Closure<dyn FnMut(Event)>,
+    callback: Callback,
 }
+
+/// The one closure type the driver hands to JavaScript (besides the lock
+/// callback): each distinct closure signature costs an exported shim and a JS
+/// wrapper, and the futures runtime already instantiates this one.
+pub(crate) type Callback = Closure<dyn FnMut(JsValue)>;
 
 impl Listener {
     /// Listens passively (never delays scrolling); `capture` also sees events
     /// that do not bubble, such as `focus` on an input.
-    pub(crate) fn new(target: &EventTarget, name: &str, capture: bool, f: impl FnMut(Event) + 'static) -> Listener {
-        let callback = Closure::<dyn FnMut(Event)>::new(f);
+    pub(crate) fn new(target: &EventTarget, name: &str, capture: bool, f: impl FnMut(JsValue) + 'static) -> Listener {
+        let callback = Callback::new(f);
         let options = AddEventListenerOptions::new();
         options.set_passive(true);
         options.set_capture(capture);
@@ -54,12 +59,17 @@ extern "C" {
 #[must_use = "the timer is cleared when this is dropped"]
 pub(crate) struct Timeout {
     id: JsValue,
-    _callback: Closure<dyn FnMut()>,
+    _callback: Callback,
 }
 
 impl Timeout {
     pub(crate) fn new(ms: f64, f: impl FnOnce() + 'static) -> Timeout {
-        let callback = Closure::once(f);
+        let mut f = Some(f);
+        let callback = Callback::new(move |_| {
+            if let Some(f) = f.take() {
+                f();
+            }
+        });
         // Browsers fire at once for delays over 2^31-1 ms: clamp to the maximum.
         let id = set_timeout(callback.as_ref(), ms.clamp(0.0, 2_147_483_647.0));
         Timeout { id, _callback: callback }

@@ -8,6 +8,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, Headers, RequestCredentials, RequestInit, Response};
 
 use super::handles::Timeout;
+use crate::core::message::number;
 use crate::core::{Failure, HeartbeatResult, RefreshResult};
 
 #[wasm_bindgen]
@@ -57,7 +58,7 @@ pub(crate) async fn post(
 /// How a non-2xx status is retried: 429 with its `Retry-After` (seconds), others as server errors.
 fn status_failure(r: &Response) -> Failure {
     if r.status() == 429 {
-        let after = r.headers().get("Retry-After").ok().flatten().and_then(|v| v.trim().parse::<u64>().ok());
+        let after = r.headers().get("Retry-After").ok().flatten().and_then(|v| number(v.trim_ascii()));
         Failure::RateLimited(after.map(|s| s.saturating_mul(1000)))
     } else {
         Failure::Server
@@ -92,7 +93,7 @@ pub(crate) async fn refresh_result(reply: Result<Response, Failure>) -> RefreshR
 /// The body as JSON; `None` if it is not JSON. An empty body is `Some(undefined)`.
 pub(crate) async fn read_json(r: &Response) -> Option<JsValue> {
     let text = JsFuture::from(r.text().ok()?).await.ok()?.as_string()?;
-    if text.trim().is_empty() {
+    if text.trim_ascii().is_empty() {
         return Some(JsValue::UNDEFINED);
     }
     JSON::parse(&text).ok()

@@ -53,7 +53,7 @@ impl LockRequest {
         }
         let pending = locks.request_with_options(name, &options, callback.as_ref().unchecked_ref());
         // An aborted request rejects; that is expected, not an error for the page.
-        let ignore = Closure::<dyn FnMut(JsValue)>::new(|_| {});
+        let ignore = super::handles::Callback::new(|_| {});
         let _ = pending.catch(&ignore);
         ignore.forget();
         LockRequest { abort, release, _callback: callback }

@@ -805,3 +805,14 @@ fn defaults_are_valid_and_follow_the_session_timeout() {
     assert_eq!(t.idle_ms, 5 * MIN, "idle defaults to the session timeout when shorter than 15 min");
     assert_eq!(t.heartbeat.map(|h| h.min_interval_ms), Some(MIN));
 }
+
+#[test]
+fn numbers_in_messages_are_plain_decimal_u64() {
+    use crate::core::message::number;
+    assert_eq!(number("0"), Some(0));
+    assert_eq!(number("18446744073709551615"), Some(u64::MAX));
+    assert_eq!(number("18446744073709551616"), None, "overflow");
+    for bad in ["", "+5", "-1", " 5", "5 ", "1e3", "0x10", "٣"] {
+        assert_eq!(number(bad), None, "{bad:?}");
+    }
+}
