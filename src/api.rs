@@ -2,17 +2,17 @@
 //! Everything from JS is untrusted: options are checked field by field and a
 //! bad one throws an `Error` that names it, says what is allowed and what came.
 
-use core::future::Future;
-use core::pin::Pin;
 use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, Response};
 
 use crate::core::{message::push_u64, Config, Engine, Input};
 use crate::web::driver::{self, now, Shared, WebConfig};
-use crate::web::http;
+use crate::web::handles::Target;
+use crate::web::http::{self, global_fetch};
+use crate::web::json::JsonObject;
+use crate::web::promise::{on_settled, Deferred};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -124,10 +124,15 @@ extern "C" {
     #[wasm_bindgen(typescript_type = "RequestInit")]
     pub type RequestInitArg;
 
-    #[wasm_bindgen(js_name = fetch)]
-    fn global_fetch(request: &Request) -> Promise;
+    /// The `Request` class, for its constructor (web-sys' take typed inputs).
+    #[wasm_bindgen(js_name = Request)]
+    type RequestClass;
+    /// `new Request(input, init)`: accepts whatever `fetch()` accepts and throws what it throws.
+    #[wasm_bindgen(catch, constructor, js_class = "Request")]
+    fn new(input: &JsValue, init: &JsValue) -> Result<RequestClass, JsValue>;
 }
 
+/// Every option's name; a known option set to `undefined` counts as left out.
 const OPTION_NAMES: [&str; 16] = [
     "keepaliveUrl",
     "refreshUrl",
@@ -155,100 +160,86 @@ fn err(option: &str, problem: &str) -> JsError {
     JsError::new(&s)
 }
 
-struct Options(JsValue);
+fn string(k: &str, v: &JsValue) -> Result<String, JsError> {
+    v.as_string().ok_or_else(|| err(k, "must be a string"))
+}
 
-impl Options {
-    fn get(&self, k: &str) -> Option<JsValue> {
-        Reflect::get(&self.0, &JsValue::from_str(k)).ok().filter(|v| !v.is_undefined())
-    }
-
-    fn string(&self, k: &str) -> Result<Option<String>, JsError> {
-        self.get(k).map(|v| v.as_string().ok_or_else(|| err(k, "must be a string"))).transpose()
-    }
-
-    fn millis(&self, k: &str) -> Result<Option<u64>, JsError> {
-        self.get(k)
-            .map(|v| match v.as_f64() {
-                Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 => {
-                    Ok(n as u64)
-                }
-                _ => Err(err(k, "must be a whole, non-negative number of milliseconds")),
-            })
-            .transpose()
-    }
-
-    fn strings(&self, k: &str) -> Result<Option<Vec<String>>, JsError> {
-        let Some(v) = self.get(k) else { return Ok(None) };
-        let problem = "must be an array of non-empty event names";
-        let array = v.dyn_into::<Array>().map_err(|_| err(k, problem))?;
-        let names: Option<Vec<String>> = array.iter().map(|x| x.as_string().filter(|s| !s.is_empty())).collect();
-        names.filter(|n| !n.is_empty()).map(Some).ok_or_else(|| err(k, problem))
-    }
-
-    fn headers(&self, k: &str) -> Result<Option<Vec<(String, String)>>, JsError> {
-        let Some(v) = self.get(k) else { return Ok(None) };
-        let problem = "must be an object of header names to string values";
-        if !v.is_object() || Array::is_array(&v) {
-            return Err(err(k, problem));
-        }
-        let entries = Object::entries(v.unchecked_ref());
-        let mut out = Vec::new();
-        for e in entries.iter() {
-            let pair: Array = e.unchecked_into();
-            match (pair.get(0).as_string(), pair.get(1).as_string()) {
-                (Some(name), Some(value)) => out.push((name, value)),
-                _ => return Err(err(k, problem)),
-            }
-        }
-        Ok(Some(out))
+fn millis(k: &str, v: &JsValue) -> Result<u64, JsError> {
+    match v.as_f64() {
+        Some(n) if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 => Ok(n as u64),
+        _ => Err(err(k, "must be a whole, non-negative number of milliseconds")),
     }
 }
 
+fn event_names(k: &str, v: &JsValue) -> Result<Vec<String>, JsError> {
+    let problem = "must be an array of non-empty event names";
+    if !Array::is_array(v) {
+        return Err(err(k, problem));
+    }
+    let names: Option<Vec<String>> =
+        v.unchecked_ref::<Array>().iter().map(|x| x.as_string().filter(|s| !s.is_empty())).collect();
+    names.filter(|n| !n.is_empty()).ok_or_else(|| err(k, problem))
+}
+
+fn header_pairs(k: &str, v: &JsValue) -> Result<Vec<(String, String)>, JsError> {
+    let problem = "must be an object of header names to string values";
+    if !v.is_object() || Array::is_array(v) {
+        return Err(err(k, problem));
+    }
+    let mut out = Vec::new();
+    for name in Object::keys(v.unchecked_ref::<Object>()).iter() {
+        let value = Reflect::get(v, &name).ok().and_then(|x| x.as_string());
+        match (name.as_string(), value) {
+            (Some(name), Some(value)) => out.push((name, value)),
+            _ => return Err(err(k, problem)),
+        }
+    }
+    Ok(out)
+}
+
+/// Reads the options object's own keys; an unknown name is an error, not
+/// silently ignored (a misspelt `idleTimeoutMS` would otherwise do nothing).
+/// One `match` on the name keeps this small: the wasm has no per-option code
+/// beyond the store.
 fn parse(options: &JsValue) -> Result<(Config, WebConfig), JsError> {
     if !options.is_object() {
         return Err(JsError::new("keep-session-alive: `new SessionKeeper(options)` needs an options object"));
     }
-    let keys: Array = Object::keys(options.unchecked_ref::<Object>());
-    for key in keys.iter() {
-        let key = key.as_string().unwrap_or_default();
-        if !OPTION_NAMES.contains(&key.as_str()) {
-            return Err(err(&key, "is not a known option (check its spelling against SessionKeeperOptions)"));
+    let mut c = Config { seed: (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64, ..Config::default() };
+    let mut activity_events = None;
+    let mut headers = None;
+    for key in Object::keys(options.unchecked_ref::<Object>()).iter() {
+        let v = Reflect::get(options, &key).unwrap_or_default();
+        let k = key.as_string().unwrap_or_default();
+        let k = k.as_str();
+        if v.is_undefined() && OPTION_NAMES.contains(&k) {
+            continue;
+        }
+        match k {
+            "keepaliveUrl" => c.keepalive_url = Some(string(k, &v)?),
+            "refreshUrl" => c.refresh_url = Some(string(k, &v)?),
+            "logoutUrl" => c.logout_url = Some(string(k, &v)?),
+            "loginUrl" => c.login_url = Some(string(k, &v)?),
+            "channelName" => c.channel_name = string(k, &v)?,
+            "sessionTimeoutMs" => c.session_timeout_ms = Some(millis(k, &v)?),
+            "minHeartbeatIntervalMs" => c.min_heartbeat_interval_ms = Some(millis(k, &v)?),
+            "idleTimeoutMs" => c.idle_timeout_ms = Some(millis(k, &v)?),
+            "warningMs" => c.warning_ms = Some(millis(k, &v)?),
+            "absoluteTimeoutMs" => c.absolute_timeout_ms = Some(millis(k, &v)?),
+            "refreshLeadMs" => c.refresh_lead_ms = millis(k, &v)?,
+            "requestTimeoutMs" => c.request_timeout_ms = millis(k, &v)?,
+            "siblingWaitMs" => c.sibling_wait_ms = millis(k, &v)?,
+            "logoutOnIdle" => c.logout_on_idle = v.as_bool().ok_or_else(|| err(k, "must be true or false"))?,
+            "activityEvents" => activity_events = Some(event_names(k, &v)?),
+            "headers" => headers = Some(header_pairs(k, &v)?),
+            _ => return Err(err(k, "is not a known option (check its spelling against SessionKeeperOptions)")),
         }
     }
-    let o = Options(options.clone());
-    let mut c = Config {
-        keepalive_url: o.string("keepaliveUrl")?,
-        refresh_url: o.string("refreshUrl")?,
-        logout_url: o.string("logoutUrl")?,
-        login_url: o.string("loginUrl")?,
-        session_timeout_ms: o.millis("sessionTimeoutMs")?,
-        min_heartbeat_interval_ms: o.millis("minHeartbeatIntervalMs")?,
-        idle_timeout_ms: o.millis("idleTimeoutMs")?,
-        warning_ms: o.millis("warningMs")?,
-        absolute_timeout_ms: o.millis("absoluteTimeoutMs")?,
-        seed: (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64,
-        ..Config::default()
-    };
-    if let Some(v) = o.millis("refreshLeadMs")? {
-        c.refresh_lead_ms = v;
-    }
-    if let Some(v) = o.millis("requestTimeoutMs")? {
-        c.request_timeout_ms = v;
-    }
-    if let Some(v) = o.millis("siblingWaitMs")? {
-        c.sibling_wait_ms = v;
-    }
-    if let Some(v) = o.string("channelName")? {
-        c.channel_name = v;
-    }
-    if let Some(v) = o.get("logoutOnIdle") {
-        c.logout_on_idle = v.as_bool().ok_or_else(|| err("logoutOnIdle", "must be true or false"))?;
-    }
     c.validate().map_err(|e| JsError::new(&e.message()))?;
-    let activity_events = o.strings("activityEvents")?.unwrap_or_else(|| {
+    let activity_events = activity_events.unwrap_or_else(|| {
         ["pointerdown", "pointermove", "keydown", "wheel", "scroll", "touchstart", "focus"].map(String::from).to_vec()
     });
-    let headers = o.headers("headers")?.unwrap_or_else(|| vec![("X-Requested-With".into(), "XMLHttpRequest".into())]);
+    let headers = headers.unwrap_or_else(|| vec![("X-Requested-With".into(), "XMLHttpRequest".into())]);
     let web = WebConfig {
         keepalive_url: c.keepalive_url.clone(),
         refresh_url: c.refresh_url.clone(),
@@ -260,11 +251,6 @@ fn parse(options: &JsValue) -> Result<(Config, WebConfig), JsError> {
         channel_name: c.channel_name.clone(),
     };
     Ok((c, web))
-}
-
-/// One non-generic instantiation of `future_to_promise` for every method.
-fn promise(task: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
-    wasm_bindgen_futures::future_to_promise(task)
 }
 
 fn js_error(message: &str) -> JsValue {
@@ -301,32 +287,17 @@ impl SessionKeeper {
     /// POSTs `body` as JSON to `loginUrl`. A reply with `{accessToken, expiresIn}`
     /// starts a token session; an empty or token-less 2xx reply a cookie session.
     pub fn login(&self, body: LoginBody) -> VoidPromise {
-        let body: JsValue = body.into();
+        let (promise, done) = Deferred::new();
+        let Some(params) = driver::request_params(&self.shared, |c| &c.login_url) else {
+            done.reject(&js_error(
+                "keep-session-alive: login() needs the `loginUrl` option; with your own login flow call setSession() instead",
+            ));
+            return promise.unchecked_into();
+        };
+        let json = JSON::stringify(&body).ok().and_then(|s| s.as_string());
         let shared = self.shared.clone();
-        promise(Box::pin(async move {
-            let (url, headers, timeout) = driver::request_params(&shared, |c| &c.login_url).ok_or_else(|| {
-                js_error("keep-session-alive: login() needs the `loginUrl` option; with your own login flow call setSession() instead")
-            })?;
-            let json = JSON::stringify(&body).ok().and_then(|s| s.as_string());
-            let reply = http::post(&url, &headers, timeout, json)
-                .await
-                .map_err(|_| js_error("keep-session-alive: login failed: no reply from loginUrl (network error or timeout)"))?;
-            if !reply.ok() {
-                let mut m = String::from("keep-session-alive: login failed: the server answered ");
-                push_u64(&mut m, u64::from(reply.status()));
-                return Err(js_error(&m));
-            }
-            // An HTML page from a wrong loginUrl must not pass for a cookie session.
-            let value = http::read_json(&reply).await.ok_or_else(|| {
-                js_error("keep-session-alive: login reply is not JSON: expected {accessToken, expiresIn}, {} or an empty body (check loginUrl)")
-            })?;
-            let token = http::session_from(&value).map_err(|()| {
-                js_error("keep-session-alive: login reply needs a non-empty accessToken and expiresIn >= 1 (seconds)")
-            })?;
-            driver::handle(&shared, Input::SessionStarted(token));
-            Ok(JsValue::UNDEFINED)
-        }))
-        .unchecked_into()
+        http::post(&params, json, Box::new(move |reply| login_replied(shared, reply, done)));
+        promise.unchecked_into()
     }
 
     /// Starts a session obtained by the app's own login flow:
@@ -357,33 +328,13 @@ impl SessionKeeper {
     /// 401 it triggers the shared refresh once and retries once. Successful
     /// replies count as server activity (no heartbeat needed).
     pub fn fetch(&self, input: RequestInput, init: Option<RequestInitArg>) -> ResponsePromise {
-        let shared = self.shared.clone();
+        let (promise, done) = Deferred::new();
         let init: JsValue = init.map_or(JsValue::UNDEFINED, Into::into);
-        let input: JsValue = input.into();
-        promise(Box::pin(async move {
-            let request = new_request(&input, &init)?;
-            let token_session = shared.try_borrow().map(|d| d.config.refresh_url.is_some()).unwrap_or(false);
-            // A token session authorizes the request and keeps an unsent copy
-            // for the one retry after a 401; a cookie session sends it as is.
-            let retry = if token_session {
-                let (_, generation) = authorize(&shared, &request).await?;
-                Some((request.clone()?, generation))
-            } else {
-                None
-            };
-            let sent_at = now();
-            let mut response = send(&request).await?;
-            if let Some((retry, generation)) = retry.filter(|_| response.status() == 401) {
-                driver::handle(&shared, Input::TokenRejected(generation));
-                authorize(&shared, &retry).await?;
-                response = send(&retry).await?;
-            }
-            if response.ok() {
-                driver::handle(&shared, Input::ServerTouched(sent_at));
-            }
-            Ok(response.into())
-        }))
-        .unchecked_into()
+        match RequestClass::new(&input, &init) {
+            Ok(request) => authorized_fetch(self.shared.clone(), request.unchecked_into(), done),
+            Err(e) => done.reject(&e),
+        }
+        promise.unchecked_into()
     }
 
     /// "Stay signed in": counts as activity and dismisses a warning in every tab.
@@ -402,28 +353,27 @@ impl SessionKeeper {
     /// A snapshot of the session (never the token).
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> StateObject {
-        let o = Object::new();
-        let Ok(d) = self.shared.try_borrow() else { return o.unchecked_into() };
-        let s = d.engine.snapshot(now());
-        let set = |k: &str, v: JsValue| driver::set(&o, k, &v);
-        let time = |t: Option<crate::core::Time>| t.map_or(JsValue::NULL, driver::time);
-        set("authenticated", s.authenticated.into());
-        set("restoring", s.restoring.into());
-        set("idle", s.idle.into());
-        set("leader", s.leader.into());
-        set("online", s.online.into());
-        let mut tab = String::new();
-        push_u64(&mut tab, d.engine.tab());
-        set("tabId", tab.into());
-        set("tokenExpiresAt", time(s.token_expires_at));
-        set("lastActivity", time(s.last_activity));
-        set("lastHeartbeat", time(s.last_heartbeat));
-        set("lastRefresh", time(s.last_refresh));
-        set("warningRemainingMs", s.warning_remaining_ms.map_or(JsValue::NULL, |ms| JsValue::from_f64(ms as f64)));
-        set("idleAt", time(s.idle_at));
-        set("absoluteAt", time(s.absolute_at));
-        set("ignoredMessages", JsValue::from_f64(f64::from(d.engine.ignored_messages())));
-        o.unchecked_into()
+        let mut o = JsonObject::new();
+        if let Ok(d) = self.shared.try_borrow() {
+            let s = d.engine.snapshot(now());
+            let mut tab = String::new();
+            push_u64(&mut tab, d.engine.tab());
+            o.bool("authenticated", s.authenticated)
+                .bool("restoring", s.restoring)
+                .bool("idle", s.idle)
+                .bool("leader", s.leader)
+                .bool("online", s.online)
+                .str("tabId", &tab)
+                .time("tokenExpiresAt", s.token_expires_at)
+                .time("lastActivity", s.last_activity)
+                .time("lastHeartbeat", s.last_heartbeat)
+                .time("lastRefresh", s.last_refresh)
+                .num("warningRemainingMs", s.warning_remaining_ms)
+                .time("idleAt", s.idle_at)
+                .time("absoluteAt", s.absolute_at)
+                .num("ignoredMessages", Some(u64::from(d.engine.ignored_messages())));
+        }
+        o.into_js().unchecked_into()
     }
 
     /// Listens for `activity`, `idle`, `warning`, `timeout`, `refresh`, `login`,
@@ -431,7 +381,7 @@ impl SessionKeeper {
     #[wasm_bindgen(js_name = addEventListener, skip_typescript)]
     pub fn add_event_listener(&self, kind: &str, listener: &Function) {
         if let Ok(d) = self.shared.try_borrow() {
-            let _ = d.events.add_event_listener_with_callback(kind, listener);
+            let _ = d.events.unchecked_ref::<Target>().listen(kind, listener, &JsValue::UNDEFINED);
         }
     }
 
@@ -439,7 +389,7 @@ impl SessionKeeper {
     #[wasm_bindgen(js_name = removeEventListener, skip_typescript)]
     pub fn remove_event_listener(&self, kind: &str, listener: &Function) {
         if let Ok(d) = self.shared.try_borrow() {
-            let _ = d.events.remove_event_listener_with_callback(kind, listener);
+            let _ = d.events.unchecked_ref::<Target>().unlisten(kind, listener, false);
         }
     }
 
@@ -449,26 +399,111 @@ impl SessionKeeper {
     }
 }
 
-/// `new Request(input, init)`: accepts whatever `fetch()` accepts and throws what it throws.
-fn new_request(input: &JsValue, init: &JsValue) -> Result<Request, JsValue> {
-    let ctor: Function = Reflect::get(&js_sys::global(), &JsValue::from_str("Request"))?.dyn_into()?;
-    Reflect::construct(&ctor, &Array::of2(input, init))?.dyn_into()
+/// The second half of `login()`: a 2xx JSON reply starts the session.
+fn login_replied(shared: Shared, reply: http::Reply, done: Deferred) {
+    let reply = match reply {
+        Ok(r) if r.ok() => r,
+        Ok(r) => {
+            let mut m = String::from("keep-session-alive: login failed: the server answered ");
+            push_u64(&mut m, u64::from(r.status()));
+            return done.reject(&js_error(&m));
+        }
+        Err(_) => {
+            return done.reject(&js_error(
+                "keep-session-alive: login failed: no reply from loginUrl (network error or timeout)",
+            ))
+        }
+    };
+    // An HTML page from a wrong loginUrl must not pass for a cookie session.
+    http::read_json(
+        &reply,
+        Box::new(move |json| {
+            let Some(json) = json else {
+                return done.reject(&js_error("keep-session-alive: login reply is not JSON: expected {accessToken, expiresIn}, {} or an empty body (check loginUrl)"));
+            };
+            match http::session_from(&json) {
+                Ok(token) => {
+                    driver::handle(&shared, Input::SessionStarted(token));
+                    done.resolve(&JsValue::UNDEFINED);
+                }
+                Err(()) => done.reject(&js_error(
+                    "keep-session-alive: login reply needs a non-empty accessToken and expiresIn >= 1 (seconds)",
+                )),
+            }
+        }),
+    );
 }
 
-async fn send(request: &Request) -> Result<Response, JsValue> {
-    JsFuture::from(global_fetch(request)).await?.dyn_into::<Response>()
+/// A token session authorizes the request and keeps an unsent copy for the
+/// one retry after a 401; a cookie session sends it as is.
+fn authorized_fetch(shared: Shared, request: Request, done: Deferred) {
+    let token_session = shared.try_borrow().map(|d| d.config.refresh_url.is_some()).unwrap_or(false);
+    if !token_session {
+        return send(shared, request, None, done);
+    }
+    authorize(
+        shared.clone(),
+        request,
+        Box::new(move |authorized| match authorized.and_then(|(r, g)| Ok((r.clone()?, r, g))) {
+            Ok((retry, request, generation)) => send(shared, request, Some((retry, generation)), done),
+            Err(e) => done.reject(&e),
+        }),
+    );
 }
 
-/// Sets the bearer header from the shared token; rejects when there is none.
-async fn authorize(shared: &Shared, request: &Request) -> Result<(String, u32), JsValue> {
-    JsFuture::from(driver::token_promise(shared)).await?;
-    let token = driver::current_token(shared).ok_or_else(|| {
-        js_error(
-            "keep-session-alive: fetch() has no valid access token: signed out, idle, offline, or the refresh failed",
-        )
-    })?;
-    let mut bearer = String::from("Bearer ");
-    bearer.push_str(&token.0);
-    request.headers().set("Authorization", &bearer)?;
-    Ok(token)
+/// Sends `request`; a 401 with a retry copy reports the token as rejected,
+/// waits for the shared refresh and sends the copy once. Successful replies
+/// count as server activity.
+fn send(shared: Shared, request: Request, retry: Option<(Request, u32)>, done: Deferred) {
+    let sent_at = now();
+    on_settled(
+        &global_fetch(&request, &JsValue::UNDEFINED),
+        Box::new(move |outcome| {
+            let response: Response = match outcome {
+                Ok(r) => r.unchecked_into(),
+                Err(e) => return done.reject(&e),
+            };
+            match retry {
+                Some((retry, generation)) if response.status() == 401 => {
+                    driver::handle(&shared, Input::TokenRejected(generation));
+                    authorize(
+                        shared.clone(),
+                        retry,
+                        Box::new(move |authorized| match authorized {
+                            Ok((retry, _)) => send(shared, retry, None, done),
+                            Err(e) => done.reject(&e),
+                        }),
+                    );
+                }
+                _ => {
+                    if response.ok() {
+                        driver::handle(&shared, Input::ServerTouched(sent_at));
+                    }
+                    done.resolve(&response);
+                }
+            }
+        }),
+    );
+}
+
+/// What runs once a request carries the bearer header (with the token's generation), or could not.
+type Authorized = Box<dyn FnOnce(Result<(Request, u32), JsValue>)>;
+
+/// Waits for a valid token (the shared refresh if needed) and sets the bearer
+/// header; `Err` when there is none. Passes on the token's generation.
+fn authorize(shared: Shared, request: Request, then: Authorized) {
+    let waiting = driver::token_promise(&shared);
+    on_settled(
+        &waiting,
+        Box::new(move |_| {
+            let Some((token, generation)) = driver::current_token(&shared) else {
+                return then(Err(js_error(
+                    "keep-session-alive: fetch() has no valid access token: signed out, idle, offline, or the refresh failed",
+                )));
+            };
+            let mut bearer = String::from("Bearer ");
+            bearer.push_str(&token);
+            then(request.headers().set("Authorization", &bearer).map(|()| (request, generation)))
+        }),
+    );
 }

@@ -468,7 +468,7 @@ async fn a_malformed_refresh_reply_is_an_error_event_and_the_keeper_recovers() {
 
     // The 401 marks the token rejected; the refresh that follows gets "not json".
     let result = fetch(&k, DATA).await;
-    let message = error_message(result.err().expect("no token after a malformed refresh"));
+    let message = error_message(result.expect_err("no token after a malformed refresh"));
     assert!(message.contains("no valid access token"), "{message}");
     for n in 1..=3 {
         assert!(events.wait_for("error", n, 1000).await, "error event #{n}");

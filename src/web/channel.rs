@@ -7,6 +7,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{BroadcastChannel, MessageEvent, Storage, StorageEvent};
 
+use super::global::{get, global};
+
 use super::handles::{Callback, Listener};
 use crate::core::{Envelope, Message};
 
@@ -26,8 +28,8 @@ impl Channel {
             bc.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
             return Some(Channel::Broadcast { channel: bc, _on_message: on_message });
         }
-        let window = web_sys::window()?;
-        let storage = window.local_storage().ok()??;
+        let window = global();
+        let storage: Storage = get(&window, "localStorage").filter(|s| !s.is_null())?.unchecked_into();
         let key = String::from(name);
         let watched = key.clone();
         let listener = Listener::new(&window, "storage", false, move |e| {

@@ -10,16 +10,14 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use core::future::Future;
-use core::pin::Pin;
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{CustomEvent, CustomEventInit, EventTarget};
 
 use super::channel::Channel;
-use super::handles::{Listener, Timeout};
-use super::http;
+use super::global::{get, global, object};
+use super::handles::{Listener, Target, Timeout};
+use super::http::{self, RequestParams};
+use super::json::JsonObject;
 use super::locks::{lock_manager, LockManager, LockRequest};
 use crate::core::{Cause, Command, Engine, Event, Failure, Input, Operation, Reason, Time};
 
@@ -35,10 +33,17 @@ pub(crate) struct WebConfig {
     pub channel_name: String,
 }
 
+#[wasm_bindgen]
+extern "C" {
+    type CustomEvent;
+    #[wasm_bindgen(catch, constructor)]
+    fn new(name: &str, init: &JsValue) -> Result<CustomEvent, JsValue>;
+}
+
 pub(crate) struct Driver {
     pub engine: Engine,
     pub config: WebConfig,
-    pub events: EventTarget,
+    pub events: Target,
     waiters: Vec<Function>,
     activity: Vec<Listener>,
     lifecycle: Vec<Listener>,
@@ -58,7 +63,7 @@ pub(crate) fn now() -> Time {
 
 /// Starts a driver: channel, lifecycle listeners, leader election.
 pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue> {
-    let events = EventTarget::new()?;
+    let events = Target::new()?;
     let shared = Rc::new(RefCell::new(Driver {
         engine,
         config,
@@ -77,22 +82,22 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
     let channel_name = shared.borrow().config.channel_name.clone();
     let w = weak.clone();
     let channel = Channel::open(&channel_name, move |text| with(&w, |s| handle(s, Input::Message(text))));
-    let mut lifecycle = Vec::new();
-    if let Some(window) = web_sys::window() {
-        let on = |target: &EventTarget, name: &str, input: fn() -> Input<'static>| {
-            let w = weak.clone();
-            Listener::new(target, name, false, move |_| with(&w, |s| handle(s, input())))
-        };
-        lifecycle.push(on(&window, "online", || Input::Online(true)));
-        lifecycle.push(on(&window, "offline", || Input::Online(false)));
-        lifecycle.push(on(&window, "pageshow", || Input::Resumed));
-        if let Some(document) = window.document() {
-            lifecycle.push(on(&document, "visibilitychange", || Input::Resumed));
-            lifecycle.push(on(&document, "resume", || Input::Resumed));
-        }
+    let window = global();
+    let on = |target: &JsValue, name: &str, input: fn() -> Input<'static>| {
+        let w = weak.clone();
+        Listener::new(target, name, false, move |_| with(&w, |s| handle(s, input())))
+    };
+    let mut lifecycle = vec![
+        on(&window, "online", || Input::Online(true)),
+        on(&window, "offline", || Input::Online(false)),
+        on(&window, "pageshow", || Input::Resumed),
+    ];
+    if let Some(document) = get(&window, "document") {
+        lifecycle.push(on(&document, "visibilitychange", || Input::Resumed));
+        lifecycle.push(on(&document, "resume", || Input::Resumed));
     }
     let leader = request_lock(&shared, "leader", || Input::Leadership(true));
-    let online = web_sys::window().map(|w| w.navigator().on_line()).unwrap_or(true);
+    let online = get(&window, "navigator").and_then(|n| get(&n, "onLine")).and_then(|v| v.as_bool()).unwrap_or(true);
     {
         let mut d = shared.borrow_mut();
         d.channel = channel;
@@ -180,11 +185,9 @@ fn execute(shared: &Shared, command: Command) {
     match command {
         Command::Listen(on) => listen(shared, on),
         Command::SendHeartbeat => {
-            let Some((url, headers, timeout)) = request_params(shared, |c| &c.keepalive_url) else { return };
-            spawn(Box::pin(async move {
-                let result = http::heartbeat_result(http::post(&url, &headers, timeout, None).await);
-                with(&weak, |s| handle(s, Input::HeartbeatDone(result)));
-            }));
+            let Some(params) = request_params(shared, |c| &c.keepalive_url) else { return };
+            let done = move |reply| with(&weak, |s| handle(s, Input::HeartbeatDone(http::heartbeat_result(reply))));
+            http::post(&params, None, Box::new(done));
         }
         Command::AcquireRefreshLock => match request_lock(shared, "refresh", || Input::RefreshLockAcquired) {
             Some(r) => {
@@ -195,22 +198,17 @@ fn execute(shared: &Shared, command: Command) {
             None => handle(shared, Input::RefreshLockAcquired),
         },
         Command::SendRefresh => {
-            let Some((url, headers, timeout)) = request_params(shared, |c| &c.refresh_url) else { return };
-            spawn(Box::pin(async move {
-                let result = http::refresh_result(http::post(&url, &headers, timeout, None).await).await;
-                with(&weak, |s| handle(s, Input::RefreshDone(result)));
-            }));
+            let Some(params) = request_params(shared, |c| &c.refresh_url) else { return };
+            http::refresh(&params, Box::new(move |result| with(&weak, |s| handle(s, Input::RefreshDone(result)))));
         }
         Command::ReleaseRefreshLock => {
             let lock = shared.try_borrow_mut().ok().and_then(|mut d| d.refresh_lock.take());
             drop(lock);
         }
         Command::CallLogout => {
-            let Some((url, headers, timeout)) = request_params(shared, |c| &c.logout_url) else { return };
+            let Some(params) = request_params(shared, |c| &c.logout_url) else { return };
             // The outcome does not matter: the session is already over here.
-            spawn(Box::pin(async move {
-                let _ = http::post(&url, &headers, timeout, None).await;
-            }));
+            http::post(&params, None, Box::new(|_| {}));
         }
         Command::Broadcast(text) => {
             if let Ok(mut d) = shared.try_borrow_mut() {
@@ -229,18 +227,13 @@ fn execute(shared: &Shared, command: Command) {
     }
 }
 
-/// What one SDK request needs: the URL, the app's headers, the timeout.
-pub(crate) type RequestParams = (String, Vec<(String, String)>, u64);
-
-/// Runs a request in the background. One non-generic instantiation of
-/// `spawn_local` for every kind of request: each generic copy costs kilobytes.
-fn spawn(task: Pin<Box<dyn Future<Output = ()>>>) {
-    wasm_bindgen_futures::spawn_local(task);
-}
-
-pub(crate) fn request_params(shared: &Shared, url: impl Fn(&WebConfig) -> &Option<String>) -> Option<RequestParams> {
+pub(crate) fn request_params(shared: &Shared, url: fn(&WebConfig) -> &Option<String>) -> Option<RequestParams> {
     let d = shared.try_borrow().ok()?;
-    Some((url(&d.config).clone()?, d.config.headers.clone(), d.config.request_timeout_ms))
+    Some(RequestParams {
+        url: url(&d.config).clone()?,
+        headers: d.config.headers.clone(),
+        timeout_ms: d.config.request_timeout_ms,
+    })
 }
 
 fn listen(shared: &Shared, on: bool) {
@@ -249,7 +242,7 @@ fn listen(shared: &Shared, on: bool) {
         d.activity.clear();
         return;
     }
-    let Some(window) = web_sys::window() else { return };
+    let window = global();
     let listeners = d
         .config
         .activity_events
@@ -314,14 +307,6 @@ pub(crate) fn dispose(shared: &Shared) {
     resolve_waiters(shared);
 }
 
-pub(crate) fn set(o: &Object, k: &str, v: &JsValue) {
-    let _ = Reflect::set(o, &JsValue::from_str(k), v);
-}
-
-pub(crate) fn time(t: Time) -> JsValue {
-    JsValue::from_f64(t.0 as f64)
-}
-
 fn cause(c: Cause) -> &'static str {
     match c {
         Cause::Idle => "idle",
@@ -352,27 +337,26 @@ fn failure_message(op: Operation, f: Failure) -> &'static str {
     }
 }
 
-fn dispatch(target: &EventTarget, event: Event) {
-    let detail = Object::new();
+fn dispatch(target: &Target, event: Event) {
+    let mut detail = JsonObject::new();
     let name = match event {
         Event::Activity => "activity",
         Event::Idle => "idle",
         Event::Heartbeat => "heartbeat",
         Event::Warning { cause: c, remaining_ms } => {
-            set(&detail, "remainingMs", &JsValue::from_f64(remaining_ms as f64));
-            set(&detail, "cause", &JsValue::from_str(cause(c)));
+            detail.num("remainingMs", Some(remaining_ms)).str("cause", cause(c));
             "warning"
         }
         Event::Timeout(c) => {
-            set(&detail, "cause", &JsValue::from_str(cause(c)));
+            detail.str("cause", cause(c));
             "timeout"
         }
         Event::Refresh { expires_at } => {
-            set(&detail, "expiresAt", &time(expires_at));
+            detail.time("expiresAt", Some(expires_at));
             "refresh"
         }
         Event::Login { expires_at } => {
-            set(&detail, "expiresAt", &expires_at.map_or(JsValue::NULL, time));
+            detail.time("expiresAt", expires_at);
             "login"
         }
         Event::Logout(reason) => {
@@ -383,11 +367,11 @@ fn dispatch(target: &EventTarget, event: Event) {
                 Reason::Revoked => "revoked",
                 Reason::Remote => "remote",
             };
-            set(&detail, "reason", &JsValue::from_str(r));
+            detail.str("reason", r);
             "logout"
         }
         Event::Leader(leader) => {
-            set(&detail, "leader", &JsValue::from_bool(leader));
+            detail.bool("leader", leader);
             "leader"
         }
         Event::Error(op, f) => {
@@ -395,16 +379,13 @@ fn dispatch(target: &EventTarget, event: Event) {
                 Operation::Heartbeat => "heartbeat",
                 Operation::Refresh => "refresh",
             };
-            set(&detail, "operation", &JsValue::from_str(op_name));
-            set(&detail, "kind", &JsValue::from_str(failure_kind(f)));
-            set(&detail, "message", &JsValue::from_str(failure_message(op, f)));
+            detail.str("operation", op_name).str("kind", failure_kind(f)).str("message", failure_message(op, f));
             "error"
         }
     };
-    let init = CustomEventInit::new();
-    init.set_detail(&detail);
-    if let Ok(e) = CustomEvent::new_with_event_init_dict(name, &init) {
+    let init = object(&[("detail", &detail.into_js())]);
+    if let Ok(e) = CustomEvent::new(name, &init) {
         // A listener that throws is the app's problem; the browser reports it.
-        let _ = target.dispatch_event(e.unchecked_ref());
+        let _ = target.dispatch(&e);
     }
 }

@@ -2,13 +2,30 @@
 //! its listener or clears its timer (the gloo pattern, without the dependency).
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{AddEventListenerOptions, EventTarget};
+
+use super::global::object;
+
+#[wasm_bindgen]
+extern "C" {
+    /// An `EventTarget`: window, document, or the keeper's own (the methods are
+    /// called structurally, so any object with them will do).
+    #[wasm_bindgen(js_name = EventTarget)]
+    #[derive(Clone)]
+    pub(crate) type Target;
+    #[wasm_bindgen(catch, constructor)]
+    pub(crate) fn new() -> Result<Target, JsValue>;
+    #[wasm_bindgen(catch, method, js_name = dispatchEvent)]
+    pub(crate) fn dispatch(this: &Target, event: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, method, js_name = addEventListener)]
+    pub(crate) fn listen(this: &Target, name: &str, callback: &JsValue, options: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, method, js_name = removeEventListener)]
+    pub(crate) fn unlisten(this: &Target, name: &str, callback: &JsValue, capture: bool) -> Result<(), JsValue>;
+}
 
 /// An event listener that is removed when dropped.
 #[must_use = "the listener is removed when this is dropped"]
 pub(crate) struct Listener {
-    target: EventTarget,
+    target: Target,
     name: String,
     capture: bool,
     callback: Callback,
@@ -16,34 +33,25 @@ pub(crate) struct Listener {
 
 /// The one closure type the driver hands to JavaScript (besides the lock
 /// callback): each distinct closure signature costs an exported shim and a JS
-/// wrapper, and the futures runtime already instantiates this one.
+/// wrapper.
 pub(crate) type Callback = Closure<dyn FnMut(JsValue)>;
 
 impl Listener {
     /// Listens passively (never delays scrolling); `capture` also sees events
     /// that do not bubble, such as `focus` on an input.
-    pub(crate) fn new(target: &EventTarget, name: &str, capture: bool, f: impl FnMut(JsValue) + 'static) -> Listener {
+    pub(crate) fn new(target: &JsValue, name: &str, capture: bool, f: impl FnMut(JsValue) + 'static) -> Listener {
+        let target: Target = target.clone().into();
         let callback = Callback::new(f);
-        let options = AddEventListenerOptions::new();
-        options.set_passive(true);
-        options.set_capture(capture);
+        let options = object(&[("passive", &JsValue::TRUE), ("capture", &JsValue::from_bool(capture))]);
         // Adding a listener cannot fail for a valid target; nothing to report if it did.
-        let _ = target.add_event_listener_with_callback_and_add_event_listener_options(
-            name,
-            callback.as_ref().unchecked_ref(),
-            &options,
-        );
-        Listener { target: target.clone(), name: name.to_owned(), capture, callback }
+        let _ = target.listen(name, callback.as_ref(), &options);
+        Listener { target, name: name.to_owned(), capture, callback }
     }
 }
 
 impl Drop for Listener {
     fn drop(&mut self) {
-        let _ = self.target.remove_event_listener_with_callback_and_bool(
-            &self.name,
-            self.callback.as_ref().unchecked_ref(),
-            self.capture,
-        );
+        let _ = self.target.unlisten(&self.name, self.callback.as_ref(), self.capture);
     }
 }
 

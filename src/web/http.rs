@@ -1,58 +1,71 @@
 //! The SDK's own requests: POST with cookies, the app's extra headers and a
 //! timeout, and the mapping of replies onto the engine's results.
 
-use js_sys::{Reflect, JSON};
+use js_sys::{Promise, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, Headers, RequestCredentials, RequestInit, Response};
+use web_sys::{AbortController, Headers, Response};
 
+use super::global::{object, set};
 use super::handles::Timeout;
+use super::promise::on_settled;
 use crate::core::message::number;
 use crate::core::{Failure, HeartbeatResult, RefreshResult};
 
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_name = fetch)]
-    fn global_fetch(input: &JsValue, init: &RequestInit) -> js_sys::Promise;
+    pub(crate) fn global_fetch(input: &JsValue, init: &JsValue) -> Promise;
 }
 
-/// POSTs to `url`; `Err` only when no HTTP reply came (network error or timeout).
-pub(crate) async fn post(
-    url: &str,
-    headers: &[(String, String)],
-    timeout_ms: u64,
-    json_body: Option<String>,
-) -> Result<Response, Failure> {
-    let init = RequestInit::new();
-    init.set_method("POST");
-    // Survives the page being closed or navigated away: the logout POST in
+/// What one SDK request needs: the URL, the app's headers, the timeout.
+pub(crate) struct RequestParams {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub timeout_ms: u64,
+}
+
+/// An HTTP reply, or why none came (network error or timeout).
+pub(crate) type Reply = Result<Response, Failure>;
+
+/// POSTs to `params.url` and calls `done` with the reply.
+pub(crate) fn post(params: &RequestParams, json_body: Option<String>, done: Box<dyn FnOnce(Reply)>) {
+    let Ok(headers) = Headers::new() else { return done(Err(Failure::Network)) };
+    for (k, v) in &params.headers {
+        let _ = headers.set(k, v);
+    }
+    let post = JsValue::from_str("POST");
+    // `keepalive` lets the request outlive the page: the logout POST in
     // particular, which apps often follow with `location.assign(...)`.
-    // (web-sys has no setter for it.)
-    let _ = Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE);
-    init.set_credentials(RequestCredentials::Include);
-    let h = Headers::new().map_err(|_| Failure::Network)?;
-    for (k, v) in headers {
-        let _ = h.set(k, v);
-    }
+    let init = object(&[
+        ("method", &post),
+        ("credentials", &JsValue::from_str("include")),
+        ("keepalive", &JsValue::TRUE),
+        ("headers", &headers),
+    ]);
     if let Some(body) = json_body {
-        let _ = h.set("Content-Type", "application/json");
-        init.set_body(&JsValue::from_str(&body));
+        let _ = headers.set("Content-Type", "application/json");
+        set(&init, "body", &JsValue::from_str(&body));
     }
-    init.set_headers(&h);
     let abort = AbortController::new().ok();
-    if let Some(a) = &abort {
-        init.set_signal(Some(&a.signal()));
-    }
-    let _timer = abort.as_ref().map(|a| {
+    let timer = abort.as_ref().map(|a| {
+        set(&init, "signal", &a.signal());
         let a = a.clone();
-        Timeout::new(timeout_ms as f64, move || a.abort())
+        Timeout::new(params.timeout_ms as f64, move || a.abort())
     });
-    match JsFuture::from(global_fetch(&JsValue::from_str(url), &init)).await {
-        Ok(r) => r.dyn_into::<Response>().map_err(|_| Failure::Network),
-        Err(_) if abort.as_ref().is_some_and(|a| a.signal().aborted()) => Err(Failure::Timeout),
-        Err(_) => Err(Failure::Network),
-    }
+    let sent = global_fetch(&JsValue::from_str(&params.url), &init);
+    on_settled(
+        &sent,
+        Box::new(move |outcome| {
+            drop(timer);
+            done(match outcome {
+                // fetch() fulfils with a Response and nothing else.
+                Ok(r) => Ok(r.unchecked_into()),
+                Err(_) if abort.is_some_and(|a| a.signal().aborted()) => Err(Failure::Timeout),
+                Err(_) => Err(Failure::Network),
+            })
+        }),
+    );
 }
 
 /// How a non-2xx status is retried: 429 with its `Retry-After` (seconds), others as server errors.
@@ -69,7 +82,7 @@ fn definitive(r: &Response) -> bool {
     matches!(r.status(), 401 | 403)
 }
 
-pub(crate) fn heartbeat_result(reply: Result<Response, Failure>) -> HeartbeatResult {
+pub(crate) fn heartbeat_result(reply: Reply) -> HeartbeatResult {
     match reply {
         Ok(r) if r.ok() => HeartbeatResult::Ok,
         Ok(r) if definitive(&r) => HeartbeatResult::Rejected,
@@ -78,29 +91,47 @@ pub(crate) fn heartbeat_result(reply: Result<Response, Failure>) -> HeartbeatRes
     }
 }
 
-pub(crate) async fn refresh_result(reply: Result<Response, Failure>) -> RefreshResult {
-    match reply {
-        Ok(r) if r.ok() => match read_json(&r).await.as_ref().and_then(token_from) {
-            Some((token, expires_in_ms)) => RefreshResult::Ok { token, expires_in_ms },
-            None => RefreshResult::Failed(Failure::Malformed),
-        },
-        Ok(r) if definitive(&r) => RefreshResult::Rejected,
-        Ok(r) => RefreshResult::Failed(status_failure(&r)),
-        Err(f) => RefreshResult::Failed(f),
-    }
+/// POSTs to the refresh endpoint and calls `done` with the engine's view of the reply.
+pub(crate) fn refresh(params: &RequestParams, done: Box<dyn FnOnce(RefreshResult)>) {
+    post(
+        params,
+        None,
+        Box::new(move |reply| match reply {
+            Ok(r) if r.ok() => read_json(
+                &r,
+                Box::new(move |json| {
+                    done(match json.as_ref().and_then(token_from) {
+                        Some((token, expires_in_ms)) => RefreshResult::Ok { token, expires_in_ms },
+                        None => RefreshResult::Failed(Failure::Malformed),
+                    })
+                }),
+            ),
+            Ok(r) if definitive(&r) => done(RefreshResult::Rejected),
+            Ok(r) => done(RefreshResult::Failed(status_failure(&r))),
+            Err(f) => done(RefreshResult::Failed(f)),
+        }),
+    );
 }
 
-/// The body as JSON; `None` if it is not JSON. An empty body is `Some(undefined)`.
-pub(crate) async fn read_json(r: &Response) -> Option<JsValue> {
-    let text = JsFuture::from(r.text().ok()?).await.ok()?.as_string()?;
-    if text.trim_ascii().is_empty() {
-        return Some(JsValue::UNDEFINED);
-    }
-    JSON::parse(&text).ok()
+/// Calls `done` with the body as JSON; `None` if it is not JSON. An empty body is `Some(undefined)`.
+pub(crate) fn read_json(r: &Response, done: Box<dyn FnOnce(Option<JsValue>)>) {
+    let Ok(text) = r.text() else { return done(None) };
+    on_settled(
+        &text,
+        Box::new(move |text| {
+            done(text.ok().and_then(|t| t.as_string()).and_then(|text| {
+                if text.trim_ascii().is_empty() {
+                    Some(JsValue::UNDEFINED)
+                } else {
+                    JSON::parse(&text).ok()
+                }
+            }))
+        }),
+    );
 }
 
 fn field(v: &JsValue, camel: &str, snake: &str) -> Option<JsValue> {
-    [camel, snake].into_iter().filter_map(|k| Reflect::get(v, &JsValue::from_str(k)).ok()).find(|x| !x.is_undefined())
+    super::global::get(v, camel).or_else(|| super::global::get(v, snake))
 }
 
 /// `{accessToken, expiresIn}` or the OAuth `{access_token, expires_in}` (seconds);

@@ -2,25 +2,27 @@
 //! the refresh lock that serializes refreshes across tabs. Our own binding: the
 //! web-sys one needs `web_sys_unstable_apis`.
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortController;
+
+use super::global::{get, global, object};
+use super::promise::on_settled;
 
 #[wasm_bindgen]
 extern "C" {
     pub(crate) type LockManager;
     #[wasm_bindgen(method, js_name = request)]
-    fn request_with_options(this: &LockManager, name: &str, options: &Object, callback: &Function) -> Promise;
+    fn request_with_options(this: &LockManager, name: &str, options: &JsValue, callback: &Function) -> Promise;
 }
 
 /// The lock manager, or `None` where the browser has no Web Locks (older
 /// Safari, insecure contexts): then every tab acts as leader and refreshes are
 /// serialized only within the tab.
 pub(crate) fn lock_manager() -> Option<LockManager> {
-    let navigator = web_sys::window()?.navigator();
-    let locks = Reflect::get(&navigator, &JsValue::from_str("locks")).ok()?;
-    (!locks.is_undefined() && !locks.is_null()).then(|| locks.unchecked_into())
+    let locks = get(&get(&global(), "navigator")?, "locks")?;
+    (!locks.is_null()).then(|| locks.unchecked_into())
 }
 
 /// A request for a lock: `on_granted` runs when the lock is ours; the lock is
@@ -47,15 +49,13 @@ impl LockRequest {
             held
         });
         let abort = AbortController::new().ok();
-        let options = Object::new();
-        if let Some(a) = &abort {
-            let _ = Reflect::set(&options, &JsValue::from_str("signal"), &a.signal());
-        }
+        let options = match &abort {
+            Some(a) => object(&[("signal", &a.signal())]),
+            None => object(&[]),
+        };
         let pending = locks.request_with_options(name, &options, callback.as_ref().unchecked_ref());
         // An aborted request rejects; that is expected, not an error for the page.
-        let ignore = super::handles::Callback::new(|_| {});
-        let _ = pending.catch(&ignore);
-        ignore.forget();
+        on_settled(&pending, Box::new(|_| {}));
         LockRequest { abort, release, _callback: callback }
     }
 

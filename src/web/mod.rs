@@ -2,6 +2,9 @@
 
 pub(crate) mod channel;
 pub(crate) mod driver;
+pub(crate) mod global;
 pub(crate) mod handles;
 pub(crate) mod http;
+pub(crate) mod json;
 pub(crate) mod locks;
+pub(crate) mod promise;

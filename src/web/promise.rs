@@ -1,0 +1,75 @@
+//! Promises without an async runtime: a continuation for a promise's outcome,
+//! and a promise whose settling Rust decides. wasm-bindgen-futures' executor,
+//! task queue and wakers cost ~10 KB of wasm for what a few callbacks do here.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::handles::Callback;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A promise seen only for its two-callback `then` (js-sys' `then2` is generic over its closures).
+    type Thenable;
+    #[wasm_bindgen(method, js_name = then)]
+    fn then2(this: &Thenable, fulfilled: &Callback, rejected: &Callback) -> JsValue;
+}
+
+/// What runs once a promise settles: `Ok(value)` or `Err(reason)`.
+pub(crate) type Settled = Box<dyn FnOnce(Result<JsValue, JsValue>)>;
+
+/// Calls `then` exactly once with the outcome of `promise`. Both JS callbacks
+/// are freed when it settles (the first to run takes everything, which breaks
+/// the cycle between them and this state); a promise that never settles keeps
+/// them, as any pending `.then` does.
+pub(crate) fn on_settled(promise: &Promise, then: Settled) {
+    type State = Rc<RefCell<Option<(Settled, Callback, Callback)>>>;
+    let state: State = Rc::new(RefCell::new(None));
+    let callback = |fulfilled: bool| {
+        let state = state.clone();
+        Callback::new(move |v| {
+            let taken = state.try_borrow_mut().ok().and_then(|mut s| s.take());
+            if let Some((then, _fulfilled, _rejected)) = taken {
+                then(if fulfilled { Ok(v) } else { Err(v) });
+            }
+        })
+    };
+    let (fulfilled, rejected) = (callback(true), callback(false));
+    let _ = promise.unchecked_ref::<Thenable>().then2(&fulfilled, &rejected);
+    if let Ok(mut s) = state.try_borrow_mut() {
+        *s = Some((then, fulfilled, rejected));
+    };
+}
+
+/// The settling side of a promise handed to JavaScript.
+pub(crate) struct Deferred {
+    resolve: Function,
+    reject: Function,
+}
+
+impl Deferred {
+    /// A pending promise and the means to settle it.
+    pub(crate) fn new() -> (Promise, Deferred) {
+        // The executor runs synchronously, so both are always replaced; until
+        // then they are `undefined`, which a call would only make an ignored error.
+        let mut d =
+            Deferred { resolve: JsValue::UNDEFINED.unchecked_into(), reject: JsValue::UNDEFINED.unchecked_into() };
+        let promise = Promise::new(&mut |resolve, reject| {
+            d.resolve = resolve;
+            d.reject = reject;
+        });
+        (promise, d)
+    }
+
+    pub(crate) fn resolve(self, value: &JsValue) {
+        let _ = self.resolve.call1(&JsValue::UNDEFINED, value);
+    }
+
+    pub(crate) fn reject(self, reason: &JsValue) {
+        let _ = self.reject.call1(&JsValue::UNDEFINED, reason);
+    }
+}
