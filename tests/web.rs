@@ -409,7 +409,7 @@ fn invalid_options_throw_messages_naming_the_problem() {
     }
     // `new SessionKeeper()` and a string.
     for v in [JsValue::UNDEFINED, JsValue::from_str("{}")] {
-        let message = try_keeper(v).err().expect("rejected");
+        let message = try_keeper(v).err().unwrap_or_default();
         assert!(message.contains("options object"), "{message}");
     }
     // Nothing is left running by a rejected constructor.
@@ -575,7 +575,7 @@ async fn login_posts_credentials_and_starts_a_token_session_from_oauth_names() {
 
     stub_route(LOGIN, r#"[{"status":401,"json":{"error":"bad credentials"}}]"#);
     let message = error_message(
-        settle(k.login(js(r#"{"user":"ada","password":"wrong"}"#).unchecked_into())).await.err().expect("rejects"),
+        settle(k.login(js(r#"{"user":"ada","password":"wrong"}"#).unchecked_into())).await.expect_err("rejects"),
     );
     assert!(message.contains("401"), "{message}");
     k.dispose();
@@ -592,11 +592,11 @@ async fn login_rejects_replies_that_are_not_a_session_and_setsession_checks_its_
     assert!(eventually(1000, || !state_bool(&k, "restoring")).await);
     // A wrong loginUrl serving the app's HTML must not pass for a cookie session.
     stub_route(LOGIN, r#"[{"status":200,"text":"<!doctype html><title>app</title>"}]"#);
-    let message = error_message(settle(k.login(js(r#"{}"#).unchecked_into())).await.err().expect("rejects"));
+    let message = error_message(settle(k.login(js(r#"{}"#).unchecked_into())).await.expect_err("rejects"));
     assert!(message.contains("not JSON"), "{message}");
     // A misspelt token key with an expiry is an error, not a cookie session.
     stub_route(LOGIN, r#"[{"status":200,"json":{"acessToken":"x","expiresIn":300}}]"#);
-    let message = error_message(settle(k.login(js(r#"{}"#).unchecked_into())).await.err().expect("rejects"));
+    let message = error_message(settle(k.login(js(r#"{}"#).unchecked_into())).await.expect_err("rejects"));
     assert!(message.contains("accessToken"), "{message}");
     assert!(!state_bool(&k, "authenticated"));
     // Under one second a token would be refreshed in a loop.
