@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// Link check of the built packages in Node: the glue provides every import of
+// the (import-renamed, see scripts/lib/shrink-pkg.mjs) .wasm, and the module
+// instantiates and runs.
+//
+//   node tests/pkg/link-check.mjs [PKG_DIR] [PKG_BUNDLER_DIR]   (default: pkg/ pkg-bundler/)
+//
+// web:     initSync({ module: <bytes of the .wasm> }) from keep_session_alive.js;
+//          the imports object it passes must match the module's imports exactly.
+// bundler: keep_session_alive.js imported under --experimental-wasm-modules (Node
+//          links the .wasm's imports to keep_session_alive_bg.js's exports by name,
+//          as a bundler does); every import must be a function export of _bg.js.
+// Both: the import names are the short ones (the shrink step ran), and a bad
+// option makes the constructor throw an Error naming it (calls go through).
+import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { resolve, dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const name = 'keep_session_alive';
+const glueModule = `./${name}_bg.js`;
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+let failures = 0;
+function check(ok, what, detail = '') {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${!ok && detail ? `: ${detail}` : ''}`);
+  if (!ok) failures++;
+}
+
+function wasmImports(dir) {
+  const bytes = readFileSync(join(dir, `${name}_bg.wasm`));
+  const module = new WebAssembly.Module(bytes);
+  return { bytes, imports: WebAssembly.Module.imports(module) };
+}
+
+function checkShrunk(label, imports) {
+  const ours = imports.filter((i) => i.module === glueModule);
+  const long = ours.filter((i) => i.name.length > 3);
+  check(ours.length > 0 && long.length === 0, `${label}: the ${ours.length} imports from ${glueModule} have short names`, `still long: ${long.slice(0, 3).map((i) => i.name).join(', ')}`);
+}
+
+function checkBadOption(label, SessionKeeper) {
+  let err;
+  try {
+    new SessionKeeper({ nope: 1 });
+  } catch (e) {
+    err = e;
+  }
+  check(err instanceof Error && /nope/.test(err.message), `${label}: new SessionKeeper({ nope: 1 }) throws an Error naming \`nope\``, String(err));
+}
+
+async function checkWeb(dir) {
+  const label = `web (${dir})`;
+  const { bytes, imports } = wasmImports(dir);
+  checkShrunk(label, imports);
+
+  // Record the imports object the glue hands to the engine.
+  const RealInstance = WebAssembly.Instance;
+  let given;
+  WebAssembly.Instance = function Instance(module, importObject) {
+    given = importObject;
+    return new RealInstance(module, importObject);
+  };
+  let glue;
+  try {
+    glue = await import(pathToFileURL(join(dir, `${name}.js`)).href);
+    glue.initSync({ module: bytes });
+    check(true, `${label}: initSync({ module }) links and starts the module`);
+  } catch (err) {
+    check(false, `${label}: initSync({ module }) links and starts the module`, err?.stack ?? String(err));
+    return;
+  } finally {
+    WebAssembly.Instance = RealInstance;
+  }
+
+  const missing = imports.filter((i) => typeof given?.[i.module]?.[i.name] !== (i.kind === 'function' ? 'function' : 'object'));
+  check(missing.length === 0, `${label}: all ${imports.length} imports of the .wasm are provided`, missing.map((i) => `${i.module}/${i.name}`).join(', '));
+  const wanted = new Set(imports.map((i) => `${i.module}/${i.name}`));
+  const extra = Object.entries(given ?? {}).flatMap(([m, o]) => Object.keys(o).map((k) => `${m}/${k}`)).filter((k) => !wanted.has(k));
+  check(extra.length === 0, `${label}: the glue provides nothing the .wasm does not import`, extra.join(', '));
+  check(typeof glue.default === 'function' && typeof glue.SessionKeeper === 'function', `${label}: exports default (init), initSync and SessionKeeper`);
+  checkBadOption(label, glue.SessionKeeper);
+}
+
+// Runs in a child process started with --experimental-wasm-modules.
+async function checkBundler(dir) {
+  const label = `bundler (${dir})`;
+  const { imports } = wasmImports(dir);
+  checkShrunk(label, imports);
+  const bg = await import(pathToFileURL(join(dir, `${name}_bg.js`)).href);
+  const missing = imports.filter((i) => i.module !== glueModule || typeof bg[i.name] !== 'function');
+  check(missing.length === 0, `${label}: ${name}_bg.js exports a function for each of the ${imports.length} imports of the .wasm`, missing.map((i) => `${i.module}/${i.name}`).join(', '));
+  let entry;
+  try {
+    entry = await import(pathToFileURL(join(dir, `${name}.js`)).href);
+    check(true, `${label}: importing ${name}.js links the .wasm and runs __wbindgen_start`);
+  } catch (err) {
+    check(false, `${label}: importing ${name}.js links the .wasm and runs __wbindgen_start`, err?.stack ?? String(err));
+    return;
+  }
+  checkBadOption(label, entry.SessionKeeper);
+}
+
+const args = process.argv.slice(2);
+if (args[0] === '--bundler-child') {
+  await checkBundler(args[1]);
+} else {
+  const web = resolve(args[0] ?? join(root, 'pkg'));
+  const bundler = resolve(args[1] ?? join(root, 'pkg-bundler'));
+  await checkWeb(web);
+  const child = spawnSync(
+    process.execPath,
+    ['--experimental-wasm-modules', '--disable-warning=ExperimentalWarning', fileURLToPath(import.meta.url), '--bundler-child', bundler],
+    { stdio: 'inherit' },
+  );
+  if (child.status !== 0) failures++;
+}
+if (failures) {
+  console.error(`link-check: ${failures} check(s) failed`);
+  process.exit(1);
+}

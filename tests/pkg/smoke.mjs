@@ -1,0 +1,227 @@
+#!/usr/bin/env node
+// Browser smoke test of the built web package (pkg/, minified glue and
+// import-renamed .wasm) in the system Chromium, driven by playwright-core.
+// Nothing downloads a browser: CHROMIUM=/path overrides /usr/bin/chromium.
+//
+//   node tests/pkg/smoke.mjs [PKG_DIR]   (default: pkg/)
+//
+// A Node http server on 127.0.0.1 (port chosen by the OS) serves the package
+// at /pkg/, an empty page at / and fake endpoints:
+//   POST /login    -> {"accessToken":"tok-1","expiresIn":3600}
+//   POST /refresh  -> {"accessToken":"tok-r<n>","expiresIn":3600} (a new token each time)
+//   POST /logout   -> 204
+//   GET  /api/echo -> {"authorization": <the request's Authorization header>}
+// The page runs init(), an options error, login, getAccessToken, fetch, and
+// a second keeper in the same page that must hear the first one's logout
+// (BroadcastChannel). Any console error or page error fails the test.
+import { chromium } from 'playwright-core';
+import { createServer } from 'node:http';
+import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { resolve, dirname, join, extname, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const pkgDir = resolve(process.argv[2] ?? join(root, 'pkg'));
+// Upper bound for any single wait, so that a broken build fails instead of
+// hanging; the test never asserts on how long anything took.
+const WAIT_MS = 15_000;
+
+let failures = 0;
+function check(ok, what, detail = '') {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${!ok && detail !== '' ? `: ${detail}` : ''}`);
+  if (!ok) failures++;
+  return ok;
+}
+
+// promise, or fallback if it has not settled after WAIT_MS.
+function within(promise, fallback) {
+  let timer;
+  const late = new Promise((r) => (timer = setTimeout(() => r(fallback), WAIT_MS)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+// ------------------------------------------------------------------ server
+
+const seen = { login: [], refresh: 0, logout: 0, echo: [], unexpected: [] };
+let logoutSeen;
+const logoutReached = new Promise((r) => (logoutSeen = r));
+const types = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.ts': 'text/plain' };
+const page = '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>keep-session-alive smoke test</title><p>smoke test</p>\n';
+
+function json(res, status, body) {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+async function body(req) {
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const server = createServer(async (req, res) => {
+  try {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    const route = `${req.method} ${url.pathname}`;
+    if (route === 'GET /') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return res.end(page);
+    }
+    if (route === 'POST /login') {
+      seen.login.push({ body: await body(req), xrw: req.headers['x-requested-with'] ?? null });
+      return json(res, 200, { accessToken: 'tok-1', expiresIn: 3600 });
+    }
+    if (route === 'POST /refresh') {
+      seen.refresh++;
+      return json(res, 200, { accessToken: `tok-r${seen.refresh}`, expiresIn: 3600 });
+    }
+    if (route === 'POST /logout') {
+      seen.logout++;
+      logoutSeen();
+      res.writeHead(204);
+      return res.end();
+    }
+    if (route === 'GET /api/echo') {
+      seen.echo.push(req.headers.authorization ?? null);
+      return json(res, 200, { authorization: req.headers.authorization ?? null });
+    }
+    if (req.method === 'GET' && url.pathname.startsWith('/pkg/')) {
+      const file = resolve(pkgDir, '.' + decodeURIComponent(url.pathname.slice('/pkg'.length)));
+      if (file.startsWith(pkgDir + sep)) {
+        const data = await readFile(file).catch(() => null);
+        if (data) {
+          res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+          return res.end(data);
+        }
+      }
+    }
+    seen.unexpected.push(route);
+    json(res, 404, { error: 'not found' });
+  } catch (err) {
+    seen.unexpected.push(`${req.method} ${req.url}: ${err}`);
+    if (!res.headersSent) json(res, 500, { error: String(err) });
+  }
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${server.address().port}`;
+
+// ------------------------------------------------------------------ browser
+
+const profile = await mkdtemp(join(tmpdir(), 'ksa-smoke-'));
+let context;
+const problems = [];
+const guard = setTimeout(() => {
+  console.error(`smoke: still running after ${(8 * WAIT_MS) / 1000} s; giving up`);
+  process.exit(1);
+}, 8 * WAIT_MS);
+
+try {
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+  const tab = context.pages()[0] ?? (await context.newPage());
+  tab.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+  });
+  tab.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+
+  await tab.goto(`${base}/`, { waitUntil: 'load' });
+  const inPage = (fn, arg) => tab.evaluate(fn, arg);
+
+  // init() fetches the .wasm next to the glue (new URL(…, import.meta.url)).
+  const init = await inPage(async () => {
+    const mod = await import('/pkg/keep_session_alive.js');
+    await mod.default();
+    window.ksa = mod;
+    return Object.keys(mod).sort().join(',');
+  });
+  check(init === 'SessionKeeper,default,initSync', 'import the glue and await init()', init);
+
+  const ctor = await inPage(() => {
+    const opts = { loginUrl: '/login', refreshUrl: '/refresh', logoutUrl: '/logout' };
+    window.keeper = new window.ksa.SessionKeeper(opts);
+    window.sibling = new window.ksa.SessionKeeper(opts);
+    return window.keeper.constructor.name;
+  });
+  check(ctor === 'SessionKeeper', 'new SessionKeeper({ loginUrl, refreshUrl, logoutUrl }) (twice: keeper and sibling)', ctor);
+
+  const nope = await inPage(() => {
+    try {
+      new window.ksa.SessionKeeper({ nope: 1 });
+      return { threw: false };
+    } catch (e) {
+      return { threw: true, isError: e instanceof Error, message: String(e?.message) };
+    }
+  });
+  check(nope.threw && nope.isError && /\bnope\b/.test(nope.message), 'new SessionKeeper({ nope: 1 }) throws an Error naming `nope`', JSON.stringify(nope));
+
+  // Both restore from the refresh cookie (POST /refresh) first; wait until
+  // that is over so the login below is not raced by the restore.
+  await tab.waitForFunction(() => !window.keeper.state.restoring && !window.sibling.state.restoring, null, { timeout: WAIT_MS });
+
+  const login = await inPage(async () => {
+    await window.keeper.login({ u: 'a' });
+    return window.keeper.state.authenticated;
+  });
+  check(login === true, 'await keeper.login({ u: "a" }); keeper.state.authenticated === true', login);
+  const sent = seen.login.at(-1);
+  check(seen.login.length === 1 && sent.body === '{"u":"a"}', 'POST /login carried the body as JSON', JSON.stringify(seen.login));
+  check(sent?.xrw === 'XMLHttpRequest', 'POST /login carried X-Requested-With: XMLHttpRequest', sent?.xrw);
+
+  const token = await inPage(() => window.keeper.getAccessToken());
+  check(token === 'tok-1', 'await keeper.getAccessToken() === "tok-1"', token);
+
+  const echo = await inPage(async () => {
+    const res = await window.keeper.fetch('/api/echo');
+    return { status: res.status, body: await res.json() };
+  });
+  check(echo.status === 200 && echo.body.authorization === 'Bearer tok-1', 'keeper.fetch("/api/echo") sent Authorization: Bearer tok-1', JSON.stringify(echo));
+
+  const siblingToken = await inPage(() => window.sibling.getAccessToken());
+  check(siblingToken === 'tok-1', 'the sibling keeper got tok-1 from the login over BroadcastChannel', siblingToken);
+
+  const logout = await inPage(async (waitMs) => {
+    const heard = new Promise((r) => window.sibling.addEventListener('logout', (e) => r(e.detail)));
+    await window.keeper.logout();
+    let timer;
+    const late = new Promise((r) => (timer = setTimeout(() => r('no logout event'), waitMs)));
+    const detail = await Promise.race([heard, late]).finally(() => clearTimeout(timer));
+    return { detail, keeper: window.keeper.state.authenticated, sibling: window.sibling.state.authenticated };
+  }, WAIT_MS);
+  check(logout.detail?.reason === 'remote', 'after await keeper.logout(), the sibling hears a logout event (reason "remote")', JSON.stringify(logout.detail));
+  check(logout.keeper === false && logout.sibling === false, 'both keepers are signed out', JSON.stringify(logout));
+  const reached = await within(logoutReached.then(() => true), false);
+  check(reached && seen.logout === 1, 'POST /logout reached the server once', `${seen.logout} request(s)`);
+
+  await inPage(() => {
+    window.keeper.dispose();
+    window.sibling.dispose();
+  });
+  check(seen.unexpected.length === 0, 'the page requested nothing unexpected', seen.unexpected.join(', '));
+  check(problems.length === 0, 'no console errors, no page errors', `\n  ${problems.join('\n  ')}`);
+} catch (err) {
+  check(false, 'smoke test ran to the end', err?.stack ?? String(err));
+  if (problems.length) console.error(`  ${problems.join('\n  ')}`);
+} finally {
+  clearTimeout(guard);
+  await context?.close().catch(() => {});
+  server.close();
+  await rm(profile, { recursive: true, force: true });
+}
+
+if (failures) {
+  console.error(`smoke: ${failures} check(s) failed`);
+  process.exit(1);
+}
+console.log(`smoke: all checks passed (${seen.refresh} restore refresh(es) answered)`);
