@@ -64,6 +64,9 @@ pub(crate) fn now() -> Time {
 /// Starts a driver: channel, lifecycle listeners, leader election.
 pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue> {
     let events = Target::new()?;
+    let channel_name = config.channel_name.clone();
+    let locks = lock_manager();
+    let elected = locks.is_none();
     let shared = Rc::new(RefCell::new(Driver {
         engine,
         config,
@@ -73,13 +76,12 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
         lifecycle: Vec::new(),
         timer: None,
         channel: None,
-        locks: lock_manager(),
+        locks,
         leader_lock: None,
         refresh_lock: None,
         disposed: false,
     }));
     let weak = Rc::downgrade(&shared);
-    let channel_name = shared.borrow().config.channel_name.clone();
     let w = weak.clone();
     let channel = Channel::open(&channel_name, move |text| with(&w, |s| handle(s, Input::Message(text))));
     let window = global();
@@ -98,8 +100,7 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
     }
     let leader = request_lock(&shared, "leader", || Input::Leadership(true));
     let online = get(&window, "navigator").and_then(|n| get(&n, "onLine")).and_then(|v| v.as_bool()).unwrap_or(true);
-    {
-        let mut d = shared.borrow_mut();
+    if let Ok(mut d) = shared.try_borrow_mut() {
         d.channel = channel;
         d.lifecycle = lifecycle;
         d.leader_lock = leader;
@@ -109,7 +110,7 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
     }
     // Without Web Locks there is no election: every tab pings (harmless: the
     // server rate-limits, and the minimum interval holds per tab).
-    if shared.borrow().locks.is_none() {
+    if elected {
         handle(&shared, Input::Leadership(true));
     }
     pump(&shared);
