@@ -201,7 +201,7 @@ fn header_pairs(k: &str, v: &JsValue) -> Result<Vec<(String, String)>, JsError> 
 /// silently ignored (a misspelt `idleTimeoutMS` would otherwise do nothing).
 /// One `match` on the name keeps this small: the wasm has no per-option code
 /// beyond the store.
-fn parse(options: &JsValue) -> Result<(Config, WebConfig), JsError> {
+fn parse(options: &JsValue) -> Result<(Config, Vec<String>, Vec<(String, String)>), JsError> {
     if !options.is_object() {
         return Err(JsError::new("keep-session-alive: `new SessionKeeper(options)` needs an options object"));
     }
@@ -235,22 +235,11 @@ fn parse(options: &JsValue) -> Result<(Config, WebConfig), JsError> {
             _ => return Err(err(k, "is not a known option (check its spelling against SessionKeeperOptions)")),
         }
     }
-    c.validate().map_err(|e| JsError::new(&e.message()))?;
     let activity_events = activity_events.unwrap_or_else(|| {
         ["pointerdown", "pointermove", "keydown", "wheel", "scroll", "touchstart", "focus"].map(String::from).to_vec()
     });
     let headers = headers.unwrap_or_else(|| vec![("X-Requested-With".into(), "XMLHttpRequest".into())]);
-    let web = WebConfig {
-        keepalive_url: c.keepalive_url.clone(),
-        refresh_url: c.refresh_url.clone(),
-        logout_url: c.logout_url.clone(),
-        login_url: c.login_url.clone(),
-        activity_events,
-        headers,
-        request_timeout_ms: c.request_timeout_ms,
-        channel_name: c.channel_name.clone(),
-    };
-    Ok((c, web))
+    Ok((c, activity_events, headers))
 }
 
 fn js_error(message: &str) -> JsValue {
@@ -276,9 +265,20 @@ impl SessionKeeper {
     /// Starts keeping the session; throws an `Error` naming any invalid option.
     #[wasm_bindgen(constructor)]
     pub fn new(options: OptionsArg) -> Result<SessionKeeper, JsError> {
-        let (config, web) = parse(&options)?;
+        let (config, activity_events, headers) = parse(&options)?;
         let tab = (js_sys::Math::random() * 4_503_599_627_370_496.0) as u64;
+        // Validates every option; the engine keeps what it needs, the driver the rest.
         let engine = Engine::new(&config, tab, now()).map_err(|e| JsError::new(&e.message()))?;
+        let web = WebConfig {
+            keepalive_url: config.keepalive_url,
+            refresh_url: config.refresh_url,
+            logout_url: config.logout_url,
+            login_url: config.login_url,
+            activity_events,
+            headers,
+            request_timeout_ms: config.request_timeout_ms,
+            channel_name: config.channel_name,
+        };
         let shared = driver::start(engine, web)
             .map_err(|_| JsError::new("keep-session-alive: could not create an EventTarget (not a browser?)"))?;
         Ok(SessionKeeper { shared })
@@ -379,7 +379,7 @@ impl SessionKeeper {
     /// Listens for `activity`, `idle`, `warning`, `timeout`, `refresh`, `login`,
     /// `logout`, `heartbeat`, `leader` and `error` (a `CustomEvent` with `detail`).
     #[wasm_bindgen(js_name = addEventListener, skip_typescript)]
-    pub fn add_event_listener(&self, kind: &str, listener: &Function) {
+    pub fn add_event_listener(&self, kind: &JsValue, listener: &Function) {
         if let Ok(d) = self.shared.try_borrow() {
             let _ = d.events.unchecked_ref::<Target>().listen(kind, listener, &JsValue::UNDEFINED);
         }
@@ -387,7 +387,7 @@ impl SessionKeeper {
 
     /// Removes a listener added with `addEventListener`.
     #[wasm_bindgen(js_name = removeEventListener, skip_typescript)]
-    pub fn remove_event_listener(&self, kind: &str, listener: &Function) {
+    pub fn remove_event_listener(&self, kind: &JsValue, listener: &Function) {
         if let Ok(d) = self.shared.try_borrow() {
             let _ = d.events.unchecked_ref::<Target>().unlisten(kind, listener, false);
         }

@@ -17,16 +17,16 @@ extern "C" {
     #[wasm_bindgen(catch, method, js_name = dispatchEvent)]
     pub(crate) fn dispatch(this: &Target, event: &JsValue) -> Result<bool, JsValue>;
     #[wasm_bindgen(catch, method, js_name = addEventListener)]
-    pub(crate) fn listen(this: &Target, name: &str, callback: &JsValue, options: &JsValue) -> Result<(), JsValue>;
+    pub(crate) fn listen(this: &Target, name: &JsValue, callback: &JsValue, options: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(catch, method, js_name = removeEventListener)]
-    pub(crate) fn unlisten(this: &Target, name: &str, callback: &JsValue, capture: bool) -> Result<(), JsValue>;
+    pub(crate) fn unlisten(this: &Target, name: &JsValue, callback: &JsValue, capture: bool) -> Result<(), JsValue>;
 }
 
 /// An event listener that is removed when dropped.
 #[must_use = "the listener is removed when this is dropped"]
 pub(crate) struct Listener {
     target: Target,
-    name: String,
+    name: JsValue,
     capture: bool,
     callback: Callback,
 }
@@ -44,8 +44,9 @@ impl Listener {
         let callback = Callback::new(f);
         let options = object(&[("passive", &JsValue::TRUE), ("capture", &JsValue::from_bool(capture))]);
         // Adding a listener cannot fail for a valid target; nothing to report if it did.
-        let _ = target.listen(name, callback.as_ref(), &options);
-        Listener { target, name: name.to_owned(), capture, callback }
+        let name = JsValue::from_str(name);
+        let _ = target.listen(&name, callback.as_ref(), &options);
+        Listener { target, name, capture, callback }
     }
 }
 
