@@ -157,7 +157,7 @@ impl Events {
             let c = Closure::<dyn FnMut(CustomEvent)>::new(move |e: CustomEvent| {
                 log.borrow_mut().push((e.type_(), e.detail()));
             });
-            k.add_event_listener(kind, c.as_ref().unchecked_ref());
+            k.add_event_listener(&JsValue::from_str(kind), c.as_ref().unchecked_ref());
             closures.push(c);
         }
         Events { log, _closures: closures }

@@ -3,11 +3,12 @@
 // scripts/build-pkg after wasm-pack, before the package.json merge):
 //
 //   1. Shortens the wasm's import names. wasm-bindgen names every import from
-//      the JS glue `__wbg_<name>_<16 hex hash>`, and each long name is stored
-//      twice: in the .wasm import section and in the glue. They become short
-//      identifiers (a, b, …, ba, …) in both places. Only the field names of
-//      imports from the glue module (./NAME_bg.js) change; the module name,
-//      the exports and every other section of the .wasm stay byte-identical.
+//      the JS glue `__wbg_<name>_<16 hex hash>` (and its intrinsics
+//      `__wbindgen_<name>`), and each long name is stored twice: in the .wasm
+//      import section and in the glue. They become short identifiers (a, b, …,
+//      ba, …) in both places. Only the field names of imports from the glue
+//      module ("wbg" for web, ./NAME_bg.js for bundler) change; the module
+//      name, the exports and every other section of the .wasm stay byte-identical.
 //   2. Minifies the JS glue with esbuild (export names, and so the public API
 //      and the .d.ts files, stay as they are).
 //
@@ -179,7 +180,8 @@ const tokenRe = (s) => new RegExp(`(?<![\\w$])${escape(s)}(?![\\w$])`, 'g');
 
 // ---------------------------------------------------------------- the glue
 
-const glueModule = `./${name}_bg.js`;
+// The module the wasm imports the glue from (wasm-bindgen 0.2.100).
+const glueModule = target === 'web' ? 'wbg' : `./${name}_bg.js`;
 const wasmPath = join(dir, `${name}_bg.wasm`);
 const gluePath = join(dir, target === 'web' ? `${name}.js` : `${name}_bg.js`);
 
@@ -227,26 +229,28 @@ const mapping = new Map();
   }
 }
 
-// Where the target's glue declares each import:
-//   web:     a key of the object that __wbg_get_imports() returns as "./NAME_bg.js"
-//              const import0 = { __proto__: null, __wbg_Error_208446807d0d1e30: function(arg0, arg1) { … }, … };
-//              return { __proto__: null, "./NAME_bg.js": import0 };
+// Where the target's glue declares each import (wasm-bindgen 0.2.100):
+//   web:     a property of imports.wbg, set in __wbg_get_imports()
+//              imports.wbg = {};
+//              imports.wbg.__wbg_abort_775ef1d17fc65868 = function(arg0) { … };
+//              …
+//              return imports;
 //   bundler: an exported function of NAME_bg.js
-//              export function __wbg_Error_208446807d0d1e30(arg0, arg1) { … }
+//              export function __wbg_abort_775ef1d17fc65868(arg0) { … }
 function declarationRe(old) {
   return target === 'web'
-    ? new RegExp(`^([ \\t]+)${escape(old)}(: function\\b)`, 'gm')
+    ? new RegExp(`^([ \\t]+imports\\.wbg\\.)${escape(old)}( = function\\b)`, 'gm')
     : new RegExp(`^(export function )${escape(old)}(\\()`, 'gm');
 }
 
 let region = [0, glue.length];
 if (target === 'web') {
-  const objStart = glue.indexOf('const import0 = {');
-  const objUse = glue.indexOf(`"${glueModule}": import0`);
-  if (objStart < 0 || objUse < objStart || glue.indexOf('const import0 = {', objStart + 1) >= 0) {
-    fail(`${gluePath}: did not find one \`const import0 = {…}\` passed as "${glueModule}" in __wbg_get_imports()`);
+  const objStart = glue.indexOf('imports.wbg = {};');
+  const objEnd = glue.indexOf('return imports;', objStart);
+  if (objStart < 0 || objEnd < objStart || glue.indexOf('imports.wbg = {};', objStart + 1) >= 0) {
+    fail(`${gluePath}: did not find one \`imports.wbg = {};\` … \`return imports;\` in __wbg_get_imports()`);
   }
-  region = [objStart, objUse];
+  region = [objStart, objEnd];
 }
 
 const problems = [];
@@ -336,7 +340,7 @@ if (target === 'bundler') {
   const missing = [...mapping.values()].filter((n) => !declared.includes(n));
   if (missing.length) fail(`${gluePath}: minified glue does not export ${missing.join(', ')}`);
 } else {
-  const missing = [...mapping.values()].filter((n) => !new RegExp(`[{,]${escape(n)}:`).test(minified));
+  const missing = [...mapping.values()].filter((n) => !new RegExp(`\\.wbg\\.${escape(n)}=`).test(minified));
   if (missing.length) fail(`${gluePath}: minified glue has no import key ${missing.join(', ')}`);
 }
 

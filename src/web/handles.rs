@@ -12,7 +12,7 @@ extern "C" {
     #[wasm_bindgen(js_name = EventTarget)]
     #[derive(Clone)]
     pub(crate) type Target;
-    #[wasm_bindgen(catch, constructor)]
+    #[wasm_bindgen(catch, constructor, js_class = "EventTarget")]
     pub(crate) fn new() -> Result<Target, JsValue>;
     #[wasm_bindgen(catch, method, js_name = dispatchEvent)]
     pub(crate) fn dispatch(this: &Target, event: &JsValue) -> Result<bool, JsValue>;
