@@ -176,9 +176,17 @@ fn event_names(k: &str, v: &JsValue) -> Result<Vec<String>, JsError> {
     if !Array::is_array(v) {
         return Err(err(k, problem));
     }
-    let names: Option<Vec<String>> =
-        v.unchecked_ref::<Array>().iter().map(|x| x.as_string().filter(|s| !s.is_empty())).collect();
-    names.filter(|n| !n.is_empty()).ok_or_else(|| err(k, problem))
+    let mut names = Vec::new();
+    for name in v.unchecked_ref::<Array>().iter() {
+        match name.as_string() {
+            Some(name) if !name.is_empty() => names.push(name),
+            _ => return Err(err(k, problem)),
+        }
+    }
+    if names.is_empty() {
+        return Err(err(k, problem));
+    }
+    Ok(names)
 }
 
 fn header_pairs(k: &str, v: &JsValue) -> Result<Vec<(String, String)>, JsError> {

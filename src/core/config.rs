@@ -132,7 +132,7 @@ fn check_url(option: &'static str, url: &Option<String>) -> Result<bool, ConfigE
     match url {
         None => Ok(false),
         Some(u) if u.trim_ascii().is_empty() => fail(option, "must be a non-empty URL, or left out", None),
-        Some(u) if u.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+        Some(u) if u.bytes().any(|b| b <= b' ' || b == 0x7f) => {
             fail(option, "must be a URL without spaces or control characters", None)
         }
         Some(_) => Ok(true),

@@ -38,7 +38,8 @@ impl Channel {
             if e.key().as_deref() == Some(watched.as_str()) {
                 if let Some(v) = e.new_value() {
                     // The value is "<message>\n<counter>": the counter makes every write a change.
-                    deliver(v.rsplit_once('\n').map_or("", |(m, _)| m));
+                    let end = v.bytes().rposition(|b| b == b'\n').unwrap_or(0);
+                    deliver(v.get(..end).unwrap_or_default());
                 }
             }
         });
