@@ -209,7 +209,14 @@ fn header_pairs(k: &str, v: &JsValue) -> Result<Vec<(String, String)>, JsError> 
 /// silently ignored (a misspelt `idleTimeoutMS` would otherwise do nothing).
 /// One `match` on the name keeps this small: the wasm has no per-option code
 /// beyond the store.
-fn parse(options: &JsValue) -> Result<(Config, Vec<String>, Vec<(String, String)>), JsError> {
+/// The options as given: the engine's part, still to be validated, and the driver's extras.
+struct Parsed {
+    config: Config,
+    activity_events: Vec<String>,
+    headers: Vec<(String, String)>,
+}
+
+fn parse(options: &JsValue) -> Result<Parsed, JsError> {
     if !options.is_object() {
         return Err(JsError::new("keep-session-alive: `new SessionKeeper(options)` needs an options object"));
     }
@@ -247,11 +254,11 @@ fn parse(options: &JsValue) -> Result<(Config, Vec<String>, Vec<(String, String)
         ["pointerdown", "pointermove", "keydown", "wheel", "scroll", "touchstart", "focus"].map(String::from).to_vec()
     });
     let headers = headers.unwrap_or_else(|| vec![("X-Requested-With".into(), "XMLHttpRequest".into())]);
-    Ok((c, activity_events, headers))
+    Ok(Parsed { config: c, activity_events, headers })
 }
 
 fn js_error(message: &str) -> JsValue {
-    js_sys::Error::new(message).into()
+    JsError::new(message).into()
 }
 
 /// Keeps one tab's session alive. See the package README for the options,
@@ -273,7 +280,7 @@ impl SessionKeeper {
     /// Starts keeping the session; throws an `Error` naming any invalid option.
     #[wasm_bindgen(constructor)]
     pub fn new(options: OptionsArg) -> Result<SessionKeeper, JsError> {
-        let (config, activity_events, headers) = parse(&options)?;
+        let Parsed { config, activity_events, headers } = parse(&options)?;
         let tab = (js_sys::Math::random() * 4_503_599_627_370_496.0) as u64;
         // Validates every option; the engine keeps what it needs, the driver the rest.
         let engine = Engine::new(&config, tab, now()).map_err(|e| JsError::new(&e.message()))?;

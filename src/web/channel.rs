@@ -5,15 +5,14 @@
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{BroadcastChannel, MessageEvent, Storage, StorageEvent};
+use web_sys::{BroadcastChannel, Storage};
 
 use super::global::{get, global};
-
-use super::handles::{Callback, Listener};
+use super::handles::Listener;
 use crate::core::{Envelope, Message};
 
 pub(crate) enum Channel {
-    Broadcast { channel: BroadcastChannel, _on_message: Callback },
+    Broadcast { channel: BroadcastChannel, _listener: Listener },
     Storage { storage: Storage, key: String, sent: u32, _listener: Listener },
 }
 
@@ -21,22 +20,19 @@ impl Channel {
     /// `deliver` gets every message text from other tabs ("" for non-text data,
     /// which the engine counts as malformed).
     pub(crate) fn open(name: &str, deliver: impl Fn(&str) + 'static) -> Option<Channel> {
+        let text = |e: &JsValue, field: &str| get(e, field).and_then(|v| v.as_string());
         if let Ok(bc) = BroadcastChannel::new(name) {
-            let on_message = Callback::new(move |e: JsValue| {
-                deliver(&e.unchecked_into::<MessageEvent>().data().as_string().unwrap_or_default());
-            });
-            bc.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            return Some(Channel::Broadcast { channel: bc, _on_message: on_message });
+            let listener =
+                Listener::new(&bc, "message", false, move |e| deliver(&text(&e, "data").unwrap_or_default()));
+            return Some(Channel::Broadcast { channel: bc, _listener: listener });
         }
         let window = global();
         let storage: Storage = get(&window, "localStorage").filter(|s| !s.is_null())?.unchecked_into();
         let key = String::from(name);
         let watched = key.clone();
         let listener = Listener::new(&window, "storage", false, move |e| {
-            // Only `storage` events arrive here.
-            let e = e.unchecked_ref::<StorageEvent>();
-            if e.key().as_deref() == Some(watched.as_str()) {
-                if let Some(v) = e.new_value() {
+            if text(&e, "key").as_deref() == Some(watched.as_str()) {
+                if let Some(v) = text(&e, "newValue") {
                     // The value is "<message>\n<counter>": the counter makes every write a change.
                     let end = v.bytes().rposition(|b| b == b'\n').unwrap_or(0);
                     deliver(v.get(..end).unwrap_or_default());
@@ -66,7 +62,6 @@ impl Channel {
 impl Drop for Channel {
     fn drop(&mut self) {
         if let Channel::Broadcast { channel, .. } = self {
-            channel.set_onmessage(None);
             channel.close();
         }
     }

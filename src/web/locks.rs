@@ -62,7 +62,7 @@ impl LockRequest {
     pub(crate) fn release(&self) {
         let resolve = self.release.try_borrow_mut().ok().and_then(|mut s| s.take());
         if let Some(resolve) = resolve {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
+            let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED);
         }
     }
 }
