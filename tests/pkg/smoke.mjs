@@ -13,19 +13,26 @@
 //   GET  /api/echo -> {"authorization": <the request's Authorization header>}
 // The page runs init(), an options error, login, getAccessToken, fetch, and
 // a second keeper in the same page that must hear the first one's logout
-// (BroadcastChannel). Any console error or page error fails the test.
+// (BroadcastChannel). Then two more tabs without BroadcastChannel use the
+// localStorage fallback: a login in tab A signs tab B in, B fetches its own
+// token from /refresh (the fallback carries no token), no token ever shows up
+// in localStorage or sessionStorage, and A's logout signs B out (reason
+// "remote"). Any console error or page error fails the test.
 import { chromium } from 'playwright-core';
 import { createServer } from 'node:http';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { resolve, dirname, join, extname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const pkgDir = resolve(process.argv[2] ?? join(root, 'pkg'));
 // Upper bound for any single wait, so that a broken build fails instead of
 // hanging; the test never asserts on how long anything took.
 const WAIT_MS = 15_000;
+// Polling for another tab's reaction: at most WAIT_MS / POLL_MS looks.
+const POLL_MS = 100;
 
 let failures = 0;
 function check(ok, what, detail = '') {
@@ -41,9 +48,23 @@ function within(promise, fallback) {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
+// The last value of page.evaluate(fn, arg) after it satisfied ok, or after
+// a bounded number of looks POLL_MS apart.
+async function until(page, fn, arg, ok) {
+  let value;
+  for (let i = 0; i < WAIT_MS / POLL_MS; i++) {
+    value = await page.evaluate(fn, arg);
+    if (ok(value)) break;
+    await sleep(POLL_MS);
+  }
+  return value;
+}
+
 // ------------------------------------------------------------------ server
 
 const seen = { login: [], refresh: 0, logout: 0, echo: [], unexpected: [] };
+// Every access token the server handed out (none may ever reach storage).
+const issued = [];
 let logoutSeen;
 const logoutReached = new Promise((r) => (logoutSeen = r));
 const types = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.ts': 'text/plain' };
@@ -70,10 +91,12 @@ const server = createServer(async (req, res) => {
     }
     if (route === 'POST /login') {
       seen.login.push({ body: await body(req), xrw: req.headers['x-requested-with'] ?? null });
+      issued.push('tok-1');
       return json(res, 200, { accessToken: 'tok-1', expiresIn: 3600 });
     }
     if (route === 'POST /refresh') {
       seen.refresh++;
+      issued.push(`tok-r${seen.refresh}`);
       return json(res, 200, { accessToken: `tok-r${seen.refresh}`, expiresIn: 3600 });
     }
     if (route === 'POST /logout') {
@@ -208,6 +231,152 @@ try {
     window.keeper.dispose();
     window.sibling.dispose();
   });
+
+  // ---------------------------------------------- localStorage fallback
+  // Two tabs of the same origin without BroadcastChannel: the keepers carry
+  // their messages through localStorage + `storage` events (which fire only
+  // in the other documents) and must never write a token there.
+  const channel = 'ksa-smoke-fallback';
+  const openTab = async (name) => {
+    const p = await context.newPage();
+    p.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`tab ${name}: console error: ${msg.text()}`);
+    });
+    p.on('pageerror', (err) => problems.push(`tab ${name}: page error: ${err.message}`));
+    // Before any script of the page: no BroadcastChannel, and a record of
+    // every storage write of this tab and every storage event it receives.
+    await p.addInitScript(() => {
+      delete window.BroadcastChannel;
+      window.storageLog = [];
+      const area = (s) => (s === window.localStorage ? 'localStorage' : s === window.sessionStorage ? 'sessionStorage' : '?');
+      const setItem = Storage.prototype.setItem;
+      Storage.prototype.setItem = function (key, value) {
+        window.storageLog.push({ how: 'setItem', area: area(this), key: String(key), value: String(value) });
+        return setItem.call(this, key, value);
+      };
+      window.addEventListener('storage', (e) =>
+        window.storageLog.push({ how: 'event', area: area(e.storageArea), key: e.key, value: e.newValue }),
+      );
+    });
+    await p.goto(`${base}/`, { waitUntil: 'load' });
+    const ready = await p.evaluate(async (channelName) => {
+      const mod = await import('/pkg/keep_session_alive.js');
+      await mod.default();
+      window.keeper = new mod.SessionKeeper({ loginUrl: '/login', refreshUrl: '/refresh', logoutUrl: '/logout', channelName });
+      window.events = [];
+      for (const type of ['login', 'logout', 'refresh']) {
+        window.keeper.addEventListener(type, (e) => window.events.push({ type, detail: e.detail }));
+      }
+      return typeof window.BroadcastChannel;
+    }, channel);
+    check(ready === 'undefined', `tab ${name}: BroadcastChannel removed, init() and new SessionKeeper({ …, channelName })`, ready);
+    return p;
+  };
+  const tabA = await openTab('A');
+  const tabB = await openTab('B');
+  const stateOf = (p) => p.evaluate(() => ({ ...window.keeper.state, events: window.events }));
+  const brief = (s) => JSON.stringify({ authenticated: s.authenticated, restoring: s.restoring, events: s.events });
+
+  // Storage contents and the write/event records of both tabs; a token the
+  // server handed out in any key or value is a leak.
+  const storageOf = (p) =>
+    p.evaluate(() => {
+      const dump = (s) => Array.from({ length: s.length }, (_, i) => [s.key(i), s.getItem(s.key(i))]);
+      return { localStorage: dump(localStorage), sessionStorage: dump(sessionStorage), log: window.storageLog };
+    });
+  const noTokenInStorage = async (when) => {
+    const leaks = [];
+    const seenKeys = [];
+    for (const [name, p] of [['A', tabA], ['B', tabB]]) {
+      const st = await storageOf(p);
+      const entries = [
+        ...st.localStorage.map(([k, v]) => [`localStorage[${JSON.stringify(k)}]`, k, v]),
+        ...st.sessionStorage.map(([k, v]) => [`sessionStorage[${JSON.stringify(k)}]`, k, v]),
+        ...st.log.map((e) => [`${e.how} ${e.area}[${JSON.stringify(e.key)}]`, e.key, e.value]),
+      ];
+      for (const [where, k, v] of entries) {
+        seenKeys.push(`${name}: ${where}`);
+        if (issued.some((t) => `${k}`.includes(t) || `${v}`.includes(t))) leaks.push(`tab ${name} ${where} = ${JSON.stringify(v)}`);
+      }
+    }
+    check(
+      leaks.length === 0,
+      `${when}: no token (${new Set(issued).size} handed out so far) in either tab's localStorage or sessionStorage (${seenKeys.length} values and writes read)`,
+      leaks.join('; '),
+    );
+  };
+
+  // Start-up: each tab restores from the refresh cookie. The server here
+  // answers every refresh, so both come out signed in, and since the pipe
+  // carries no token each holds one from its own refresh.
+  const restored = async (p) => until(p, () => window.keeper.state.restoring, undefined, (r) => r === false);
+  const restoredA = await restored(tabA);
+  const restoredB = await restored(tabB);
+  check(restoredA === false && restoredB === false, 'tabs A and B finished their start-up restore', `A restoring: ${restoredA}, B restoring: ${restoredB}`);
+  const restoreTokens = [
+    await within(tabA.evaluate(() => window.keeper.getAccessToken()), 'no answer'),
+    await within(tabB.evaluate(() => window.keeper.getAccessToken()), 'no answer'),
+  ];
+  check(
+    restoreTokens.every((t) => /^tok-r\d+$/.test(t ?? '')) && restoreTokens[0] !== restoreTokens[1],
+    'after the restore, A and B each hold a token of their own refresh',
+    JSON.stringify(restoreTokens),
+  );
+  await noTokenInStorage('after the restore');
+
+  // A logs out first, so that the login below is what signs B in.
+  const logoutsBefore = seen.logout;
+  const signedOut = (s) => s.authenticated === false;
+  await tabA.evaluate(() => window.keeper.logout());
+  const outA = await stateOf(tabA);
+  const outB = await until(tabB, () => ({ ...window.keeper.state, events: window.events }), undefined, signedOut);
+  check(outA.authenticated === false && outB.authenticated === false, 'await A.logout() after the restore: both tabs signed out', `A ${brief(outA)}, B ${brief(outB)}`);
+
+  await tabB.evaluate(() => (window.events = []));
+  const storageEventsBefore = (await storageOf(tabB)).log.filter((e) => e.how === 'event').length;
+  const refreshesBefore = seen.refresh;
+  const loginA = await tabA.evaluate(async () => {
+    await window.keeper.login({ u: 'a' });
+    return window.keeper.state.authenticated;
+  });
+  check(loginA === true, 'await A.login({ u: "a" }); A.state.authenticated === true', loginA);
+  await noTokenInStorage('after the login');
+
+  const inB = await until(tabB, () => ({ ...window.keeper.state, events: window.events }), undefined, (s) => s.authenticated === true);
+  check(inB.authenticated === true, 'tab B becomes authenticated after the login in tab A', brief(inB));
+  const heardB = (await storageOf(tabB)).log.filter((e) => e.how === 'event');
+  check(
+    heardB.length > storageEventsBefore && heardB.every((e) => e.area === 'localStorage' && e.key === channel),
+    `tab B received tab A's messages as storage events under localStorage["${channel}"]`,
+    JSON.stringify(heardB),
+  );
+
+  const tokenB = await within(tabB.evaluate(() => window.keeper.getAccessToken()), 'no answer');
+  const n = /^tok-r(\d+)$/.exec(tokenB ?? '')?.[1];
+  check(
+    n !== undefined && Number(n) > refreshesBefore,
+    'await B.getAccessToken() is a token B got from its own POST /refresh (not tok-1, which storage must not carry)',
+    `${JSON.stringify(tokenB)}; ${refreshesBefore} refresh(es) answered before the login, ${seen.refresh} now`,
+  );
+  const tokenA = await tabA.evaluate(() => window.keeper.getAccessToken());
+  check(tokenA === 'tok-1', 'await A.getAccessToken() === "tok-1"', tokenA);
+  await noTokenInStorage("after B's refresh");
+
+  await tabB.evaluate(() => {
+    window.heard = null;
+    window.keeper.addEventListener('logout', (e) => (window.heard = e.detail));
+  });
+  await tabA.evaluate(() => window.keeper.logout());
+  const afterB = await until(tabB, () => ({ heard: window.heard, authenticated: window.keeper.state.authenticated }), undefined, (s) => s.heard !== null);
+  check(afterB.heard?.reason === 'remote', 'after await A.logout(), tab B hears a logout event (reason "remote")', JSON.stringify(afterB));
+  const finalA = await stateOf(tabA);
+  check(finalA.authenticated === false && afterB.authenticated === false, 'both tabs are signed out', `A ${brief(finalA)}, B ${JSON.stringify(afterB)}`);
+  check(seen.logout - logoutsBefore === 2, 'POST /logout reached the server once per logout of tab A', `${seen.logout - logoutsBefore} request(s) for 2 logouts`);
+  await noTokenInStorage('at the end');
+  const tokenAfter = await within(tabB.evaluate(() => window.keeper.getAccessToken()), 'no answer');
+  check(tokenAfter === null, 'await B.getAccessToken() === null after the logout', tokenAfter);
+
+  for (const p of [tabA, tabB]) await p.evaluate(() => window.keeper.dispose());
   check(seen.unexpected.length === 0, 'the page requested nothing unexpected', seen.unexpected.join(', '));
   check(problems.length === 0, 'no console errors, no page errors', `\n  ${problems.join('\n  ')}`);
 } catch (err) {
@@ -224,4 +393,4 @@ if (failures) {
   console.error(`smoke: ${failures} check(s) failed`);
   process.exit(1);
 }
-console.log(`smoke: all checks passed (${seen.refresh} restore refresh(es) answered)`);
+console.log(`smoke: all checks passed (${seen.refresh} refresh(es) answered)`);
