@@ -8,6 +8,7 @@
 // Uses playwright-core (npm ci) with the system Chromium, never a downloaded
 // browser: CHROMIUM=/path/to/chromium overrides /usr/bin/chromium.
 import { chromium } from 'playwright-core';
+import { chromiumArgs, chromiumPath } from './lib/chromium.mjs';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,16 +26,8 @@ for (let i = 0; i < args.length; i++) {
 }
 
 const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
+  executablePath: chromiumPath,
+  args: chromiumArgs,
 });
 let failed = false;
 try {
