@@ -132,24 +132,46 @@ extern "C" {
     fn new(input: &JsValue, init: &JsValue) -> Result<RequestClass, JsValue>;
 }
 
-/// Every option's name; a known option set to `undefined` counts as left out.
-const OPTION_NAMES: [&str; 16] = [
-    "keepaliveUrl",
-    "refreshUrl",
-    "logoutUrl",
-    "loginUrl",
-    "sessionTimeoutMs",
-    "minHeartbeatIntervalMs",
-    "idleTimeoutMs",
-    "warningMs",
-    "absoluteTimeoutMs",
-    "refreshLeadMs",
-    "requestTimeoutMs",
-    "siblingWaitMs",
-    "activityEvents",
-    "headers",
-    "channelName",
-    "logoutOnIdle",
+/// Header names and values for the SDK's own requests.
+type HeaderList = Vec<(String, String)>;
+
+/// The options as given: the engine's part, still to be validated, and the driver's extras.
+struct Parsed {
+    config: Config,
+    activity_events: Option<Vec<String>>,
+    headers: Option<HeaderList>,
+}
+
+/// Where an option's value goes, and so how it is checked.
+enum Slot {
+    Url(fn(&mut Parsed) -> &mut Option<String>),
+    Text(fn(&mut Parsed) -> &mut String),
+    Millis(fn(&mut Parsed) -> &mut Option<u64>),
+    MillisOr(fn(&mut Parsed) -> &mut u64),
+    Flag(fn(&mut Parsed) -> &mut bool),
+    Events(fn(&mut Parsed) -> &mut Option<Vec<String>>),
+    Headers(fn(&mut Parsed) -> &mut Option<HeaderList>),
+}
+
+/// Every option, by its JS name: each name is written once, and each kind of
+/// value is checked in one place (the TypeScript interface above lists the same).
+const OPTIONS: [(&str, Slot); 16] = [
+    ("keepaliveUrl", Slot::Url(|p| &mut p.config.keepalive_url)),
+    ("refreshUrl", Slot::Url(|p| &mut p.config.refresh_url)),
+    ("logoutUrl", Slot::Url(|p| &mut p.config.logout_url)),
+    ("loginUrl", Slot::Url(|p| &mut p.config.login_url)),
+    ("sessionTimeoutMs", Slot::Millis(|p| &mut p.config.session_timeout_ms)),
+    ("minHeartbeatIntervalMs", Slot::Millis(|p| &mut p.config.min_heartbeat_interval_ms)),
+    ("idleTimeoutMs", Slot::Millis(|p| &mut p.config.idle_timeout_ms)),
+    ("warningMs", Slot::Millis(|p| &mut p.config.warning_ms)),
+    ("absoluteTimeoutMs", Slot::Millis(|p| &mut p.config.absolute_timeout_ms)),
+    ("refreshLeadMs", Slot::MillisOr(|p| &mut p.config.refresh_lead_ms)),
+    ("requestTimeoutMs", Slot::MillisOr(|p| &mut p.config.request_timeout_ms)),
+    ("siblingWaitMs", Slot::MillisOr(|p| &mut p.config.sibling_wait_ms)),
+    ("activityEvents", Slot::Events(|p| &mut p.activity_events)),
+    ("headers", Slot::Headers(|p| &mut p.headers)),
+    ("channelName", Slot::Text(|p| &mut p.config.channel_name)),
+    ("logoutOnIdle", Slot::Flag(|p| &mut p.config.logout_on_idle)),
 ];
 
 fn err(option: &str, problem: &str) -> JsError {
@@ -189,7 +211,7 @@ fn event_names(k: &str, v: &JsValue) -> Result<Vec<String>, JsError> {
     Ok(names)
 }
 
-fn header_pairs(k: &str, v: &JsValue) -> Result<Vec<(String, String)>, JsError> {
+fn header_pairs(k: &str, v: &JsValue) -> Result<HeaderList, JsError> {
     let problem = "must be an object of header names to string values";
     if !v.is_object() || Array::is_array(v) {
         return Err(err(k, problem));
@@ -207,54 +229,33 @@ fn header_pairs(k: &str, v: &JsValue) -> Result<Vec<(String, String)>, JsError> 
 
 /// Reads the options object's own keys; an unknown name is an error, not
 /// silently ignored (a misspelt `idleTimeoutMS` would otherwise do nothing).
-/// One `match` on the name keeps this small: the wasm has no per-option code
-/// beyond the store.
-/// The options as given: the engine's part, still to be validated, and the driver's extras.
-struct Parsed {
-    config: Config,
-    activity_events: Vec<String>,
-    headers: Vec<(String, String)>,
-}
-
+/// A known option set to `undefined` counts as left out.
 fn parse(options: &JsValue) -> Result<Parsed, JsError> {
     if !options.is_object() {
         return Err(JsError::new("keep-session-alive: `new SessionKeeper(options)` needs an options object"));
     }
-    let mut c = Config { seed: (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64, ..Config::default() };
-    let mut activity_events = None;
-    let mut headers = None;
+    let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+    let mut p = Parsed { config: Config { seed, ..Config::default() }, activity_events: None, headers: None };
     for key in Object::keys(options.unchecked_ref::<Object>()).iter() {
-        let v = Reflect::get(options, &key).unwrap_or_default();
         let k = key.as_string().unwrap_or_default();
-        let k = k.as_str();
-        if v.is_undefined() && OPTION_NAMES.contains(&k) {
+        let Some((k, slot)) = OPTIONS.iter().find(|(name, _)| *name == k) else {
+            return Err(err(&k, "is not a known option (check its spelling against SessionKeeperOptions)"));
+        };
+        let v = Reflect::get(options, &key).unwrap_or_default();
+        if v.is_undefined() {
             continue;
         }
-        match k {
-            "keepaliveUrl" => c.keepalive_url = Some(string(k, &v)?),
-            "refreshUrl" => c.refresh_url = Some(string(k, &v)?),
-            "logoutUrl" => c.logout_url = Some(string(k, &v)?),
-            "loginUrl" => c.login_url = Some(string(k, &v)?),
-            "channelName" => c.channel_name = string(k, &v)?,
-            "sessionTimeoutMs" => c.session_timeout_ms = Some(millis(k, &v)?),
-            "minHeartbeatIntervalMs" => c.min_heartbeat_interval_ms = Some(millis(k, &v)?),
-            "idleTimeoutMs" => c.idle_timeout_ms = Some(millis(k, &v)?),
-            "warningMs" => c.warning_ms = Some(millis(k, &v)?),
-            "absoluteTimeoutMs" => c.absolute_timeout_ms = Some(millis(k, &v)?),
-            "refreshLeadMs" => c.refresh_lead_ms = millis(k, &v)?,
-            "requestTimeoutMs" => c.request_timeout_ms = millis(k, &v)?,
-            "siblingWaitMs" => c.sibling_wait_ms = millis(k, &v)?,
-            "logoutOnIdle" => c.logout_on_idle = v.as_bool().ok_or_else(|| err(k, "must be true or false"))?,
-            "activityEvents" => activity_events = Some(event_names(k, &v)?),
-            "headers" => headers = Some(header_pairs(k, &v)?),
-            _ => return Err(err(k, "is not a known option (check its spelling against SessionKeeperOptions)")),
+        match slot {
+            Slot::Url(at) => *at(&mut p) = Some(string(k, &v)?),
+            Slot::Text(at) => *at(&mut p) = string(k, &v)?,
+            Slot::Millis(at) => *at(&mut p) = Some(millis(k, &v)?),
+            Slot::MillisOr(at) => *at(&mut p) = millis(k, &v)?,
+            Slot::Flag(at) => *at(&mut p) = v.as_bool().ok_or_else(|| err(k, "must be true or false"))?,
+            Slot::Events(at) => *at(&mut p) = Some(event_names(k, &v)?),
+            Slot::Headers(at) => *at(&mut p) = Some(header_pairs(k, &v)?),
         }
     }
-    let activity_events = activity_events.unwrap_or_else(|| {
-        ["pointerdown", "pointermove", "keydown", "wheel", "scroll", "touchstart", "focus"].map(String::from).to_vec()
-    });
-    let headers = headers.unwrap_or_else(|| vec![("X-Requested-With".into(), "XMLHttpRequest".into())]);
-    Ok(Parsed { config: c, activity_events, headers })
+    Ok(p)
 }
 
 fn js_error(message: &str) -> JsValue {
@@ -281,6 +282,12 @@ impl SessionKeeper {
     #[wasm_bindgen(constructor)]
     pub fn new(options: OptionsArg) -> Result<SessionKeeper, JsError> {
         let Parsed { config, activity_events, headers } = parse(&options)?;
+        let activity_events = activity_events.unwrap_or_else(|| {
+            ["pointerdown", "pointermove", "keydown", "wheel", "scroll", "touchstart", "focus"]
+                .map(String::from)
+                .to_vec()
+        });
+        let headers = headers.unwrap_or_else(|| vec![("X-Requested-With".into(), "XMLHttpRequest".into())]);
         let tab = (js_sys::Math::random() * 4_503_599_627_370_496.0) as u64;
         // Validates every option; the engine keeps what it needs, the driver the rest.
         let engine = Engine::new(&config, tab, now()).map_err(|e| JsError::new(&e.message()))?;
