@@ -7,18 +7,21 @@
 //      `__wbindgen_<name>`), and each long name is stored twice: in the .wasm
 //      import section and in the glue. They become short identifiers (a, b, …,
 //      ba, …) in both places. Only the field names of imports from the glue
-//      module ("wbg" for web, ./NAME_bg.js for bundler) change; the module
-//      name, the exports and every other section of the .wasm stay byte-identical.
-//   2. Minifies the JS glue with esbuild (export names, and so the public API
-//      and the .d.ts files, stay as they are).
+//      module ("wbg" for web, ./NAME_bg.js for bundler) change.
+//   2. Shortens the wasm's export names (all but `memory`): the glue reads them
+//      only as `wasm.<name>`, and the .d.ts files that list them follow.
+//      Every other section of the .wasm stays byte-identical.
+//   3. Minifies the JS glue with esbuild (its export names, and so the public
+//      API, stay as they are).
 //
 //   node scripts/lib/shrink-pkg.mjs DIR TARGET NAME
 //     DIR     the wasm-pack --out-dir (pkg/ or pkg-bundler/)
 //     TARGET  web | bundler (where the glue keeps the imports differs)
 //     NAME    the --out-name (keep_session_alive)
 //
-// Every old name must be found exactly once, exactly where the target's glue
-// declares it; anything else stops the build. A silent mismatch would only
+// Every old import name must be found exactly once, exactly where the
+// target's glue declares it, and every export name only as `wasm.<name>`;
+// anything else stops the build. A silent mismatch would only
 // show up as a LinkError when a user instantiates the module.
 import { readFileSync, writeFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -138,6 +141,31 @@ function parseImports(bytes, start, end) {
   }
   if (pos !== end) throw new Error(`import section: parsed ${pos - start} of ${end - start} bytes`);
   return entries;
+}
+
+/** The entries of an export section payload: { name, kind, index }. */
+function parseExports(bytes, start, end) {
+  const text = new TextDecoder('utf-8', { fatal: true });
+  const count = readU32(bytes, start);
+  let pos = count.pos;
+  const entries = [];
+  for (let i = 0; i < count.value; i++) {
+    const len = readU32(bytes, pos);
+    const name = text.decode(bytes.subarray(len.pos, len.pos + len.value));
+    const kind = bytes[len.pos + len.value];
+    const index = readU32(bytes, len.pos + len.value + 1);
+    entries.push({ name, kind, index: index.value });
+    pos = index.pos;
+  }
+  if (pos !== end) throw new Error(`export section: parsed ${pos - start} of ${end - start} bytes`);
+  return entries;
+}
+
+function encodeExports(entries) {
+  const parts = [u32(entries.length)];
+  for (const e of entries) parts.push(vecBytes(Buffer.from(e.name, 'utf8')), Buffer.from([e.kind]), u32(e.index));
+  const payload = Buffer.concat(parts);
+  return Buffer.concat([Buffer.from([7]), u32(payload.length), payload]);
 }
 
 function encodeImports(entries) {
@@ -269,20 +297,85 @@ if (problems.length) {
     `(wasm-bindgen changed its output?):\n  ${problems.join('\n  ')}`);
 }
 
+// ---------------------------------------------------------------- export names
+
+// The module's exports (sessionkeeper_new, closure3_externref_shim,
+// __wbindgen_malloc, …) are read by the glue only as `wasm.<name>` and listed
+// in the .d.ts files; they get short names too. `memory` keeps its name (it is
+// part of init()'s typed result).
+const exportSecs = secs.filter((s) => s.id === 7);
+if (exportSecs.length !== 1) fail(`${wasmPath}: expected one export section, found ${exportSecs.length}`);
+const exportSec = exportSecs[0];
+const exportsList = parseExports(wasmBytes, exportSec.payloadStart, exportSec.end);
+const exportMapping = new Map();
+{
+  const taken = new Set([...mapping.values(), ...exportsList.map((e) => e.name)]);
+  const gen = identifiers();
+  for (const e of exportsList) {
+    if (e.name === 'memory') continue;
+    let candidate;
+    do candidate = gen.next().value;
+    while (RESERVED.has(candidate) || taken.has(candidate) || tokenRe(candidate).test(allText));
+    taken.add(candidate);
+    exportMapping.set(e.name, candidate);
+  }
+}
+
+// Every JS file of the package that talks to the module: the glue, and for
+// bundler also the entry that calls wasm.__wbindgen_start().
+const entryPath = join(dir, `${name}.js`);
+const jsTexts = new Map([[gluePath, glue]]);
+if (target === 'bundler') jsTexts.set(entryPath, readFileSync(entryPath, 'utf8'));
+// The .d.ts lines that declare each export.
+const dtsForms = [[join(dir, `${name}_bg.wasm.d.ts`), 'export const ']];
+if (target === 'web') dtsForms.push([join(dir, `${name}.d.ts`), '  readonly ']);
+const dtsTexts = new Map(dtsForms.map(([p]) => [p, readFileSync(p, 'utf8')]));
+{
+  const problems = [];
+  for (const [old, short] of exportMapping) {
+    let uses = 0;
+    for (const [p, text] of jsTexts) {
+      const re = new RegExp(`(?<![\\w$])wasm\\.${escape(old)}(?![\\w$])`, 'g');
+      uses += (text.match(re) ?? []).length;
+      const replaced = text.replace(re, `wasm.${short}`);
+      if (tokenRe(old).test(replaced)) problems.push(`${relative(dir, p)} names export ${old} other than as wasm.${old}`);
+      jsTexts.set(p, replaced);
+    }
+    if (uses === 0) problems.push(`no JS file reads export ${old} as wasm.${old}`);
+    for (const [p, prefix] of dtsForms) {
+      const re = new RegExp(`^${escape(prefix)}${escape(old)}:`, 'gm');
+      const text = dtsTexts.get(p);
+      const found = (text.match(re) ?? []).length;
+      if (found !== 1) problems.push(`${relative(dir, p)} declares export ${old} ${found} times`);
+      dtsTexts.set(p, text.replace(re, `${prefix}${short}:`));
+    }
+  }
+  if (problems.length) fail(`the ${target} glue does not use the exports the way this script expects:\n  ${problems.join('\n  ')}`);
+  glue = jsTexts.get(gluePath);
+}
+
 // ---------------------------------------------------------------- write the wasm
 
 const renamed = imports.map((e) => (e.module === glueModule ? { ...e, field: mapping.get(e.field) } : e));
-const newWasm = Buffer.concat([wasmBytes.subarray(0, importSec.start), encodeImports(renamed), wasmBytes.subarray(importSec.end)]);
+const renamedExports = exportsList.map((e) => ({ ...e, name: exportMapping.get(e.name) ?? e.name }));
+if (importSec.start > exportSec.start) fail(`${wasmPath}: the import section comes after the export section`);
+const newWasm = Buffer.concat([
+  wasmBytes.subarray(0, importSec.start),
+  encodeImports(renamed),
+  wasmBytes.subarray(importSec.end, exportSec.start),
+  encodeExports(renamedExports),
+  wasmBytes.subarray(exportSec.end),
+]);
 
-// Re-read what was written: the same imports in the same order (new names),
-// every other section byte-identical, and a module the engine accepts.
+// Re-read what was written: the same imports and exports in the same order
+// (new names), every other section byte-identical, and a module the engine accepts.
 {
   const again = sections(newWasm);
   if (again.length !== secs.length) fail('rewritten module has a different number of sections');
   again.forEach((s, i) => {
     const o = secs[i];
     if (s.id !== o.id) fail(`rewritten module: section ${i} is ${s.id}, was ${o.id}`);
-    if (s.id !== 2 && !newWasm.subarray(s.start, s.end).equals(wasmBytes.subarray(o.start, o.end))) fail(`rewritten module: section ${i} (id ${s.id}) changed`);
+    if (s.id !== 2 && s.id !== 7 && !newWasm.subarray(s.start, s.end).equals(wasmBytes.subarray(o.start, o.end))) fail(`rewritten module: section ${i} (id ${s.id}) changed`);
   });
   const back = parseImports(newWasm, again.find((s) => s.id === 2).payloadStart, again.find((s) => s.id === 2).end);
   back.forEach((e, i) => {
@@ -290,6 +383,11 @@ const newWasm = Buffer.concat([wasmBytes.subarray(0, importSec.start), encodeImp
     if (e.module !== o.module || e.field !== o.field || e.kind !== o.kind || !Buffer.from(e.desc).equals(Buffer.from(o.desc))) {
       fail(`rewritten module: import ${i} reads back as ${e.module}/${e.field}, expected ${o.module}/${o.field}`);
     }
+  });
+  const exportsBack = parseExports(newWasm, again.find((s) => s.id === 7).payloadStart, again.find((s) => s.id === 7).end);
+  exportsBack.forEach((e, i) => {
+    const o = renamedExports[i];
+    if (e.name !== o.name || e.kind !== o.kind || e.index !== o.index) fail(`rewritten module: export ${i} reads back as ${e.name}, expected ${o.name}`);
   });
   if (!WebAssembly.validate(newWasm)) fail('rewritten module does not validate');
 }
@@ -346,8 +444,10 @@ if (target === 'bundler') {
 
 writeFileSync(wasmPath, newWasm);
 writeFileSync(gluePath, minified);
+if (target === 'bundler') writeFileSync(entryPath, jsTexts.get(entryPath));
+for (const [p, text] of dtsTexts) writeFileSync(p, text);
 console.log(
-  `shrink-pkg: ${relative(process.cwd(), dir) || dir} (${target}): ${mapping.size} imports renamed; ` +
+  `shrink-pkg: ${relative(process.cwd(), dir) || dir} (${target}): ${mapping.size} imports and ${exportMapping.size} exports renamed; ` +
     `${relative(dir, wasmPath)} ${wasmBytes.length} -> ${newWasm.length} bytes, ` +
     `${relative(dir, gluePath)} ${glueIn} -> ${minified.length} bytes`,
 );

@@ -33,7 +33,12 @@ function check(ok, what, detail = '') {
 function wasmImports(dir) {
   const bytes = readFileSync(join(dir, `${name}_bg.wasm`));
   const module = new WebAssembly.Module(bytes);
-  return { bytes, imports: WebAssembly.Module.imports(module) };
+  return { bytes, imports: WebAssembly.Module.imports(module), exports: WebAssembly.Module.exports(module) };
+}
+
+function checkShortExports(label, exports) {
+  const long = exports.filter((e) => e.name !== 'memory' && e.name.length > 3);
+  check(exports.length > 1 && long.length === 0, `${label}: the ${exports.length - 1} exports besides memory have short names`, `still long: ${long.slice(0, 3).map((e) => e.name).join(', ')}`);
 }
 
 function checkShrunk(label, imports, module) {
@@ -54,8 +59,9 @@ function checkBadOption(label, SessionKeeper) {
 
 async function checkWeb(dir) {
   const label = `web (${dir})`;
-  const { bytes, imports } = wasmImports(dir);
+  const { bytes, imports, exports } = wasmImports(dir);
   checkShrunk(label, imports, webGlueModule);
+  checkShortExports(label, exports);
 
   // Record the imports object the glue hands to the engine.
   const RealInstance = WebAssembly.Instance;
@@ -88,8 +94,9 @@ async function checkWeb(dir) {
 // Runs in a child process started with --experimental-wasm-modules.
 async function checkBundler(dir) {
   const label = `bundler (${dir})`;
-  const { imports } = wasmImports(dir);
+  const { imports, exports } = wasmImports(dir);
   checkShrunk(label, imports, glueModule);
+  checkShortExports(label, exports);
   const bg = await import(pathToFileURL(join(dir, `${name}_bg.js`)).href);
   const missing = imports.filter((i) => i.module !== glueModule || typeof bg[i.name] !== 'function');
   check(missing.length === 0, `${label}: ${name}_bg.js exports a function for each of the ${imports.length} imports of the .wasm`, missing.map((i) => `${i.module}/${i.name}`).join(', '));
