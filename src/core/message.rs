@@ -52,21 +52,13 @@ pub struct Envelope {
     pub message: Message,
 }
 
-/// Appends the decimal digits of `n` (no `core::fmt`: it costs kilobytes in the wasm).
-pub fn push_u64(s: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+/// Appends the decimal digits of `n` (no `core::fmt`: it costs kilobytes in
+/// the wasm; no indexing either: a bounds check's panic message formats numbers).
+pub fn push_u64(s: &mut String, n: u64) {
+    if n >= 10 {
+        push_u64(s, n / 10);
     }
-    for &d in &digits[i..] {
-        s.push(char::from(d));
-    }
+    s.push(char::from(b'0' + (n % 10) as u8));
 }
 
 fn reason_code(r: Reason) -> &'static str {

@@ -817,4 +817,10 @@ fn numbers_in_messages_are_plain_decimal_u64() {
     for bad in ["", "+5", "-1", " 5", "5 ", "1e3", "0x10", "٣"] {
         assert_eq!(number(bad), None, "{bad:?}");
     }
+    for n in [0, 9, 10, 99, 100, 1_700_000_000_000, u64::MAX / 10, u64::MAX] {
+        let mut s = String::from("x");
+        crate::core::message::push_u64(&mut s, n);
+        assert_eq!(s, format!("x{n}"));
+        assert_eq!(number(&s[1..]), Some(n));
+    }
 }
