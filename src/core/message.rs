@@ -188,8 +188,13 @@ pub fn number(text: &str) -> Option<u64> {
     if text.is_empty() {
         return None;
     }
+    // Overflow checked by comparison: checked_mul needs a 128-bit multiply on wasm32.
+    const LIMIT: u64 = u64::MAX / 10;
     text.bytes().try_fold(0u64, |n, b| {
-        let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
-        n.checked_mul(10)?.checked_add(u64::from(digit))
+        let digit = u64::from(b.checked_sub(b'0').filter(|d| *d <= 9)?);
+        if n > LIMIT || (n == LIMIT && digit > u64::MAX % 10) {
+            return None;
+        }
+        Some(n * 10 + digit)
     })
 }

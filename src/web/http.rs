@@ -72,7 +72,7 @@ pub(crate) fn post(params: &RequestParams, json_body: Option<String>, done: Box<
 fn status_failure(r: &Response) -> Failure {
     if r.status() == 429 {
         let after = r.headers().get("Retry-After").ok().flatten().and_then(|v| number(v.trim_ascii()));
-        Failure::RateLimited(after.map(|s| s.saturating_mul(1000)))
+        Failure::RateLimited(after.map(|s| s.min(u64::MAX / 1000) * 1000))
     } else {
         Failure::Server
     }
