@@ -1,6 +1,7 @@
 //! Promises without an async runtime: a continuation for a promise's outcome,
 //! and a promise whose settling Rust decides. wasm-bindgen-futures' executor,
-//! task queue and wakers cost ~10 KB of wasm for what a few callbacks do here.
+//! task queue and wakers, and the async state machines on top, cost ~8 KB of
+//! wasm (4 KB gzipped) for what a few callbacks do here.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -40,6 +41,8 @@ pub(crate) fn on_settled(promise: &Promise, then: Settled) {
     };
     let (fulfilled, rejected) = (callback(true), callback(false));
     let _ = promise.unchecked_ref::<Thenable>().then2(&fulfilled, &rejected);
+    // Reactions run as microtasks, so neither callback can run before this.
+    // (The `;` ends the borrow before `state` goes out of scope.)
     if let Ok(mut s) = state.try_borrow_mut() {
         *s = Some((then, fulfilled, rejected));
     };
