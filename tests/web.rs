@@ -490,6 +490,62 @@ async fn a_malformed_refresh_reply_is_an_error_event_and_the_keeper_recovers() {
     k.dispose();
 }
 
+#[wasm_bindgen_test]
+async fn transient_refresh_failures_are_reported_by_kind_and_retried() {
+    stub_reset();
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","requestTimeoutMs":100,"idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
+        channel("transient")
+    ));
+    let events = Events::of(&k);
+    set_session(&k, r#"{"accessToken":"t0","expiresIn":60}"#);
+    stub_route(
+        REFRESH,
+        r#"[{"status":200,"delay":5000,"json":{"accessToken":"late","expiresIn":60}},
+            {"network":true},
+            {"status":503},
+            {"status":429,"headers":{"Retry-After":"0"}},
+            {"status":200,"json":{"accessToken":"good","expiresIn":60}}]"#,
+    );
+    stub_route(DATA, r#"[{"status":401}]"#);
+    let start = stub_seq();
+
+    // The 401 marks the token rejected; the refresh that follows hangs past requestTimeoutMs.
+    let _ = fetch(&k, DATA).await;
+    for (n, kind) in [(1, "timeout"), (2, "network"), (3, "server"), (4, "rate-limited")] {
+        assert!(events.wait_for("error", n, 2000).await, "error event #{n} ({kind})");
+        let detail = events.details("error").remove(n - 1);
+        assert_eq!(get(&detail, "kind").as_string().as_deref(), Some(kind), "error #{n}");
+        assert_eq!(get(&detail, "operation").as_string().as_deref(), Some("refresh"), "error #{n}");
+        assert!(state_bool(&k, "authenticated"), "a transient failure does not log out");
+        assert_eq!(stub_count(REFRESH, start), n as u32);
+        // Skip the retry backoff: coming back online retries at once.
+        dispatch_on("window", "online");
+    }
+    assert!(events.wait_for("refresh", 1, 1000).await, "the good reply is adopted");
+    assert_eq!(token(&k).await.as_deref(), Some("good"));
+    assert_eq!(stub_count(REFRESH, start), 5);
+    assert_eq!(events.count("logout"), 0);
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn login_without_a_reply_rejects_and_starts_nothing() {
+    stub_reset();
+    let k = keeper(&format!(
+        r#"{{"loginUrl":"{LOGIN}","requestTimeoutMs":100,"siblingWaitMs":10,"channelName":"{}"}}"#,
+        channel("login-no-reply")
+    ));
+    for (spec, what) in [(r#"[{"network":true}]"#, "network error"), (r#"[{"status":200,"delay":5000}]"#, "timeout")] {
+        stub_route(LOGIN, spec);
+        let result = settle(k.login(js(r#"{"user":"ada"}"#).unchecked_into())).await;
+        let message = error_message(result.expect_err(what));
+        assert!(message.contains("no reply from loginUrl"), "{what}: {message}");
+        assert!(!state_bool(&k, "authenticated"), "{what}");
+    }
+    k.dispose();
+}
+
 // ---- 9. dispose ---------------------------------------------------------------
 
 #[wasm_bindgen_test]
