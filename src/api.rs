@@ -1,11 +1,12 @@
 //! The JavaScript facade: `SessionKeeper`, its options and its TypeScript types.
 //! Everything from JS is untrusted: options are checked field by field and a
-//! bad one throws an `Error` that names it, says what is allowed and what came.
+//! bad one throws an `Error` that names it and says what is allowed (and, for
+//! a number out of range, what came).
 
 use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Request, Response};
+use web_sys::{Headers, Request, Response};
 
 use crate::core::{message::push_u64, Config, Engine, Input};
 use crate::web::driver::{self, now, Shared, WebConfig};
@@ -217,10 +218,18 @@ fn header_pairs(k: &str, v: &JsValue) -> Result<HeaderList, JsError> {
         return Err(err(k, problem));
     }
     let mut out = Vec::new();
+    // The browser's own check now, not a silently dropped header on every
+    // request later (a missing CSRF header would read as a revoked session).
+    let check = Headers::new().map_err(|_| err(k, problem))?;
     for name in Object::keys(v.unchecked_ref::<Object>()).iter() {
         let value = Reflect::get(v, &name).ok().and_then(|x| x.as_string());
         match (name.as_string(), value) {
-            (Some(name), Some(value)) => out.push((name, value)),
+            (Some(name), Some(value)) if check.set(&name, &value).is_ok() => out.push((name, value)),
+            (Some(name), Some(_)) => {
+                let mut m = String::from("has a header name or value the browser refuses: ");
+                m.push_str(&name);
+                return Err(err(k, &m));
+            }
             _ => return Err(err(k, problem)),
         }
     }
@@ -316,7 +325,17 @@ impl SessionKeeper {
             ));
             return promise.unchecked_into();
         };
-        let json = JSON::stringify(&body).ok().and_then(|s| s.as_string());
+        // `undefined` (no argument) sends no body; a body JSON cannot encode
+        // (a BigInt, a cycle) is the caller's mistake, not an empty login.
+        let json = match JSON::stringify(&body) {
+            Ok(json) => json.as_string(),
+            Err(_) => {
+                done.reject(&js_error(
+                    "keep-session-alive: login(body) needs a body JSON.stringify accepts (no BigInt, no cycles)",
+                ));
+                return promise.unchecked_into();
+            }
+        };
         let shared = self.shared.clone();
         http::post(&params, json, Box::new(move |reply| login_replied(shared, reply, done)));
         promise.unchecked_into()
@@ -402,16 +421,16 @@ impl SessionKeeper {
     /// `logout`, `heartbeat`, `leader` and `error` (a `CustomEvent` with `detail`).
     #[wasm_bindgen(js_name = addEventListener, skip_typescript)]
     pub fn add_event_listener(&self, kind: &JsValue, listener: &Function) {
-        if let Ok(d) = self.shared.try_borrow() {
-            let _ = d.events.unchecked_ref::<Target>().listen(kind, listener, &JsValue::UNDEFINED);
+        if let Some(events) = self.events() {
+            let _ = events.listen(kind, listener, &JsValue::UNDEFINED);
         }
     }
 
     /// Removes a listener added with `addEventListener`.
     #[wasm_bindgen(js_name = removeEventListener, skip_typescript)]
     pub fn remove_event_listener(&self, kind: &JsValue, listener: &Function) {
-        if let Ok(d) = self.shared.try_borrow() {
-            let _ = d.events.unchecked_ref::<Target>().unlisten(kind, listener, false);
+        if let Some(events) = self.events() {
+            let _ = events.unlisten(kind, listener, false);
         }
     }
 
@@ -421,11 +440,19 @@ impl SessionKeeper {
     }
 }
 
+impl SessionKeeper {
+    /// The keeper's event target, cloned so that no borrow is held while
+    /// JavaScript runs (converting `kind` to a string can run app code).
+    fn events(&self) -> Option<Target> {
+        self.shared.try_borrow().ok().map(|d| d.events.clone())
+    }
+}
+
 /// The second half of `login()`: a 2xx JSON reply starts the session.
 fn login_replied(shared: Shared, reply: http::Reply, done: Deferred) {
-    let reply = match reply {
-        Ok(r) if r.ok() => r,
-        Ok(r) => {
+    let body = match reply {
+        Ok((r, body)) if r.ok() => body,
+        Ok((r, _)) => {
             let mut m = String::from("keep-session-alive: login failed: the server answered ");
             push_u64(&mut m, u64::from(r.status()));
             return done.reject(&js_error(&m));
@@ -437,23 +464,21 @@ fn login_replied(shared: Shared, reply: http::Reply, done: Deferred) {
         }
     };
     // An HTML page from a wrong loginUrl must not pass for a cookie session.
-    http::read_json(
-        &reply,
-        Box::new(move |json| {
-            let Some(json) = json else {
-                return done.reject(&js_error("keep-session-alive: login reply is not JSON: expected {accessToken, expiresIn}, {} or an empty body (check loginUrl)"));
-            };
-            match http::session_from(&json) {
-                Ok(token) => {
-                    driver::handle(&shared, Input::SessionStarted(token));
-                    done.resolve(&JsValue::UNDEFINED);
-                }
-                Err(()) => done.reject(&js_error(
-                    "keep-session-alive: login reply needs a non-empty accessToken and expiresIn >= 1 (seconds)",
-                )),
-            }
-        }),
-    );
+    let Some(json) = http::json(&body) else {
+        return done.reject(&js_error("keep-session-alive: login reply is not JSON: expected {accessToken, expiresIn}, {} or an empty body (check loginUrl)"));
+    };
+    match http::session_from(&json) {
+        Ok(_) if driver::disposed(&shared) => {
+            done.reject(&js_error("keep-session-alive: login() finished after dispose(); no session was started"))
+        }
+        Ok(token) => {
+            driver::handle(&shared, Input::SessionStarted(token));
+            done.resolve(&JsValue::UNDEFINED);
+        }
+        Err(()) => done.reject(&js_error(
+            "keep-session-alive: login reply needs a non-empty accessToken and expiresIn >= 1 (seconds)",
+        )),
+    }
 }
 
 /// A token session authorizes the request and keeps an unsent copy for the
@@ -478,11 +503,17 @@ fn authorized_fetch(shared: Shared, request: Request, done: Deferred) {
 /// count as server activity.
 fn send(shared: Shared, request: Request, retry: Option<(Request, u32)>, done: Deferred) {
     let sent_at = now();
+    let sent = match global_fetch(&request, &JsValue::UNDEFINED) {
+        Ok(sent) => sent,
+        Err(e) => return done.reject(&e),
+    };
     on_settled(
-        &global_fetch(&request, &JsValue::UNDEFINED),
+        &sent,
         Box::new(move |outcome| {
-            let response: Response = match outcome {
-                Ok(r) => r.unchecked_into(),
+            let response: Response = match outcome.map(JsCast::dyn_into) {
+                Ok(Ok(r)) => r,
+                // A replaced fetch() that fulfils with something else: the app's own business.
+                Ok(Err(other)) => return done.resolve(&other),
                 Err(e) => return done.reject(&e),
             };
             match retry {
@@ -520,7 +551,7 @@ fn authorize(shared: Shared, request: Request, then: Authorized) {
         Box::new(move |_| {
             let Some((token, generation)) = driver::current_token(&shared) else {
                 return then(Err(js_error(
-                    "keep-session-alive: fetch() has no valid access token: signed out, idle, offline, or the refresh failed",
+                    "keep-session-alive: fetch() has no valid access token: signed out, idle, offline, the refresh failed, or the keeper was disposed",
                 )));
             };
             let mut bearer = String::from("Bearer ");

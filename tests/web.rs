@@ -47,6 +47,8 @@ extern "C" {
     fn json_stringify(v: &JsValue) -> String;
     #[wasm_bindgen(js_name = dispatchOn)]
     fn dispatch_on(target: &str, kind: &str);
+    #[wasm_bindgen(js_name = denyLocks)]
+    fn deny_locks(marker: &str);
 }
 
 const REFRESH: &str = "/api/auth/refresh";
@@ -544,6 +546,64 @@ async fn login_without_a_reply_rejects_and_starts_nothing() {
         assert!(!state_bool(&k, "authenticated"), "{what}");
     }
     k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn a_reply_that_stalls_after_its_headers_times_out_and_is_retried() {
+    stub_reset();
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","requestTimeoutMs":100,"idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
+        channel("stall")
+    ));
+    let events = Events::of(&k);
+    set_session(&k, r#"{"accessToken":"t0","expiresIn":60}"#);
+    stub_route(REFRESH, r#"[{"status":200,"stall":true},{"status":200,"json":{"accessToken":"good","expiresIn":60}}]"#);
+    stub_route(DATA, r#"[{"status":401}]"#);
+    let start = stub_seq();
+
+    // Not awaited here: with no timeout on the body it would never settle.
+    let pending = k.fetch(JsValue::from_str(DATA).unchecked_into(), None);
+    assert!(events.wait_for("error", 1, 2000).await, "the stalled body ends in an error event");
+    let detail = events.details("error").remove(0);
+    assert_eq!(get(&detail, "kind").as_string().as_deref(), Some("timeout"));
+    dispatch_on("window", "online");
+    assert!(events.wait_for("refresh", 1, 1000).await, "the retry is adopted");
+    assert_eq!(token(&k).await.as_deref(), Some("good"));
+    assert_eq!(stub_count(REFRESH, start), 2);
+    let _ = settle(pending).await;
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn refused_web_locks_degrade_to_a_tab_of_its_own() {
+    stub_reset();
+    let name = channel("refused-locks");
+    deny_locks(&name);
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":20,"channelName":"{name}"}}"#
+    ));
+    stub_route(REFRESH, r#"[{"status":200,"json":{"accessToken":"own","expiresIn":60}}]"#);
+    // Without the lock the tab leads and refreshes on its own instead of waiting forever.
+    assert!(eventually(1000, || state_bool(&k, "leader")).await, "leads without the refused leader lock");
+    assert_eq!(token(&k).await.as_deref(), Some("own"));
+    deny_locks("");
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn login_rejects_a_body_json_cannot_encode_and_options_reject_bad_headers() {
+    stub_reset();
+    let k = keeper(&format!(r#"{{"loginUrl":"{LOGIN}","siblingWaitMs":10,"channelName":"{}"}}"#, channel("bigint")));
+    let body = js_sys::Object::new();
+    let _ = Reflect::set(&body, &JsValue::from_str("n"), &js_sys::BigInt::from(1u32).into());
+    let start = stub_seq();
+    let message = error_message(settle(k.login(body.unchecked_into())).await.expect_err("a BigInt body rejects"));
+    assert!(message.contains("JSON.stringify"), "{message}");
+    assert_eq!(stub_count(LOGIN, start), 0, "nothing is sent");
+    k.dispose();
+
+    let message = try_keeper(js(r#"{"headers":{"bad name":"v"}}"#)).err().unwrap_or_default();
+    assert!(message.contains("headers") && message.contains("bad name"), "{message}");
 }
 
 // ---- 9. dispose ---------------------------------------------------------------

@@ -91,6 +91,16 @@ function install() {
     if (signal && signal.aborted) throw new DOMException('aborted', 'AbortError');
     if (spec.network) throw new TypeError('Failed to fetch (stub)');
     const h = new Headers(spec.headers || {});
+    if (spec.stall) {
+      // Headers now, then part of a body that never ends (until the request is aborted).
+      const body = new ReadableStream({
+        start(c) {
+          c.enqueue(new TextEncoder().encode('{"accessToken":'));
+          if (signal) signal.addEventListener('abort', () => c.error(new DOMException('aborted', 'AbortError')));
+        },
+      });
+      return new Response(body, { status: spec.status || 200, headers: h });
+    }
     let text = '';
     if (spec.json !== undefined) {
       text = JSON.stringify(spec.json);
@@ -110,7 +120,7 @@ export function stubReset() {
   S.timers.clear();
 }
 
-/// `responses`: JSON text of an array of {status, json?, text?, delay?, headers?, network?};
+/// `responses`: JSON text of an array of {status, json?, text?, delay?, headers?, network?, stall?};
 /// each request takes the next one, the last one repeats.
 export function stubRoute(path, responses) {
   install();
@@ -183,4 +193,21 @@ export function jsonStringify(v) {
 export function dispatchOn(target, type) {
   const t = target === 'document' ? document : window;
   t.dispatchEvent(new Event(type));
+}
+
+/// Makes navigator.locks refuse every lock whose name contains `marker`, as a
+/// browser does for names it does not accept or in an opaque origin.
+export function denyLocks(marker) {
+  install();
+  const locks = navigator.locks;
+  if (!locks || S.denyInstalled) { S.denyMarker = marker; return; }
+  S.denyInstalled = true;
+  S.denyMarker = marker;
+  const request = locks.request.bind(locks);
+  locks.request = function (name, ...rest) {
+    if (S.denyMarker && String(name).includes(S.denyMarker)) {
+      return Promise.reject(new DOMException('refused (stub)', 'NotSupportedError'));
+    }
+    return request(name, ...rest);
+  };
 }

@@ -230,7 +230,8 @@ if (importSecs.length !== 1) fail(`${wasmPath}: expected one import section, fou
 const importSec = importSecs[0];
 const imports = parseImports(wasmBytes, importSec.payloadStart, importSec.end);
 const ours = imports.filter((e) => e.module === glueModule);
-if (ours.length === 0) fail(`${wasmPath}: no imports from ${glueModule}; nothing to rename (was it shrunk already?)`);
+if (ours.length === 0) fail(`${wasmPath}: no imports from ${glueModule}; nothing to rename`);
+if (ours.every((e) => e.field.length <= 3)) fail(`${wasmPath}: its imports have short names already (was it shrunk already? rebuild with wasm-pack)`);
 const oldNames = ours.map((e) => e.field);
 if (new Set(oldNames).size !== oldNames.length) fail(`${wasmPath}: duplicate import names from ${glueModule}`);
 

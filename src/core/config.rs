@@ -132,7 +132,11 @@ fn check_url(option: &'static str, url: &Option<String>) -> Result<bool, ConfigE
     match url {
         None => Ok(false),
         Some(u) if u.trim_ascii().is_empty() => fail(option, "must be a non-empty URL, or left out", None),
-        Some(u) if u.bytes().any(|b| b <= b' ' || b == 0x7f) => {
+        // Byte-wise for ASCII; Unicode's tables only for the rare non-ASCII URL.
+        Some(u)
+            if u.bytes().any(|b| b <= b' ' || b == 0x7f)
+                || (!u.is_ascii() && u.chars().any(|c| c.is_whitespace() || c.is_control())) =>
+        {
             fail(option, "must be a URL without spaces or control characters", None)
         }
         Some(_) => Ok(true),
@@ -161,6 +165,9 @@ impl Config {
         check_url("loginUrl", &self.login_url)?;
         if self.channel_name.trim_ascii().is_empty() {
             return fail("channelName", "must be a non-empty string", None);
+        }
+        if self.channel_name.starts_with('-') {
+            return fail("channelName", "must not start with '-' (Web Locks refuses such lock names)", None);
         }
         positive("requestTimeoutMs", self.request_timeout_ms)?;
         positive("refreshLeadMs", self.refresh_lead_ms)?;

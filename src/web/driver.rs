@@ -10,7 +10,7 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use js_sys::{Function, Promise};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::channel::Channel;
@@ -19,6 +19,7 @@ use super::handles::{Listener, Target, Timeout};
 use super::http::{self, RequestParams};
 use super::json::JsonObject;
 use super::locks::{lock_manager, LockManager, LockRequest};
+use super::promise::Deferred;
 use crate::core::{Cause, Command, Engine, Event, Failure, Input, Operation, Reason, Time};
 
 /// What the driver needs beyond the engine's options.
@@ -44,7 +45,7 @@ pub(crate) struct Driver {
     pub engine: Engine,
     pub config: WebConfig,
     pub events: Target,
-    waiters: Vec<Function>,
+    waiters: Vec<Deferred>,
     activity: Vec<Listener>,
     lifecycle: Vec<Listener>,
     timer: Option<Timeout>,
@@ -118,7 +119,9 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
 }
 
 /// Requests the Web Lock `<channelName>:<what>`; `granted` is fed to the
-/// engine when it is ours. `None` where the browser has no Web Locks.
+/// engine when it is ours, and also if the browser refuses the request: then
+/// this tab goes on as where Web Locks is missing (it leads; its refreshes are
+/// serialized only within the tab). `None` where the browser has no Web Locks.
 fn request_lock(shared: &Shared, what: &str, granted: fn() -> Input<'static>) -> Option<LockRequest> {
     let d = shared.try_borrow().ok()?;
     let locks = d.locks.as_ref()?;
@@ -126,7 +129,8 @@ fn request_lock(shared: &Shared, what: &str, granted: fn() -> Input<'static>) ->
     name.push(':');
     name.push_str(what);
     let weak = Rc::downgrade(shared);
-    Some(LockRequest::new(locks, &name, move || with(&weak, |s| handle(s, granted()))))
+    let feed = move || with(&weak, |s| handle(s, granted()));
+    Some(LockRequest::new(locks, &name, feed.clone(), feed))
 }
 
 /// Runs `f` on the driver if it still exists and is not disposed.
@@ -200,7 +204,8 @@ fn execute(shared: &Shared, command: Command) {
         },
         Command::SendRefresh => {
             let Some(params) = request_params(shared, |c| &c.refresh_url) else { return };
-            http::refresh(&params, Box::new(move |result| with(&weak, |s| handle(s, Input::RefreshDone(result)))));
+            let done = move |reply| with(&weak, |s| handle(s, Input::RefreshDone(http::refresh_result(reply))));
+            http::post(&params, None, Box::new(done));
         }
         Command::ReleaseRefreshLock => {
             let lock = shared.try_borrow_mut().ok().and_then(|mut d| d.refresh_lock.take());
@@ -259,16 +264,21 @@ fn listen(shared: &Shared, on: bool) {
 /// Registers a waiter for `getAccessToken()`; the engine answers at once when
 /// a valid token is held, else when the shared refresh settles.
 pub(crate) fn token_promise(shared: &Shared) -> Promise {
-    let promise = Promise::new(&mut |resolve, _| {
-        if let Ok(mut d) = shared.try_borrow_mut() {
-            d.waiters.push(resolve);
-        }
-    });
+    let (promise, waiter) = Deferred::new();
+    match shared.try_borrow_mut() {
+        Ok(mut d) => d.waiters.push(waiter),
+        Err(_) => waiter.resolve(&JsValue::NULL),
+    }
     handle(shared, Input::TokenWanted);
-    if shared.try_borrow().is_ok_and(|d| d.disposed) {
+    if disposed(shared) {
         resolve_waiters(shared);
     }
     promise
+}
+
+/// Whether `dispose()` was called (or the driver is unreachable).
+pub(crate) fn disposed(shared: &Shared) -> bool {
+    shared.try_borrow().map_or(true, |d| d.disposed)
 }
 
 /// The token and its generation, if valid now and the keeper is not disposed:
@@ -284,8 +294,8 @@ fn resolve_waiters(shared: &Shared) {
         Ok(mut d) => std::mem::take(&mut d.waiters),
         Err(_) => return,
     };
-    for resolve in waiters {
-        let _ = resolve.call1(&JsValue::UNDEFINED, &token);
+    for waiter in waiters {
+        waiter.resolve(&token);
     }
 }
 

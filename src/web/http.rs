@@ -14,8 +14,9 @@ use crate::core::{Failure, HeartbeatResult, RefreshResult};
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_name = fetch)]
-    pub(crate) fn global_fetch(input: &JsValue, init: &JsValue) -> Promise;
+    /// `catch`: a page may replace `fetch` with one that throws instead of rejecting.
+    #[wasm_bindgen(catch, js_name = fetch)]
+    pub(crate) fn global_fetch(input: &JsValue, init: &JsValue) -> Result<Promise, JsValue>;
 }
 
 /// What one SDK request needs: the URL, the app's headers, the timeout.
@@ -25,27 +26,32 @@ pub(crate) struct RequestParams {
     pub timeout_ms: u64,
 }
 
-/// An HTTP reply, or why none came (network error or timeout).
-pub(crate) type Reply = Result<Response, Failure>;
+/// An HTTP reply with its whole body, or why none came (network error or
+/// timeout).
+pub(crate) type Reply = Result<(Response, String), Failure>;
 
-/// POSTs to `params.url` and calls `done` with the reply.
+/// POSTs to `params.url` and calls `done` with the reply. `requestTimeoutMs`
+/// covers the body too: a server that sends headers and then stalls must not
+/// hold a refresh (and the cross-tab refresh lock) forever.
 pub(crate) fn post(params: &RequestParams, json_body: Option<String>, done: Box<dyn FnOnce(Reply)>) {
     let Ok(headers) = Headers::new() else { return done(Err(Failure::Network)) };
     for (k, v) in &params.headers {
         let _ = headers.set(k, v);
     }
-    let post = JsValue::from_str("POST");
-    // `keepalive` lets the request outlive the page: the logout POST in
-    // particular, which apps often follow with `location.assign(...)`.
     let init = object(&[
-        ("method", &post),
+        ("method", &JsValue::from_str("POST")),
         ("credentials", &JsValue::from_str("include")),
-        ("keepalive", &JsValue::TRUE),
         ("headers", &headers),
     ]);
-    if let Some(body) = json_body {
-        let _ = headers.set("Content-Type", "application/json");
-        set(&init, "body", &JsValue::from_str(&body));
+    match json_body {
+        Some(body) => {
+            let _ = headers.set("Content-Type", "application/json");
+            set(&init, "body", &JsValue::from_str(&body));
+        }
+        // Bodiless requests outlive the page: the logout POST in particular,
+        // which apps often follow with `location.assign(...)`. (A keepalive
+        // body is limited to 64 KiB, so login's is sent without it.)
+        None => set(&init, "keepalive", &JsValue::TRUE),
     }
     let abort = AbortController::new().ok();
     let timer = abort.as_ref().map(|a| {
@@ -53,17 +59,31 @@ pub(crate) fn post(params: &RequestParams, json_body: Option<String>, done: Box<
         let a = a.clone();
         Timeout::new(params.timeout_ms as f64, move || a.abort())
     });
-    let sent = global_fetch(&JsValue::from_str(&params.url), &init);
+    let failed = move |abort: Option<AbortController>| match abort.is_some_and(|a| a.signal().aborted()) {
+        true => Failure::Timeout,
+        false => Failure::Network,
+    };
+    let sent = match global_fetch(&JsValue::from_str(&params.url), &init) {
+        Ok(sent) => sent,
+        Err(_) => return done(Err(Failure::Network)),
+    };
     on_settled(
         &sent,
         Box::new(move |outcome| {
-            drop(timer);
-            done(match outcome {
-                // fetch() fulfils with a Response and nothing else.
-                Ok(r) => Ok(r.unchecked_into()),
-                Err(_) if abort.is_some_and(|a| a.signal().aborted()) => Err(Failure::Timeout),
-                Err(_) => Err(Failure::Network),
-            })
+            let Some(response) = outcome.ok().and_then(|r| r.dyn_into::<Response>().ok()) else {
+                return done(Err(failed(abort)));
+            };
+            let Ok(text) = response.text() else { return done(Err(failed(abort))) };
+            on_settled(
+                &text,
+                Box::new(move |body| {
+                    drop(timer);
+                    done(match body.ok().and_then(|b| b.as_string()) {
+                        Some(body) => Ok((response, body)),
+                        None => Err(failed(abort)),
+                    })
+                }),
+            );
         }),
     );
 }
@@ -84,50 +104,32 @@ fn definitive(r: &Response) -> bool {
 
 pub(crate) fn heartbeat_result(reply: Reply) -> HeartbeatResult {
     match reply {
-        Ok(r) if r.ok() => HeartbeatResult::Ok,
-        Ok(r) if definitive(&r) => HeartbeatResult::Rejected,
-        Ok(r) => HeartbeatResult::Failed(status_failure(&r)),
+        Ok((r, _)) if r.ok() => HeartbeatResult::Ok,
+        Ok((r, _)) if definitive(&r) => HeartbeatResult::Rejected,
+        Ok((r, _)) => HeartbeatResult::Failed(status_failure(&r)),
         Err(f) => HeartbeatResult::Failed(f),
     }
 }
 
-/// POSTs to the refresh endpoint and calls `done` with the engine's view of the reply.
-pub(crate) fn refresh(params: &RequestParams, done: Box<dyn FnOnce(RefreshResult)>) {
-    post(
-        params,
-        None,
-        Box::new(move |reply| match reply {
-            Ok(r) if r.ok() => read_json(
-                &r,
-                Box::new(move |json| {
-                    done(match json.as_ref().and_then(token_from) {
-                        Some((token, expires_in_ms)) => RefreshResult::Ok { token, expires_in_ms },
-                        None => RefreshResult::Failed(Failure::Malformed),
-                    })
-                }),
-            ),
-            Ok(r) if definitive(&r) => done(RefreshResult::Rejected),
-            Ok(r) => done(RefreshResult::Failed(status_failure(&r))),
-            Err(f) => done(RefreshResult::Failed(f)),
-        }),
-    );
+pub(crate) fn refresh_result(reply: Reply) -> RefreshResult {
+    match reply {
+        Ok((r, body)) if r.ok() => match json(&body).as_ref().and_then(token_from) {
+            Some((token, expires_in_ms)) => RefreshResult::Ok { token, expires_in_ms },
+            None => RefreshResult::Failed(Failure::Malformed),
+        },
+        Ok((r, _)) if definitive(&r) => RefreshResult::Rejected,
+        Ok((r, _)) => RefreshResult::Failed(status_failure(&r)),
+        Err(f) => RefreshResult::Failed(f),
+    }
 }
 
-/// Calls `done` with the body as JSON; `None` if it is not JSON. An empty body is `Some(undefined)`.
-pub(crate) fn read_json(r: &Response, done: Box<dyn FnOnce(Option<JsValue>)>) {
-    let Ok(text) = r.text() else { return done(None) };
-    on_settled(
-        &text,
-        Box::new(move |text| {
-            done(text.ok().and_then(|t| t.as_string()).and_then(|text| {
-                if text.trim_ascii().is_empty() {
-                    Some(JsValue::UNDEFINED)
-                } else {
-                    JSON::parse(&text).ok()
-                }
-            }))
-        }),
-    );
+/// A body as JSON; `None` if it is not JSON. An empty body is `Some(undefined)`.
+pub(crate) fn json(body: &str) -> Option<JsValue> {
+    if body.trim_ascii().is_empty() {
+        Some(JsValue::UNDEFINED)
+    } else {
+        JSON::parse(body).ok()
+    }
 }
 
 fn field(v: &JsValue, camel: &str, snake: &str) -> Option<JsValue> {

@@ -46,6 +46,8 @@ impl JsonObject {
     }
 
     pub(crate) fn str(&mut self, k: &str, v: &str) -> &mut JsonObject {
+        // Only `"` and `\` are escaped: the values are fixed names and messages.
+        debug_assert!(!v.chars().any(char::is_control), "unescaped control character in {v:?}");
         let s = self.key(k);
         s.push('"');
         for c in v.chars() {

@@ -13,8 +13,13 @@ use super::promise::on_settled;
 #[wasm_bindgen]
 extern "C" {
     pub(crate) type LockManager;
-    #[wasm_bindgen(method, js_name = request)]
-    fn request_with_options(this: &LockManager, name: &str, options: &JsValue, callback: &Function) -> Promise;
+    #[wasm_bindgen(catch, method, js_name = request)]
+    fn request_with_options(
+        this: &LockManager,
+        name: &str,
+        options: &JsValue,
+        callback: &Function,
+    ) -> Result<Promise, JsValue>;
 }
 
 /// The lock manager, or `None` where the browser has no Web Locks (older
@@ -26,7 +31,9 @@ pub(crate) fn lock_manager() -> Option<LockManager> {
 }
 
 /// A request for a lock: `on_granted` runs when the lock is ours; the lock is
-/// held until `release()` or drop. Dropping also withdraws a request still waiting.
+/// held until drop. Dropping also withdraws a request still waiting.
+/// `on_denied` runs if the browser refuses the request (a name it does not
+/// accept, an opaque origin): the caller then carries on as without Web Locks.
 pub(crate) struct LockRequest {
     abort: Option<AbortController>,
     release: std::rc::Rc<std::cell::RefCell<Option<Function>>>,
@@ -34,7 +41,12 @@ pub(crate) struct LockRequest {
 }
 
 impl LockRequest {
-    pub(crate) fn new(locks: &LockManager, name: &str, on_granted: impl FnMut() + 'static) -> LockRequest {
+    pub(crate) fn new(
+        locks: &LockManager,
+        name: &str,
+        on_granted: impl FnMut() + 'static,
+        on_denied: impl FnOnce() + 'static,
+    ) -> LockRequest {
         let release = std::rc::Rc::new(std::cell::RefCell::new(None::<Function>));
         let slot = release.clone();
         let mut on_granted = on_granted;
@@ -53,13 +65,23 @@ impl LockRequest {
             Some(a) => object(&[("signal", &a.signal())]),
             None => object(&[]),
         };
-        let pending = locks.request_with_options(name, &options, callback.as_ref().unchecked_ref());
-        // An aborted request rejects; that is expected, not an error for the page.
-        on_settled(&pending, Box::new(|_| {}));
+        let pending = locks
+            .request_with_options(name, &options, callback.as_ref().unchecked_ref())
+            .unwrap_or_else(|e| Promise::reject(&e));
+        // Our own abort (a drop while waiting) rejects too; that is expected.
+        let withdrawn = abort.clone();
+        on_settled(
+            &pending,
+            Box::new(move |outcome| {
+                if outcome.is_err() && !withdrawn.is_some_and(|a| a.signal().aborted()) {
+                    on_denied();
+                }
+            }),
+        );
         LockRequest { abort, release, _callback: callback }
     }
 
-    pub(crate) fn release(&self) {
+    fn release(&self) {
         let resolve = self.release.try_borrow_mut().ok().and_then(|mut s| s.take());
         if let Some(resolve) = resolve {
             let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED);

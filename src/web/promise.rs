@@ -16,8 +16,9 @@ use super::handles::Callback;
 extern "C" {
     /// A promise seen only for its two-callback `then` (js-sys' `then2` is generic over its closures).
     type Thenable;
-    #[wasm_bindgen(method, js_name = then)]
-    fn then2(this: &Thenable, fulfilled: &Callback, rejected: &Callback) -> JsValue;
+    /// `catch`: what a replaced `fetch()` returns need not be a promise.
+    #[wasm_bindgen(catch, method, js_name = then)]
+    fn then2(this: &Thenable, fulfilled: &Callback, rejected: &Callback) -> Result<JsValue, JsValue>;
 }
 
 /// What runs once a promise settles: `Ok(value)` or `Err(reason)`.
@@ -40,7 +41,9 @@ pub(crate) fn on_settled(promise: &Promise, then: Settled) {
         })
     };
     let (fulfilled, rejected) = (callback(true), callback(false));
-    let _ = promise.unchecked_ref::<Thenable>().then2(&fulfilled, &rejected);
+    if let Err(e) = promise.unchecked_ref::<Thenable>().then2(&fulfilled, &rejected) {
+        return then(Err(e));
+    }
     // Reactions run as microtasks, so neither callback can run before this.
     // (The `;` ends the borrow before `state` goes out of scope.)
     if let Ok(mut s) = state.try_borrow_mut() {
@@ -48,31 +51,41 @@ pub(crate) fn on_settled(promise: &Promise, then: Settled) {
     };
 }
 
-/// The settling side of a promise handed to JavaScript.
+/// The settling side of a promise handed to JavaScript. Dropped unsettled, it
+/// rejects: a path that forgets to answer must not leave the app awaiting forever.
 pub(crate) struct Deferred {
-    resolve: Function,
-    reject: Function,
+    settle: Option<(Function, Function)>,
 }
 
 impl Deferred {
     /// A pending promise and the means to settle it.
     pub(crate) fn new() -> (Promise, Deferred) {
-        // The executor runs synchronously, so both are always replaced; until
-        // then they are `undefined`, which a call would only make an ignored error.
-        let mut d =
-            Deferred { resolve: JsValue::UNDEFINED.unchecked_into(), reject: JsValue::UNDEFINED.unchecked_into() };
-        let promise = Promise::new(&mut |resolve, reject| {
-            d.resolve = resolve;
-            d.reject = reject;
-        });
+        let mut d = Deferred { settle: None };
+        // The executor runs synchronously: `settle` is filled before this returns.
+        let promise = Promise::new(&mut |resolve, reject| d.settle = Some((resolve, reject)));
         (promise, d)
     }
 
-    pub(crate) fn resolve(self, value: &JsValue) {
-        let _ = self.resolve.call1(&JsValue::UNDEFINED, value);
+    pub(crate) fn resolve(mut self, value: &JsValue) {
+        if let Some((resolve, _)) = self.settle.take() {
+            let _ = resolve.call1(&JsValue::UNDEFINED, value);
+        }
     }
 
-    pub(crate) fn reject(self, reason: &JsValue) {
-        let _ = self.reject.call1(&JsValue::UNDEFINED, reason);
+    pub(crate) fn reject(mut self, reason: &JsValue) {
+        if let Some((_, reject)) = self.settle.take() {
+            let _ = reject.call1(&JsValue::UNDEFINED, reason);
+        }
+    }
+}
+
+impl Drop for Deferred {
+    fn drop(&mut self) {
+        if let Some((_, reject)) = self.settle.take() {
+            let reason: JsValue =
+                JsError::new("keep-session-alive: the operation ended without an answer (was the keeper freed?)")
+                    .into();
+            let _ = reject.call1(&JsValue::UNDEFINED, &reason);
+        }
     }
 }

@@ -772,6 +772,9 @@ fn invalid_options_are_rejected_with_the_option_name_and_the_rule() {
         (Config { logout_url: Some("/a b".into()), ..base() }, "logoutUrl", "without spaces"),
         (Config { login_url: Some("/login\n".into()), ..base() }, "loginUrl", "control characters"),
         (Config { keepalive_url: Some("/ka\u{7f}".into()), ..base() }, "keepaliveUrl", "control characters"),
+        (Config { refresh_url: Some("/r\u{a0}".into()), ..base() }, "refreshUrl", "without spaces"),
+        (Config { refresh_url: Some("/r\u{85}".into()), ..base() }, "refreshUrl", "control characters"),
+        (Config { channel_name: "-x".into(), ..base() }, "channelName", "must not start with '-'"),
         (Config { refresh_lead_ms: 2 * 3_600_000, ..base() }, "refreshLeadMs", "at most one hour"),
         (
             Config { absolute_timeout_ms: Some(30_000), warning_ms: Some(30_000), ..base() },
