@@ -133,14 +133,11 @@ extern "C" {
     fn new(input: &JsValue, init: &JsValue) -> Result<RequestClass, JsValue>;
 }
 
-/// Header names and values for the SDK's own requests.
-type HeaderList = Vec<(String, String)>;
-
 /// The options as given: the engine's part, still to be validated, and the driver's extras.
 struct Parsed {
     config: Config,
     activity_events: Option<Vec<String>>,
-    headers: Option<HeaderList>,
+    headers: Option<Headers>,
 }
 
 /// Where an option's value goes, and so how it is checked.
@@ -151,7 +148,7 @@ enum Slot {
     MillisOr(fn(&mut Parsed) -> &mut u64),
     Flag(fn(&mut Parsed) -> &mut bool),
     Events(fn(&mut Parsed) -> &mut Option<Vec<String>>),
-    Headers(fn(&mut Parsed) -> &mut Option<HeaderList>),
+    Headers(fn(&mut Parsed) -> &mut Option<Headers>),
 }
 
 /// Every option, by its JS name: each name is written once, and each kind of
@@ -212,19 +209,19 @@ fn event_names(k: &str, v: &JsValue) -> Result<Vec<String>, JsError> {
     Ok(names)
 }
 
-fn header_pairs(k: &str, v: &JsValue) -> Result<HeaderList, JsError> {
+/// The app's extra headers, built once and checked by the browser now, not
+/// dropped silently on every request later (a missing CSRF header would read
+/// as a revoked session).
+fn header_pairs(k: &str, v: &JsValue) -> Result<Headers, JsError> {
     let problem = "must be an object of header names to string values";
     if !v.is_object() || Array::is_array(v) {
         return Err(err(k, problem));
     }
-    let mut out = Vec::new();
-    // The browser's own check now, not a silently dropped header on every
-    // request later (a missing CSRF header would read as a revoked session).
-    let check = Headers::new().map_err(|_| err(k, problem))?;
+    let out = Headers::new().map_err(|_| err(k, problem))?;
     for name in Object::keys(v.unchecked_ref::<Object>()).iter() {
         let value = Reflect::get(v, &name).ok().and_then(|x| x.as_string());
         match (name.as_string(), value) {
-            (Some(name), Some(value)) if check.set(&name, &value).is_ok() => out.push((name, value)),
+            (Some(name), Some(value)) if out.set(&name, &value).is_ok() => {}
             (Some(name), Some(_)) => {
                 let mut m = String::from("has a header name or value the browser refuses: ");
                 m.push_str(&name);
@@ -296,7 +293,15 @@ impl SessionKeeper {
                 .map(String::from)
                 .to_vec()
         });
-        let headers = headers.unwrap_or_else(|| vec![("X-Requested-With".into(), "XMLHttpRequest".into())]);
+        let headers = match headers {
+            Some(headers) => headers,
+            None => {
+                let headers =
+                    Headers::new().map_err(|_| JsError::new("keep-session-alive: this browser has no Headers"))?;
+                let _ = headers.set("X-Requested-With", "XMLHttpRequest");
+                headers
+            }
+        };
         let tab = (js_sys::Math::random() * 4_503_599_627_370_496.0) as u64;
         // Validates every option; the engine keeps what it needs, the driver the rest.
         let engine = Engine::new(&config, tab, now()).map_err(|e| JsError::new(&e.message()))?;

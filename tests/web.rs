@@ -606,6 +606,32 @@ async fn login_rejects_a_body_json_cannot_encode_and_options_reject_bad_headers(
     assert!(message.contains("headers") && message.contains("bad name"), "{message}");
 }
 
+#[wasm_bindgen_test]
+async fn the_sdks_requests_carry_the_default_or_the_configured_headers() {
+    stub_reset();
+    stub_route(REFRESH, r#"[{"status":200,"json":{"accessToken":"t","expiresIn":60}}]"#);
+    stub_route(LOGIN, r#"[{"status":200,"json":{}}]"#);
+    for (options, header, value, absent) in [
+        (r#""#, "x-requested-with", "XMLHttpRequest", "x-csrf"),
+        (r#","headers":{"X-CSRF":"abc"}"#, "x-csrf", "abc", "x-requested-with"),
+    ] {
+        let start = stub_seq();
+        let k = keeper(&format!(
+            r#"{{"refreshUrl":"{REFRESH}","loginUrl":"{LOGIN}","siblingWaitMs":10,"channelName":"{}"{options}}}"#,
+            channel(header)
+        ));
+        assert!(eventually(1000, || stub_count(REFRESH, start) == 1).await, "the restore refresh");
+        let _ = settle(k.login(js(r#"{"u":"a"}"#).unchecked_into())).await;
+        for path in [REFRESH, LOGIN] {
+            let request = requests_to(path, start).remove(0);
+            let headers = get(&request, "headers");
+            assert_eq!(get(&headers, header).as_string().as_deref(), Some(value), "{path} {options}");
+            assert!(get(&headers, absent).is_undefined(), "{path} {options}: {absent} replaced");
+        }
+        k.dispose();
+    }
+}
+
 // ---- 9. dispose ---------------------------------------------------------------
 
 #[wasm_bindgen_test]

@@ -29,7 +29,7 @@ pub(crate) struct WebConfig {
     pub logout_url: Option<String>,
     pub login_url: Option<String>,
     pub activity_events: Vec<String>,
-    pub headers: Vec<(String, String)>,
+    pub headers: web_sys::Headers,
     pub request_timeout_ms: u64,
     pub channel_name: String,
 }

@@ -22,7 +22,7 @@ extern "C" {
 /// What one SDK request needs: the URL, the app's headers, the timeout.
 pub(crate) struct RequestParams {
     pub url: String,
-    pub headers: Vec<(String, String)>,
+    pub headers: Headers,
     pub timeout_ms: u64,
 }
 
@@ -34,24 +34,21 @@ pub(crate) type Reply = Result<(Response, String), Failure>;
 /// covers the body too: a server that sends headers and then stalls must not
 /// hold a refresh (and the cross-tab refresh lock) forever.
 pub(crate) fn post(params: &RequestParams, json_body: Option<String>, done: Box<dyn FnOnce(Reply)>) {
-    let Ok(headers) = Headers::new() else { return done(Err(Failure::Network)) };
-    for (k, v) in &params.headers {
-        let _ = headers.set(k, v);
-    }
-    let init = object(&[
-        ("method", &JsValue::from_str("POST")),
-        ("credentials", &JsValue::from_str("include")),
-        ("headers", &headers),
-    ]);
+    let init = object(&[("method", &JsValue::from_str("POST")), ("credentials", &JsValue::from_str("include"))]);
     match json_body {
         Some(body) => {
+            let Ok(headers) = Headers::new_with_headers(&params.headers) else { return done(Err(Failure::Network)) };
             let _ = headers.set("Content-Type", "application/json");
+            set(&init, "headers", &headers);
             set(&init, "body", &JsValue::from_str(&body));
         }
         // Bodiless requests outlive the page: the logout POST in particular,
         // which apps often follow with `location.assign(...)`. (A keepalive
         // body is limited to 64 KiB, so login's is sent without it.)
-        None => set(&init, "keepalive", &JsValue::TRUE),
+        None => {
+            set(&init, "headers", &params.headers);
+            set(&init, "keepalive", &JsValue::TRUE);
+        }
     }
     let abort = AbortController::new().ok();
     let timer = abort.as_ref().map(|a| {
