@@ -452,6 +452,29 @@ async fn the_token_never_reaches_storage_cookies_the_url_the_state_or_events() {
 
 // ---- 8. malformed refresh replies ---------------------------------------------
 
+/// After a refresh was triggered: one `error` event per failed reply, of each
+/// kind in turn, the keeper signed in throughout, then the good token (from a
+/// reply with accessToken "good") and no logout.
+async fn refresh_errors_then_good(k: &SessionKeeper, events: &Events, start: u32, kinds: &[&str]) {
+    for (i, kind) in kinds.iter().enumerate() {
+        let n = i + 1;
+        assert!(events.wait_for("error", n, 2000).await, "error event #{n} ({kind})");
+        let detail = events.details("error").remove(i);
+        assert_eq!(get(&detail, "kind").as_string().as_deref(), Some(*kind), "error #{n}");
+        assert_eq!(get(&detail, "operation").as_string().as_deref(), Some("refresh"), "error #{n}");
+        assert!(get(&detail, "message").as_string().is_some_and(|m| !m.is_empty()));
+        assert!(state_bool(k, "authenticated"), "a failed refresh #{n} does not log out");
+        assert_eq!(stub_count(REFRESH, start), n as u32);
+        // Skip the retry backoff: coming back online retries at once.
+        dispatch_on("window", "online");
+    }
+    assert!(events.wait_for("refresh", 1, 1000).await, "the good reply is adopted");
+    assert_eq!(token(k).await.as_deref(), Some("good"));
+    assert_eq!(stub_count(REFRESH, start), kinds.len() as u32 + 1);
+    assert_eq!(events.count("error"), kinds.len());
+    assert_eq!(events.count("logout"), 0);
+}
+
 #[wasm_bindgen_test]
 async fn a_malformed_refresh_reply_is_an_error_event_and_the_keeper_recovers() {
     stub_reset();
@@ -472,28 +495,12 @@ async fn a_malformed_refresh_reply_is_an_error_event_and_the_keeper_recovers() {
     let result = fetch(&k, DATA).await;
     let message = error_message(result.expect_err("no token after a malformed refresh"));
     assert!(message.contains("no valid access token"), "{message}");
-    for n in 1..=3 {
-        assert!(events.wait_for("error", n, 1000).await, "error event #{n}");
-        let detail = events.details("error").remove(n - 1);
-        assert_eq!(get(&detail, "kind").as_string().as_deref(), Some("malformed"), "error #{n}");
-        assert_eq!(get(&detail, "operation").as_string().as_deref(), Some("refresh"), "error #{n}");
-        assert!(get(&detail, "message").as_string().is_some_and(|m| !m.is_empty()));
-        // Still working: the state is readable and signed in.
-        assert!(state_bool(&k, "authenticated"));
-        assert_eq!(stub_count(REFRESH, start), n as u32);
-        // Skip the retry backoff: coming back online retries at once.
-        dispatch_on("window", "online");
-    }
-    assert!(events.wait_for("refresh", 1, 1000).await, "the good reply is adopted");
-    assert_eq!(token(&k).await.as_deref(), Some("good"));
-    assert_eq!(stub_count(REFRESH, start), 4);
-    assert_eq!(events.count("error"), 3);
-    assert_eq!(events.count("logout"), 0);
+    refresh_errors_then_good(&k, &events, start, &["malformed"; 3]).await;
     k.dispose();
 }
 
 #[wasm_bindgen_test]
-async fn transient_refresh_failures_are_reported_by_kind_and_retried() {
+async fn transient_refresh_failures_including_a_stalled_body_are_reported_by_kind_and_retried() {
     stub_reset();
     let k = keeper(&format!(
         r#"{{"refreshUrl":"{REFRESH}","requestTimeoutMs":100,"idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
@@ -504,6 +511,7 @@ async fn transient_refresh_failures_are_reported_by_kind_and_retried() {
     stub_route(
         REFRESH,
         r#"[{"status":200,"delay":5000,"json":{"accessToken":"late","expiresIn":60}},
+            {"status":200,"stall":true},
             {"network":true},
             {"status":503},
             {"status":429,"headers":{"Retry-After":"0"}},
@@ -512,22 +520,13 @@ async fn transient_refresh_failures_are_reported_by_kind_and_retried() {
     stub_route(DATA, r#"[{"status":401}]"#);
     let start = stub_seq();
 
-    // The 401 marks the token rejected; the refresh that follows hangs past requestTimeoutMs.
-    let _ = fetch(&k, DATA).await;
-    for (n, kind) in [(1, "timeout"), (2, "network"), (3, "server"), (4, "rate-limited")] {
-        assert!(events.wait_for("error", n, 2000).await, "error event #{n} ({kind})");
-        let detail = events.details("error").remove(n - 1);
-        assert_eq!(get(&detail, "kind").as_string().as_deref(), Some(kind), "error #{n}");
-        assert_eq!(get(&detail, "operation").as_string().as_deref(), Some("refresh"), "error #{n}");
-        assert!(state_bool(&k, "authenticated"), "a transient failure does not log out");
-        assert_eq!(stub_count(REFRESH, start), n as u32);
-        // Skip the retry backoff: coming back online retries at once.
-        dispatch_on("window", "online");
-    }
-    assert!(events.wait_for("refresh", 1, 1000).await, "the good reply is adopted");
-    assert_eq!(token(&k).await.as_deref(), Some("good"));
-    assert_eq!(stub_count(REFRESH, start), 5);
-    assert_eq!(events.count("logout"), 0);
+    // The 401 marks the token rejected; the refresh that follows hangs past
+    // requestTimeoutMs, the next sends its headers and then stalls. Not
+    // awaited here: with no timeout on the body it would never settle.
+    let pending = k.fetch(JsValue::from_str(DATA).unchecked_into(), None);
+    let kinds = ["timeout", "timeout", "network", "server", "rate-limited"];
+    refresh_errors_then_good(&k, &events, start, &kinds).await;
+    let _ = settle(pending).await;
     k.dispose();
 }
 
@@ -545,32 +544,6 @@ async fn login_without_a_reply_rejects_and_starts_nothing() {
         assert!(message.contains("no reply from loginUrl"), "{what}: {message}");
         assert!(!state_bool(&k, "authenticated"), "{what}");
     }
-    k.dispose();
-}
-
-#[wasm_bindgen_test]
-async fn a_reply_that_stalls_after_its_headers_times_out_and_is_retried() {
-    stub_reset();
-    let k = keeper(&format!(
-        r#"{{"refreshUrl":"{REFRESH}","requestTimeoutMs":100,"idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
-        channel("stall")
-    ));
-    let events = Events::of(&k);
-    set_session(&k, r#"{"accessToken":"t0","expiresIn":60}"#);
-    stub_route(REFRESH, r#"[{"status":200,"stall":true},{"status":200,"json":{"accessToken":"good","expiresIn":60}}]"#);
-    stub_route(DATA, r#"[{"status":401}]"#);
-    let start = stub_seq();
-
-    // Not awaited here: with no timeout on the body it would never settle.
-    let pending = k.fetch(JsValue::from_str(DATA).unchecked_into(), None);
-    assert!(events.wait_for("error", 1, 2000).await, "the stalled body ends in an error event");
-    let detail = events.details("error").remove(0);
-    assert_eq!(get(&detail, "kind").as_string().as_deref(), Some("timeout"));
-    dispatch_on("window", "online");
-    assert!(events.wait_for("refresh", 1, 1000).await, "the retry is adopted");
-    assert_eq!(token(&k).await.as_deref(), Some("good"));
-    assert_eq!(stub_count(REFRESH, start), 2);
-    let _ = settle(pending).await;
     k.dispose();
 }
 
