@@ -10,7 +10,6 @@ use web_sys::{Headers, Request, Response};
 
 use crate::core::{message::push_u64, Config, Engine, Input};
 use crate::web::driver::{self, now, Shared, WebConfig};
-use crate::web::handles::Target;
 use crate::web::http::{self, global_fetch};
 use crate::web::json::JsonObject;
 use crate::web::promise::{on_settled, Deferred};
@@ -426,7 +425,7 @@ impl SessionKeeper {
     /// `logout`, `heartbeat`, `leader` and `error` (a `CustomEvent` with `detail`).
     #[wasm_bindgen(js_name = addEventListener, skip_typescript)]
     pub fn add_event_listener(&self, kind: &JsValue, listener: &Function) {
-        if let Some(events) = self.events() {
+        if let Some(events) = driver::event_target(&self.shared) {
             let _ = events.listen(kind, listener, &JsValue::UNDEFINED);
         }
     }
@@ -434,7 +433,7 @@ impl SessionKeeper {
     /// Removes a listener added with `addEventListener`.
     #[wasm_bindgen(js_name = removeEventListener, skip_typescript)]
     pub fn remove_event_listener(&self, kind: &JsValue, listener: &Function) {
-        if let Some(events) = self.events() {
+        if let Some(events) = driver::event_target(&self.shared) {
             let _ = events.unlisten(kind, listener, false);
         }
     }
@@ -442,14 +441,6 @@ impl SessionKeeper {
     /// Removes every listener, timer, lock and channel; the keeper is inert afterwards.
     pub fn dispose(&self) {
         driver::dispose(&self.shared);
-    }
-}
-
-impl SessionKeeper {
-    /// The keeper's event target, cloned so that no borrow is held while
-    /// JavaScript runs (converting `kind` to a string can run app code).
-    fn events(&self) -> Option<Target> {
-        self.shared.try_borrow().ok().map(|d| d.events.clone())
     }
 }
 

@@ -136,7 +136,7 @@ fn request_lock(shared: &Shared, what: &str, granted: fn() -> Input<'static>) ->
 /// Runs `f` on the driver if it still exists and is not disposed.
 pub(crate) fn with(weak: &Weak<RefCell<Driver>>, f: impl FnOnce(&Shared)) {
     if let Some(shared) = weak.upgrade() {
-        if shared.try_borrow().is_ok_and(|d| !d.disposed) {
+        if !disposed(&shared) {
             f(&shared);
         }
     }
@@ -224,8 +224,7 @@ fn execute(shared: &Shared, command: Command) {
             }
         }
         Command::Emit(event) => {
-            let target = shared.try_borrow().ok().map(|d| d.events.clone());
-            if let Some(target) = target {
+            if let Some(target) = event_target(shared) {
                 dispatch(&target, event);
             }
         }
@@ -274,6 +273,12 @@ pub(crate) fn token_promise(shared: &Shared) -> Promise {
         resolve_waiters(shared);
     }
     promise
+}
+
+/// The keeper's event target, cloned so that no borrow is held while
+/// JavaScript runs (listeners, or converting an event name to a string).
+pub(crate) fn event_target(shared: &Shared) -> Option<Target> {
+    shared.try_borrow().ok().map(|d| d.events.clone())
 }
 
 /// Whether `dispose()` was called (or the driver is unreachable).
