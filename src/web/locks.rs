@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 use web_sys::AbortController;
 
 use super::global::{get, global, object};
-use super::promise::on_settled;
+use super::promise::{on_settled, Deferred};
 
 #[wasm_bindgen]
 extern "C" {
@@ -36,7 +36,7 @@ pub(crate) fn lock_manager() -> Option<LockManager> {
 /// accept, an opaque origin): the caller then carries on as without Web Locks.
 pub(crate) struct LockRequest {
     abort: Option<AbortController>,
-    release: std::rc::Rc<std::cell::RefCell<Option<Function>>>,
+    held: std::rc::Rc<std::cell::RefCell<Option<Deferred>>>,
     _callback: Closure<dyn FnMut(JsValue) -> Promise>,
 }
 
@@ -47,18 +47,17 @@ impl LockRequest {
         on_granted: impl FnMut() + 'static,
         on_denied: impl FnOnce() + 'static,
     ) -> LockRequest {
-        let release = std::rc::Rc::new(std::cell::RefCell::new(None::<Function>));
-        let slot = release.clone();
+        let held = std::rc::Rc::new(std::cell::RefCell::new(None::<Deferred>));
+        let slot = held.clone();
         let mut on_granted = on_granted;
         let callback = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |_lock| {
-            // The lock is held until this promise settles: keep its resolver.
-            let held = Promise::new(&mut |resolve, _reject| {
-                if let Ok(mut s) = slot.try_borrow_mut() {
-                    *s = Some(resolve);
-                }
-            });
+            // The lock is held until this promise settles: keep its settling side.
+            let (promise, release) = Deferred::new();
+            if let Ok(mut s) = slot.try_borrow_mut() {
+                *s = Some(release);
+            }
             on_granted();
-            held
+            promise
         });
         let abort = AbortController::new().ok();
         let options = match &abort {
@@ -78,13 +77,13 @@ impl LockRequest {
                 }
             }),
         );
-        LockRequest { abort, release, _callback: callback }
+        LockRequest { abort, held, _callback: callback }
     }
 
     fn release(&self) {
-        let resolve = self.release.try_borrow_mut().ok().and_then(|mut s| s.take());
-        if let Some(resolve) = resolve {
-            let _ = resolve.call1(&JsValue::UNDEFINED, &JsValue::UNDEFINED);
+        let release = self.held.try_borrow_mut().ok().and_then(|mut s| s.take());
+        if let Some(release) = release {
+            release.resolve(&JsValue::UNDEFINED);
         }
     }
 }
