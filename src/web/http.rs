@@ -56,9 +56,12 @@ pub(crate) fn post(params: &RequestParams, json_body: Option<String>, done: Box<
         let a = a.clone();
         Timeout::new(params.timeout_ms as f64, move || a.abort())
     });
-    let failed = move |abort: Option<AbortController>| match abort.is_some_and(|a| a.signal().aborted()) {
-        true => Failure::Timeout,
-        false => Failure::Network,
+    let failed = |abort: Option<AbortController>| {
+        if abort.is_some_and(|a| a.signal().aborted()) {
+            Failure::Timeout
+        } else {
+            Failure::Network
+        }
     };
     let sent = match global_fetch(&JsValue::from_str(&params.url), &init) {
         Ok(sent) => sent,
