@@ -8,11 +8,12 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Headers, Request, Response};
 
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
 use crate::core::{message::push_u64, Config, Engine, Input};
 use crate::web::driver::{self, now, Shared, WebConfig};
 use crate::web::http::{self, global_fetch};
-use crate::web::json::JsonObject;
-use crate::web::promise::{on_settled, Deferred};
+use crate::web::js_values::{self, State};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -322,27 +323,25 @@ impl SessionKeeper {
     /// POSTs `body` as JSON to `loginUrl`. A reply with `{accessToken, expiresIn}`
     /// starts a token session; an empty or token-less 2xx reply a cookie session.
     pub fn login(&self, body: LoginBody) -> VoidPromise {
-        let (promise, done) = Deferred::new();
-        let Some(params) = driver::request_params(&self.shared, |c| &c.login_url) else {
-            done.reject(&js_error(
-                "keep-session-alive: login() needs the `loginUrl` option; with your own login flow call setSession() instead",
-            ));
-            return promise.unchecked_into();
-        };
+        let shared = self.shared.clone();
+        let params = driver::request_params(&self.shared, |c| &c.login_url);
         // `undefined` (no argument) sends no body; a body JSON cannot encode
         // (a BigInt, a cycle) is the caller's mistake, not an empty login.
-        let json = match JSON::stringify(&body) {
-            Ok(json) => json.as_string(),
-            Err(_) => {
-                done.reject(&js_error(
+        let json = JSON::stringify(&body).map(|json| json.as_string());
+        future_to_promise(async move {
+            let Some(params) = params else {
+                return Err(js_error(
+                    "keep-session-alive: login() needs the `loginUrl` option; with your own login flow call setSession() instead",
+                ));
+            };
+            let Ok(json) = json else {
+                return Err(js_error(
                     "keep-session-alive: login(body) needs a body JSON.stringify accepts (no BigInt, no cycles)",
                 ));
-                return promise.unchecked_into();
-            }
-        };
-        let shared = self.shared.clone();
-        http::post(&params, json, Box::new(move |reply| login_replied(shared, reply, done)));
-        promise.unchecked_into()
+            };
+            login_replied(&shared, http::post(&params, json).await)
+        })
+        .unchecked_into()
     }
 
     /// Starts a session obtained by the app's own login flow:
@@ -373,13 +372,10 @@ impl SessionKeeper {
     /// 401 it triggers the shared refresh once and retries once. Successful
     /// replies count as server activity (no heartbeat needed).
     pub fn fetch(&self, input: RequestInput, init: Option<RequestInitArg>) -> ResponsePromise {
-        let (promise, done) = Deferred::new();
         let init: JsValue = init.map_or(JsValue::UNDEFINED, Into::into);
-        match RequestClass::new(&input, &init) {
-            Ok(request) => authorized_fetch(self.shared.clone(), request.unchecked_into(), done),
-            Err(e) => done.reject(&e),
-        }
-        promise.unchecked_into()
+        let request = RequestClass::new(&input, &init);
+        let shared = self.shared.clone();
+        future_to_promise(async move { authorized_fetch(&shared, request?.unchecked_into()).await }).unchecked_into()
     }
 
     /// "Stay signed in": counts as activity and dismisses a warning in every tab.
@@ -398,27 +394,12 @@ impl SessionKeeper {
     /// A snapshot of the session (never the token).
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> StateObject {
-        let mut o = JsonObject::new();
-        if let Ok(d) = self.shared.try_borrow() {
-            let s = d.engine.snapshot(now());
-            let mut tab = String::new();
-            push_u64(&mut tab, d.engine.tab());
-            o.bool("authenticated", s.authenticated)
-                .bool("restoring", s.restoring)
-                .bool("idle", s.idle)
-                .bool("leader", s.leader)
-                .bool("online", s.online)
-                .str("tabId", &tab)
-                .time("tokenExpiresAt", s.token_expires_at)
-                .time("lastActivity", s.last_activity)
-                .time("lastHeartbeat", s.last_heartbeat)
-                .time("lastRefresh", s.last_refresh)
-                .num("warningRemainingMs", s.warning_remaining_ms)
-                .time("idleAt", s.idle_at)
-                .time("absoluteAt", s.absolute_at)
-                .num("ignoredMessages", Some(u64::from(d.engine.ignored_messages())));
-        }
-        o.into_js().unchecked_into()
+        let state = self
+            .shared
+            .try_borrow()
+            .ok()
+            .map(|d| State::new(d.engine.snapshot(now()), d.engine.tab(), d.engine.ignored_messages()));
+        js_values::to_js(&state).unchecked_into()
     }
 
     /// Listens for `activity`, `idle`, `warning`, `timeout`, `refresh`, `login`,
@@ -445,114 +426,79 @@ impl SessionKeeper {
 }
 
 /// The second half of `login()`: a 2xx JSON reply starts the session.
-fn login_replied(shared: Shared, reply: http::Reply, done: Deferred) {
+fn login_replied(shared: &Shared, reply: http::Reply) -> Result<JsValue, JsValue> {
     let body = match reply {
         Ok((r, body)) if r.ok() => body,
         Ok((r, _)) => {
             let mut m = String::from("keep-session-alive: login failed: the server answered ");
             push_u64(&mut m, u64::from(r.status()));
-            return done.reject(&js_error(&m));
+            return Err(js_error(&m));
         }
         Err(_) => {
-            return done.reject(&js_error(
-                "keep-session-alive: login failed: no reply from loginUrl (network error or timeout)",
-            ))
+            return Err(js_error("keep-session-alive: login failed: no reply from loginUrl (network error or timeout)"))
         }
     };
     // An HTML page from a wrong loginUrl must not pass for a cookie session.
     let Some(json) = http::json(&body) else {
-        return done.reject(&js_error("keep-session-alive: login reply is not JSON: expected {accessToken, expiresIn}, {} or an empty body (check loginUrl)"));
+        return Err(js_error("keep-session-alive: login reply is not JSON: expected {accessToken, expiresIn}, {} or an empty body (check loginUrl)"));
     };
     match http::session_from(&json) {
-        Ok(_) if driver::disposed(&shared) => {
-            done.reject(&js_error("keep-session-alive: login() finished after dispose(); no session was started"))
+        Ok(_) if driver::disposed(shared) => {
+            Err(js_error("keep-session-alive: login() finished after dispose(); no session was started"))
         }
         Ok(token) => {
-            driver::handle(&shared, Input::SessionStarted(token));
-            done.resolve(&JsValue::UNDEFINED);
+            driver::handle(shared, Input::SessionStarted(token));
+            Ok(JsValue::UNDEFINED)
         }
-        Err(()) => done.reject(&js_error(
-            "keep-session-alive: login reply needs a non-empty accessToken and expiresIn >= 1 (seconds)",
-        )),
+        Err(()) => {
+            Err(js_error("keep-session-alive: login reply needs a non-empty accessToken and expiresIn >= 1 (seconds)"))
+        }
     }
 }
 
 /// A token session authorizes the request and keeps an unsent copy for the
-/// one retry after a 401; a cookie session sends it as is.
-fn authorized_fetch(shared: Shared, request: Request, done: Deferred) {
+/// one retry after a 401: the 401 reports the token as rejected, the copy
+/// waits for the shared refresh and is sent once. A cookie session sends the
+/// request as is. Successful replies count as server activity.
+async fn authorized_fetch(shared: &Shared, request: Request) -> Result<JsValue, JsValue> {
     let token_session = shared.try_borrow().map(|d| d.config.refresh_url.is_some()).unwrap_or(false);
     if !token_session {
-        return send(shared, request, None, done);
+        return send(shared, request).await;
     }
-    authorize(
-        shared.clone(),
-        request,
-        Box::new(move |authorized| match authorized.and_then(|(r, g)| Ok((r.clone()?, r, g))) {
-            Ok((retry, request, generation)) => send(shared, request, Some((retry, generation)), done),
-            Err(e) => done.reject(&e),
-        }),
-    );
+    let retry = request.clone()?;
+    let generation = authorize(shared, &request).await?;
+    let response = send(shared, request).await?;
+    if !response.dyn_ref::<Response>().is_some_and(|r| r.status() == 401) {
+        return Ok(response);
+    }
+    driver::handle(shared, Input::TokenRejected(generation));
+    authorize(shared, &retry).await?;
+    send(shared, retry).await
 }
 
-/// Sends `request`; a 401 with a retry copy reports the token as rejected,
-/// waits for the shared refresh and sends the copy once. Successful replies
-/// count as server activity.
-fn send(shared: Shared, request: Request, retry: Option<(Request, u32)>, done: Deferred) {
+/// Sends `request` through the page's `fetch`; a successful reply counts as
+/// server activity. What a replaced `fetch()` fulfils with, if not a
+/// `Response`, is passed on as is: the app's own business.
+async fn send(shared: &Shared, request: Request) -> Result<JsValue, JsValue> {
     let sent_at = now();
-    let sent = match global_fetch(&request, &JsValue::UNDEFINED) {
-        Ok(sent) => sent,
-        Err(e) => return done.reject(&e),
-    };
-    on_settled(
-        &sent,
-        Box::new(move |outcome| {
-            let response: Response = match outcome.map(JsCast::dyn_into) {
-                Ok(Ok(r)) => r,
-                // A replaced fetch() that fulfils with something else: the app's own business.
-                Ok(Err(other)) => return done.resolve(&other),
-                Err(e) => return done.reject(&e),
-            };
-            match retry {
-                Some((retry, generation)) if response.status() == 401 => {
-                    driver::handle(&shared, Input::TokenRejected(generation));
-                    authorize(
-                        shared.clone(),
-                        retry,
-                        Box::new(move |authorized| match authorized {
-                            Ok((retry, _)) => send(shared, retry, None, done),
-                            Err(e) => done.reject(&e),
-                        }),
-                    );
-                }
-                _ => {
-                    if response.ok() {
-                        driver::handle(&shared, Input::ServerTouched(sent_at));
-                    }
-                    done.resolve(&response);
-                }
-            }
-        }),
-    );
+    let reply = JsFuture::from(global_fetch(&request, &JsValue::UNDEFINED)?).await?;
+    if reply.dyn_ref::<Response>().is_some_and(Response::ok) {
+        driver::handle(shared, Input::ServerTouched(sent_at));
+    }
+    Ok(reply)
 }
-
-/// What runs once a request carries the bearer header (with the token's generation), or could not.
-type Authorized = Box<dyn FnOnce(Result<(Request, u32), JsValue>)>;
 
 /// Waits for a valid token (the shared refresh if needed) and sets the bearer
-/// header; `Err` when there is none. Passes on the token's generation.
-fn authorize(shared: Shared, request: Request, then: Authorized) {
-    let waiting = driver::token_promise(&shared);
-    on_settled(
-        &waiting,
-        Box::new(move |_| {
-            let Some((token, generation)) = driver::current_token(&shared) else {
-                return then(Err(js_error(
-                    "keep-session-alive: fetch() has no valid access token: signed out, idle, offline, the refresh failed, or the keeper was disposed",
-                )));
-            };
-            let mut bearer = String::from("Bearer ");
-            bearer.push_str(&token);
-            then(request.headers().set("Authorization", &bearer).map(|()| (request, generation)))
-        }),
-    );
+/// header; `Err` when there is none. Returns the token's generation.
+async fn authorize(shared: &Shared, request: &Request) -> Result<u32, JsValue> {
+    let _ = JsFuture::from(driver::token_promise(shared)).await;
+    let Some((token, generation)) = driver::current_token(shared) else {
+        return Err(js_error(
+            "keep-session-alive: fetch() has no valid access token: signed out, idle, offline, the refresh failed, or the keeper was disposed",
+        ));
+    };
+    let mut bearer = String::from("Bearer ");
+    bearer.push_str(&token);
+    request.headers().set("Authorization", &bearer)?;
+    Ok(generation)
 }

@@ -530,6 +530,28 @@ async fn transient_refresh_failures_including_a_stalled_body_are_reported_by_kin
     k.dispose();
 }
 
+/// gloo-net's `Request::send` panics when `fetch` fulfils with a non-Response;
+/// a page's broken fetch wrapper must cost one `network` error, not the module.
+#[wasm_bindgen_test]
+async fn a_fetch_that_fulfils_with_a_non_response_is_a_network_error_and_the_keeper_goes_on() {
+    stub_reset();
+    let k = token_keeper("not-a-response");
+    let events = Events::of(&k);
+    set_session(&k, r#"{"accessToken":"t0","expiresIn":60}"#);
+    stub_route(REFRESH, r#"[{"notResponse":true},{"status":200,"json":{"accessToken":"good","expiresIn":60}}]"#);
+    stub_route(DATA, r#"[{"status":401}]"#);
+    let start = stub_seq();
+
+    // The 401 marks the token rejected; the refresh that follows gets the fake reply.
+    let result = fetch(&k, DATA).await;
+    assert!(result.is_err(), "no token while the only reply was not a Response");
+    refresh_errors_then_good(&k, &events, start, &["network"]).await;
+    stub_route(DATA, r#"[{"status":200,"text":"ok"}]"#);
+    let after = fetch(&k, DATA).await.expect("the keeper still sends requests");
+    assert_eq!(after.status(), 200);
+    k.dispose();
+}
+
 #[wasm_bindgen_test]
 async fn login_without_a_reply_rejects_and_starts_nothing() {
     stub_reset();

@@ -90,6 +90,8 @@ function install() {
     }
     if (signal && signal.aborted) throw new DOMException('aborted', 'AbortError');
     if (spec.network) throw new TypeError('Failed to fetch (stub)');
+    // A broken fetch wrapper: fulfils with something that only looks like a Response.
+    if (spec.notResponse) return { ok: true, status: 200, text: async () => '{}' };
     const h = new Headers(spec.headers || {});
     if (spec.stall) {
       // Headers now, then part of a body that never ends (until the request is aborted).

@@ -10,17 +10,19 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
+use gloo_timers::callback::Timeout;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
 
 use super::channel::Channel;
 use super::global::{get, global, object};
-use super::handles::{Listener, Target, Timeout};
+use super::handles::{timeout, Listener, Target};
 use super::http::{self, RequestParams};
-use super::json::JsonObject;
+use super::js_values;
 use super::locks::{lock_manager, LockManager, LockRequest};
 use super::promise::Deferred;
-use crate::core::{Cause, Command, Engine, Event, Failure, Input, Operation, Reason, Time};
+use crate::core::{Command, Engine, Event, Input, Time};
 
 /// What the driver needs beyond the engine's options.
 pub(crate) struct WebConfig {
@@ -174,7 +176,7 @@ fn rearm(shared: &Shared) {
     d.timer = d.engine.poll_timeout().map(|at| {
         let weak = Rc::downgrade(shared);
         let delay = at.0 as f64 - js_sys::Date::now();
-        Timeout::new(delay, move || {
+        timeout(delay, move || {
             with(&weak, |s| {
                 if let Ok(mut d) = s.try_borrow_mut() {
                     d.engine.handle_timeout(now());
@@ -191,8 +193,10 @@ fn execute(shared: &Shared, command: Command) {
         Command::Listen(on) => listen(shared, on),
         Command::SendHeartbeat => {
             let Some(params) = request_params(shared, |c| &c.keepalive_url) else { return };
-            let done = move |reply| with(&weak, |s| handle(s, Input::HeartbeatDone(http::heartbeat_result(reply))));
-            http::post(&params, None, Box::new(done));
+            spawn_local(async move {
+                let result = http::heartbeat_result(http::post(&params, None).await);
+                with(&weak, |s| handle(s, Input::HeartbeatDone(result)));
+            });
         }
         Command::AcquireRefreshLock => match request_lock(shared, "refresh", || Input::RefreshLockAcquired) {
             Some(r) => {
@@ -204,8 +208,10 @@ fn execute(shared: &Shared, command: Command) {
         },
         Command::SendRefresh => {
             let Some(params) = request_params(shared, |c| &c.refresh_url) else { return };
-            let done = move |reply| with(&weak, |s| handle(s, Input::RefreshDone(http::refresh_result(reply))));
-            http::post(&params, None, Box::new(done));
+            spawn_local(async move {
+                let result = http::refresh_result(http::post(&params, None).await);
+                with(&weak, |s| handle(s, Input::RefreshDone(result)));
+            });
         }
         Command::ReleaseRefreshLock => {
             let lock = shared.try_borrow_mut().ok().and_then(|mut d| d.refresh_lock.take());
@@ -214,7 +220,9 @@ fn execute(shared: &Shared, command: Command) {
         Command::CallLogout => {
             let Some(params) = request_params(shared, |c| &c.logout_url) else { return };
             // The outcome does not matter: the session is already over here.
-            http::post(&params, None, Box::new(|_| {}));
+            spawn_local(async move {
+                let _ = http::post(&params, None).await;
+            });
         }
         Command::Broadcast(text) => {
             if let Ok(mut d) = shared.try_borrow_mut() {
@@ -323,83 +331,9 @@ pub(crate) fn dispose(shared: &Shared) {
     resolve_waiters(shared);
 }
 
-fn cause(c: Cause) -> &'static str {
-    match c {
-        Cause::Idle => "idle",
-        Cause::Absolute => "absolute",
-    }
-}
-
-fn failure_kind(f: Failure) -> &'static str {
-    match f {
-        Failure::Network => "network",
-        Failure::Timeout => "timeout",
-        Failure::Server => "server",
-        Failure::RateLimited(_) => "rate-limited",
-        Failure::Malformed => "malformed",
-    }
-}
-
-fn failure_message(op: Operation, f: Failure) -> &'static str {
-    match (op, f) {
-        (_, Failure::Network) => "the request did not reach the server (offline or blocked); retrying with backoff",
-        (_, Failure::Timeout) => "no reply within requestTimeoutMs; retrying with backoff",
-        (_, Failure::Server) => "the server answered with an unexpected status (5xx or similar); retrying with backoff",
-        (_, Failure::RateLimited(_)) => "the server answered 429 Too Many Requests; retrying after Retry-After",
-        (Operation::Refresh, Failure::Malformed) => {
-            "the refresh reply is not JSON of the form {accessToken, expiresIn} or {access_token, expires_in} with expiresIn >= 1 second; retrying"
-        }
-        (Operation::Heartbeat, Failure::Malformed) => "the keepalive reply was malformed; retrying",
-    }
-}
-
 fn dispatch(target: &Target, event: Event) {
-    let mut detail = JsonObject::new();
-    let name = match event {
-        Event::Activity => "activity",
-        Event::Idle => "idle",
-        Event::Heartbeat => "heartbeat",
-        Event::Warning { cause: c, remaining_ms } => {
-            detail.num("remainingMs", Some(remaining_ms)).str("cause", cause(c));
-            "warning"
-        }
-        Event::Timeout(c) => {
-            detail.str("cause", cause(c));
-            "timeout"
-        }
-        Event::Refresh { expires_at } => {
-            detail.time("expiresAt", Some(expires_at));
-            "refresh"
-        }
-        Event::Login { expires_at } => {
-            detail.time("expiresAt", expires_at);
-            "login"
-        }
-        Event::Logout(reason) => {
-            let r = match reason {
-                Reason::User => "user",
-                Reason::Idle => "idle",
-                Reason::Absolute => "absolute",
-                Reason::Revoked => "revoked",
-                Reason::Remote => "remote",
-            };
-            detail.str("reason", r);
-            "logout"
-        }
-        Event::Leader(leader) => {
-            detail.bool("leader", leader);
-            "leader"
-        }
-        Event::Error(op, f) => {
-            let op_name = match op {
-                Operation::Heartbeat => "heartbeat",
-                Operation::Refresh => "refresh",
-            };
-            detail.str("operation", op_name).str("kind", failure_kind(f)).str("message", failure_message(op, f));
-            "error"
-        }
-    };
-    let init = object(&[("detail", &detail.into_js())]);
+    let (name, detail) = js_values::event(event);
+    let init = object(&[("detail", &js_values::to_js(&detail))]);
     if let Ok(e) = CustomEvent::new(name, &init) {
         // A listener that throws is the app's problem; the browser reports it.
         let _ = target.dispatch(&e);

@@ -1,5 +1,6 @@
 //! RAII handles for what the driver holds in the browser: dropping one removes
-//! its listener or clears its timer (the gloo pattern, without the dependency).
+//! its listener or clears its timer. Timers are gloo-timers'; the listener is
+//! our own, in gloo-events' manner (gloo-events is not in the product's stack).
 
 use wasm_bindgen::prelude::*;
 
@@ -56,37 +57,10 @@ impl Drop for Listener {
     }
 }
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(f: &JsValue, ms: f64) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
-}
-
-/// A one-shot timer that is cleared when dropped.
-#[must_use = "the timer is cleared when this is dropped"]
-pub(crate) struct Timeout {
-    id: JsValue,
-    _callback: Callback,
-}
-
-impl Timeout {
-    pub(crate) fn new(ms: f64, f: impl FnOnce() + 'static) -> Timeout {
-        let mut f = Some(f);
-        let callback = Callback::new(move |_| {
-            if let Some(f) = f.take() {
-                f();
-            }
-        });
-        // Browsers fire at once for delays over 2^31-1 ms: clamp to the maximum.
-        let id = set_timeout(callback.as_ref(), ms.clamp(0.0, 2_147_483_647.0));
-        Timeout { id, _callback: callback }
-    }
-}
-
-impl Drop for Timeout {
-    fn drop(&mut self) {
-        clear_timeout(&self.id);
-    }
+/// A one-shot gloo timer `ms` from now, cleared when dropped. Browsers fire at
+/// once for delays over 2^31-1 ms (and gloo passes the delay as an `i32`), so
+/// longer ones are clamped to that maximum: the engine re-arms when it fires.
+pub(crate) fn timeout(ms: f64, f: impl FnOnce() + 'static) -> gloo_timers::callback::Timeout {
+    // `as` saturates and maps NaN to 0: no panic possible.
+    gloo_timers::callback::Timeout::new(ms.clamp(0.0, 2_147_483_647.0) as u32, f)
 }

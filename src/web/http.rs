@@ -1,14 +1,15 @@
-//! The SDK's own requests: POST with cookies, the app's extra headers and a
-//! timeout, and the mapping of replies onto the engine's results.
+//! The SDK's own requests (login, refresh, keepalive, logout) on gloo-net:
+//! POST with cookies, the app's extra headers and a timeout, and the mapping
+//! of replies onto the engine's results.
 
+use gloo_net::http::{Request, Response};
 use js_sys::{Promise, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{AbortController, Headers, Response};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, Headers, RequestCredentials, RequestInit};
 
-use super::global::{object, set};
-use super::handles::Timeout;
-use super::promise::on_settled;
+use super::handles::timeout;
 use crate::core::message::number;
 use crate::core::{Failure, HeartbeatResult, RefreshResult};
 
@@ -30,68 +31,64 @@ pub(crate) struct RequestParams {
 /// timeout).
 pub(crate) type Reply = Result<(Response, String), Failure>;
 
-/// POSTs to `params.url` and calls `done` with the reply. `requestTimeoutMs`
-/// covers the body too: a server that sends headers and then stalls must not
-/// hold a refresh (and the cross-tab refresh lock) forever.
-pub(crate) fn post(params: &RequestParams, json_body: Option<String>, done: Box<dyn FnOnce(Reply)>) {
-    let init = object(&[("method", &JsValue::from_str("POST")), ("credentials", &JsValue::from_str("include"))]);
+/// POSTs to `params.url`, with `json_body` if given, and reads the whole reply.
+/// `requestTimeoutMs` covers the body too: a server that sends headers and then
+/// stalls must not hold a refresh (and the cross-tab refresh lock) forever.
+pub(crate) async fn post(params: &RequestParams, json_body: Option<String>) -> Reply {
+    let abort = AbortController::new().map_err(|_| Failure::Network)?;
+    let aborter = abort.clone();
+    // Cleared when this function returns, that is once the body is in.
+    let _deadline = timeout(params.timeout_ms as f64, move || aborter.abort());
+    let failed = || if abort.signal().aborted() { Failure::Timeout } else { Failure::Network };
+    let request = build(params, json_body, &abort.signal()).ok_or(Failure::Network)?;
+    send(request).await.ok_or_else(failed)
+}
+
+/// The request as gloo-net's `Request`. Built from a `web_sys::Request` because
+/// gloo-net's builder has no `keepalive` setter. One way for both kinds: the
+/// builder would also parse the URL and format its query string (core::fmt).
+fn build(params: &RequestParams, json_body: Option<String>, signal: &AbortSignal) -> Option<Request> {
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_credentials(RequestCredentials::Include);
+    init.set_signal(Some(signal));
     match json_body {
         Some(body) => {
-            let Ok(headers) = Headers::new_with_headers(&params.headers) else { return done(Err(Failure::Network)) };
-            let _ = headers.set("Content-Type", "application/json");
-            set(&init, "headers", &headers);
-            set(&init, "body", &JsValue::from_str(&body));
+            let headers = Headers::new_with_headers(&params.headers).ok()?;
+            headers.set("Content-Type", "application/json").ok()?;
+            init.set_headers(&headers);
+            init.set_body(&JsValue::from_str(&body));
         }
         // Bodiless requests outlive the page: the logout POST in particular,
         // which apps often follow with `location.assign(...)`. (A keepalive
         // body is limited to 64 KiB, so login's is sent without it.)
         None => {
-            set(&init, "headers", &params.headers);
-            set(&init, "keepalive", &JsValue::TRUE);
+            init.set_headers(&params.headers);
+            // web-sys' RequestInit has no setter for it either.
+            super::global::set(&init, "keepalive", &JsValue::TRUE);
         }
     }
-    let abort = AbortController::new().ok();
-    let timer = abort.as_ref().map(|a| {
-        set(&init, "signal", &a.signal());
-        let a = a.clone();
-        Timeout::new(params.timeout_ms as f64, move || a.abort())
-    });
-    let failed = |abort: Option<AbortController>| {
-        if abort.is_some_and(|a| a.signal().aborted()) {
-            Failure::Timeout
-        } else {
-            Failure::Network
-        }
-    };
-    let sent = match global_fetch(&JsValue::from_str(&params.url), &init) {
-        Ok(sent) => sent,
-        Err(_) => return done(Err(Failure::Network)),
-    };
-    on_settled(
-        &sent,
-        Box::new(move |outcome| {
-            let Some(response) = outcome.ok().and_then(|r| r.dyn_into::<Response>().ok()) else {
-                return done(Err(failed(abort)));
-            };
-            let Ok(text) = response.text() else { return done(Err(failed(abort))) };
-            on_settled(
-                &text,
-                Box::new(move |body| {
-                    drop(timer);
-                    done(match body.ok().and_then(|b| b.as_string()) {
-                        Some(body) => Ok((response, body)),
-                        None => Err(failed(abort)),
-                    })
-                }),
-            );
-        }),
-    );
+    web_sys::Request::new_with_str_and_init(&params.url, &init).ok().map(Request::from)
+}
+
+/// Sends through the page's `fetch` and reads the body; `None` when fetch
+/// rejects, throws, or fulfils with something that is not a `Response`, or the
+/// body fails. Not gloo-net's `Request::send`: it panics on a non-Response
+/// (gloo-net 0.7, `http/request.rs`), and a page's broken fetch wrapper would
+/// trap the module. Not its `Response::text` either: it unwraps `text()`, which
+/// throws for an object that passes `instanceof Response` without being one.
+async fn send(request: Request) -> Option<(Response, String)> {
+    let request: web_sys::Request = request.into();
+    let reply = JsFuture::from(global_fetch(&request, &JsValue::UNDEFINED).ok()?).await.ok()?;
+    let response = reply.dyn_into::<web_sys::Response>().ok()?;
+    let body = JsFuture::from(response.text().ok()?).await.ok()?.as_string()?;
+    Some((Response::from(response), body))
 }
 
 /// How a non-2xx status is retried: 429 with its `Retry-After` (seconds), others as server errors.
 fn status_failure(r: &Response) -> Failure {
     if r.status() == 429 {
-        let after = r.headers().get("Retry-After").ok().flatten().and_then(|v| number(v.trim_ascii()));
+        let after = r.headers().get("Retry-After").and_then(|v| number(v.trim_ascii()));
         Failure::RateLimited(after.map(|s| s.min(u64::MAX / 1000) * 1000))
     } else {
         Failure::Server

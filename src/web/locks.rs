@@ -5,10 +5,11 @@
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::AbortController;
 
 use super::global::{get, global, object};
-use super::promise::{on_settled, Deferred};
+use super::promise::Deferred;
 
 #[wasm_bindgen]
 extern "C" {
@@ -69,14 +70,11 @@ impl LockRequest {
             .unwrap_or_else(|e| Promise::reject(&e));
         // Our own abort (a drop while waiting) rejects too; that is expected.
         let withdrawn = abort.clone();
-        on_settled(
-            &pending,
-            Box::new(move |outcome| {
-                if outcome.is_err() && !withdrawn.is_some_and(|a| a.signal().aborted()) {
-                    on_denied();
-                }
-            }),
-        );
+        spawn_local(async move {
+            if JsFuture::from(pending).await.is_err() && !withdrawn.is_some_and(|a| a.signal().aborted()) {
+                on_denied();
+            }
+        });
         LockRequest { abort, held, _callback: callback }
     }
 

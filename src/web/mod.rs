@@ -5,6 +5,6 @@ pub(crate) mod driver;
 pub(crate) mod global;
 pub(crate) mod handles;
 pub(crate) mod http;
-pub(crate) mod json;
+pub(crate) mod js_values;
 pub(crate) mod locks;
 pub(crate) mod promise;

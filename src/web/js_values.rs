@@ -1,0 +1,137 @@
+//! The structured values the SDK hands to JavaScript: the `state` snapshot and
+//! every event's `detail`, as `#[derive(Serialize)]` types turned into plain
+//! objects by serde-wasm-bindgen (`json_compatible`, so an absent value is
+//! `null`, as the TypeScript types say). None of them carries the token.
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::core::{Cause, Event, Failure, Operation, Reason, Snapshot, Time};
+
+/// `SessionState`, field for field.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct State {
+    authenticated: bool,
+    restoring: bool,
+    idle: bool,
+    leader: bool,
+    online: bool,
+    tab_id: String,
+    token_expires_at: Option<u64>,
+    last_activity: Option<u64>,
+    last_heartbeat: Option<u64>,
+    last_refresh: Option<u64>,
+    warning_remaining_ms: Option<u64>,
+    idle_at: Option<u64>,
+    absolute_at: Option<u64>,
+    ignored_messages: u32,
+}
+
+fn ms(t: Option<Time>) -> Option<u64> {
+    t.map(|t| t.0)
+}
+
+impl State {
+    pub(crate) fn new(s: Snapshot, tab: u64, ignored_messages: u32) -> State {
+        let mut tab_id = String::new();
+        crate::core::message::push_u64(&mut tab_id, tab);
+        State {
+            authenticated: s.authenticated,
+            restoring: s.restoring,
+            idle: s.idle,
+            leader: s.leader,
+            online: s.online,
+            tab_id,
+            token_expires_at: ms(s.token_expires_at),
+            last_activity: ms(s.last_activity),
+            last_heartbeat: ms(s.last_heartbeat),
+            last_refresh: ms(s.last_refresh),
+            warning_remaining_ms: s.warning_remaining_ms,
+            idle_at: ms(s.idle_at),
+            absolute_at: ms(s.absolute_at),
+            ignored_messages,
+        }
+    }
+}
+
+/// The `detail` of each event in `SessionEventMap`.
+#[derive(Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
+pub(crate) enum Detail {
+    Empty {},
+    Warning { remaining_ms: u64, cause: &'static str },
+    Cause { cause: &'static str },
+    Expiry { expires_at: Option<u64> },
+    Logout { reason: &'static str },
+    Leader { leader: bool },
+    Error { operation: &'static str, kind: &'static str, message: &'static str },
+}
+
+/// The event's name and its detail.
+pub(crate) fn event(event: Event) -> (&'static str, Detail) {
+    match event {
+        Event::Activity => ("activity", Detail::Empty {}),
+        Event::Idle => ("idle", Detail::Empty {}),
+        Event::Heartbeat => ("heartbeat", Detail::Empty {}),
+        Event::Warning { cause: c, remaining_ms } => ("warning", Detail::Warning { remaining_ms, cause: cause(c) }),
+        Event::Timeout(c) => ("timeout", Detail::Cause { cause: cause(c) }),
+        Event::Refresh { expires_at } => ("refresh", Detail::Expiry { expires_at: Some(expires_at.0) }),
+        Event::Login { expires_at } => ("login", Detail::Expiry { expires_at: ms(expires_at) }),
+        Event::Logout(r) => ("logout", Detail::Logout { reason: reason(r) }),
+        Event::Leader(leader) => ("leader", Detail::Leader { leader }),
+        Event::Error(op, f) => {
+            let operation = match op {
+                Operation::Heartbeat => "heartbeat",
+                Operation::Refresh => "refresh",
+            };
+            ("error", Detail::Error { operation, kind: failure_kind(f), message: failure_message(op, f) })
+        }
+    }
+}
+
+/// `value` as a plain JS object; an empty one if serialization failed (it
+/// cannot for these types: strings, bools and integers far below 2^53).
+pub(crate) fn to_js(value: &impl Serialize) -> JsValue {
+    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or_else(|_| js_sys::Object::new().into())
+}
+
+fn cause(c: Cause) -> &'static str {
+    match c {
+        Cause::Idle => "idle",
+        Cause::Absolute => "absolute",
+    }
+}
+
+fn reason(r: Reason) -> &'static str {
+    match r {
+        Reason::User => "user",
+        Reason::Idle => "idle",
+        Reason::Absolute => "absolute",
+        Reason::Revoked => "revoked",
+        Reason::Remote => "remote",
+    }
+}
+
+fn failure_kind(f: Failure) -> &'static str {
+    match f {
+        Failure::Network => "network",
+        Failure::Timeout => "timeout",
+        Failure::Server => "server",
+        Failure::RateLimited(_) => "rate-limited",
+        Failure::Malformed => "malformed",
+    }
+}
+
+fn failure_message(op: Operation, f: Failure) -> &'static str {
+    match (op, f) {
+        (_, Failure::Network) => "the request did not reach the server (offline or blocked); retrying with backoff",
+        (_, Failure::Timeout) => "no reply within requestTimeoutMs; retrying with backoff",
+        (_, Failure::Server) => "the server answered with an unexpected status (5xx or similar); retrying with backoff",
+        (_, Failure::RateLimited(_)) => "the server answered 429 Too Many Requests; retrying after Retry-After",
+        (Operation::Refresh, Failure::Malformed) => {
+            "the refresh reply is not JSON of the form {accessToken, expiresIn} or {access_token, expires_in} with expiresIn >= 1 second; retrying"
+        }
+        (Operation::Heartbeat, Failure::Malformed) => "the keepalive reply was malformed; retrying",
+    }
+}
