@@ -18,7 +18,8 @@ pub struct Config {
     pub pkg_dir: PathBuf,
     /// Redis URL (`REDIS_URL`); `None` selects the in-memory store.
     pub redis_url: Option<String>,
-    /// Enables `/api/test/*` (`--test-endpoints`, `KSA_TEST_ENDPOINTS=1`). Default off.
+    /// Enables `/api/test/*`: counters, reset, clock offset, fault switches
+    /// (`--test-endpoints`, `KSA_TEST_ENDPOINTS=1`). Default off.
     pub test_endpoints: bool,
     /// Access-token lifetime (`--access-ttl-secs`). Default 30 s.
     pub access_ttl: Duration,
