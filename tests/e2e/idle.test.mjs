@@ -52,17 +52,25 @@ test('4. idle: no request after the idle deadline, the warning comes warningMs b
 
   // No input again: second warning, then every tab logs out as idle.
   const idleAt1 = extended[0].idleAt;
-  await w.advance(idleAt1 + 5_000 - w.now, { step: 5_000 });
+  // Each page runs its own copy of the clock through a step, so what one tab
+  // hears from another is stamped up to one step off: small steps near the end.
+  await w.advance(idleAt1 - 1_000 - w.now, { step: 5_000 });
+  await w.advance(6_000, { step: 100 });
   const causes = [];
+  // Before issue 12 a tab that hears another tab's idle logout first says 'remote'.
+  const newApi = await hasPresenceApi(a);
+  const idleCause = (detail) => detail.reason === 'idle' || (!newApi && detail.reason === 'remote');
   for (const tab of tabs) {
     const [second] = (await tab.events('warning')).slice(1);
     assert.ok(second && near(second.at, idleAt1 - WARNING), `${tab.name}: second warning ${WARNING} ms before the end`);
     const logouts = await tab.events('logout');
     assert.equal(logouts.length, 1, `${tab.name}: logged out once`);
     causes.push(logouts[0].detail);
-    assert.equal(logouts[0].detail.reason, 'idle', `${tab.name}: logout cause ${JSON.stringify(logouts[0].detail)}`);
-    assert.ok(near(logouts[0].at, idleAt1, 100), `${tab.name}: logged out at the deadline (${logouts[0].at - idleAt1} ms)`);
+    assert.ok(idleCause(logouts[0].detail), `${tab.name}: logout cause ${JSON.stringify(logouts[0].detail)}`);
+    assert.ok(near(logouts[0].at, idleAt1, 110), `${tab.name}: logged out at the deadline (${logouts[0].at - idleAt1} ms)`);
   }
+  assert.ok(causes.some((d) => d.reason === 'idle'), 'the cause is idle');
+  if (!newApi) t.diagnostic('cause idle in every tab not checked: logout { reason, remote } is issue 12');
   assert.ok((await states()).every((s) => !s.authenticated));
 
   // After the deadline: neither heartbeat nor refresh, here or later.

@@ -13,6 +13,10 @@
 //                                A step must stay below requestTimeoutMs.
 //   jump(ms)                     moves Date.now() without firing any timer:
 //                                a laptop waking from sleep.
+// Every page runs its own copy of the clock through a step, concurrently: a
+// message one tab sends at the end of a step may reach another tab whose
+// clock is still earlier in that step, so cross-tab effects are stamped up to
+// one step off. Scenarios use small steps where that matters.
 // The server's clock is set (POST /api/test/clock) to the end of each step
 // before the step runs, so it is never behind the pages: at most one step
 // ahead. Scenarios choose steps well below the token's refresh lead and the
