@@ -46,7 +46,7 @@ export const ROUTES = {
 };
 // Upper bound, in real milliseconds, for any single wait.
 export const WAIT_MS = 15_000;
-const POLL_MS = 10;
+const POLL_MS = 5;
 
 /** Options of a keeper for the reference server's endpoints. */
 export function tokenOptions(extra = {}) {

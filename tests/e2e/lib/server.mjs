@@ -1,4 +1,4 @@
-// The reference server (target/release/ksa-server) as a child process on a
+// The reference server (target/debug/ksa-server) as a child process on a
 // free 127.0.0.1 port, with --test-endpoints: counters, the clock offset and
 // the fault switches of www/server/README.md. Optionally on its own
 // redis-server, so that it can be stopped and started again without losing
@@ -10,7 +10,9 @@ import { existsSync } from 'node:fs';
 import { root } from './paths.mjs';
 import { join } from 'node:path';
 
-export const serverBinary = process.env.KSA_SERVER_BIN ?? join(root, 'target/release/ksa-server');
+// The debug build: scripts/test has it from the server's own tests, and with
+// a lowered password-hashing cost it starts in a moment.
+export const serverBinary = process.env.KSA_SERVER_BIN ?? join(root, 'target/debug/ksa-server');
 // Fixed, so that a restarted server verifies the tokens it issued before.
 const SECRET = 'e2e-secret-e2e-secret-e2e-secret-e2e!';
 // Upper bound for a process to start or stop.
@@ -96,7 +98,7 @@ export class RedisProcess {
  */
 export class Server {
   static async start({ flags = {}, wwwDir, pkgDir, redis = false } = {}) {
-    if (!existsSync(serverBinary)) throw new Error(`${serverBinary} is missing: cargo build --release -p ksa-server`);
+    if (!existsSync(serverBinary)) throw new Error(`${serverBinary} is missing: cargo build -p ksa-server`);
     const s = new Server();
     s.flags = flags;
     s.wwwDir = wwwDir;
@@ -110,7 +112,7 @@ export class Server {
   async #spawn() {
     const args = ['--addr', `127.0.0.1:${this.port}`, '--test-endpoints', '--www-dir', this.wwwDir, '--pkg-dir', this.pkgDir];
     for (const [k, v] of Object.entries(this.flags)) args.push(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, String(v));
-    const env = { ...process.env, KSA_SECRET: SECRET };
+    const env = { ...process.env, KSA_SECRET: SECRET, KSA_TEST_ARGON2_MEMORY_KIB: '64' };
     delete env.REDIS_URL;
     if (this.redis) env.REDIS_URL = this.redis.url;
     this.child = spawn(serverBinary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
