@@ -3,9 +3,11 @@
 // Chromium against the reference server: sign in, a refresh, the idle
 // warning from the hook's state, sign out. Built twice: on pkg/ (the web
 // target, the package's file: dependency) and on pkg-bundler/ (the bundler
-// target, by alias), which Vite both takes without a wasm plugin.
+// target, by alias), which Vite both takes without a wasm plugin. The
+// hooks' declarations are type-checked first (react-types/).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'vite';
@@ -96,6 +98,10 @@ async function run(t, name, alias) {
 
 test('13. a Vite 8 + React 19 app on the built package: its production build signs in, refreshes, shows the idle warning from the hook’s state and signs out', async (t) => {
   assert.ok(existsSync(join(root, 'pkg/react.js')), 'pkg/ has the React entry point (scripts/build-pkg)');
+  // The hooks' types: checked with the repository's TypeScript (its root node_modules).
+  const tsc = join(root, 'node_modules/.bin/tsc');
+  assert.ok(existsSync(tsc), `${tsc} is missing: npm ci in the repository root`);
+  execFileSync(tsc, ['-p', join(e2eDir, 'react-types')], { cwd: root, stdio: 'inherit' });
   const web = await run(t, 'react-web');
   const bundler = await run(t, 'react-bundler', { 'keep-session-alive': join(root, 'pkg-bundler') });
   record(t, import.meta.url, 'scenario 13', { web, bundler });
