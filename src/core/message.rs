@@ -67,7 +67,6 @@ fn reason_code(r: Reason) -> &'static str {
         Reason::Idle => "idle",
         Reason::Absolute => "absolute",
         Reason::Revoked => "revoked",
-        Reason::Remote => "remote",
     }
 }
 
@@ -77,7 +76,6 @@ fn reason_from(code: &str) -> Option<Reason> {
         "idle" => Reason::Idle,
         "absolute" => Reason::Absolute,
         "revoked" => Reason::Revoked,
-        "remote" => Reason::Remote,
         _ => return None,
     })
 }

@@ -36,8 +36,6 @@ pub enum Reason {
     Absolute,
     /// The server rejected the session (401/403 on refresh or heartbeat).
     Revoked,
-    /// Another tab logged out.
-    Remote,
 }
 
 /// Which deadline a warning or timeout is about.
@@ -161,7 +159,13 @@ pub enum Event {
         expires_at: Option<Time>,
     },
     /// The session ended.
-    Logout(Reason),
+    Logout {
+        /// Why, as decided by the tab where it happened.
+        reason: Reason,
+        /// The logout came from another tab: this tab neither calls the
+        /// logout endpoint nor tells the others.
+        remote: bool,
+    },
     /// A heartbeat touched the server session.
     Heartbeat,
     /// This tab became or stopped being the leader.
@@ -377,7 +381,7 @@ impl Engine {
                     self.broadcast(Message::StaySignedIn { at: now });
                 }
             }
-            Input::Logout => self.end(Reason::User),
+            Input::Logout => self.end(Reason::User, false),
             Input::SessionStarted(token) => {
                 let token = token.map(|(value, ms)| self.new_token(value, now.after(ms), now));
                 self.start_session(now, token, true);
@@ -545,7 +549,7 @@ impl Engine {
                 self.touched(sent_at);
                 self.emit(Event::Heartbeat);
             }
-            HeartbeatResult::Rejected => self.end(Reason::Revoked),
+            HeartbeatResult::Rejected => self.end(Reason::Revoked, false),
             HeartbeatResult::Failed(f) => {
                 self.heartbeat_backoff = self.failed(now, self.heartbeat_backoff, f);
                 self.emit(Event::Error(Operation::Heartbeat, f));
@@ -592,7 +596,7 @@ impl Engine {
             }
             (RefreshResult::Ok { .. }, _) => self.refresh_failed(now, Failure::Malformed),
             (RefreshResult::Rejected, Auth::Restoring(_)) => self.auth = Auth::Out,
-            (RefreshResult::Rejected, Auth::In(_)) => self.end(Reason::Revoked),
+            (RefreshResult::Rejected, Auth::In(_)) => self.end(Reason::Revoked, false),
             (RefreshResult::Failed(f), _) => self.refresh_failed(now, f),
         }
         // Released after the broadcast, so that a tab queued on the lock most
@@ -624,7 +628,7 @@ impl Engine {
                     self.start_session(started_at.min(now), None, false);
                 }
             }
-            Message::Logout { .. } => self.end(Reason::Remote),
+            Message::Logout { reason } => self.end(reason, true),
             Message::Activity { at, touched } => {
                 // Another tab's clock is ours, but its message may be stale or
                 // forged: never let it push our view into the future.
@@ -705,12 +709,14 @@ impl Engine {
         }
     }
 
-    fn end(&mut self, reason: Reason) {
+    /// Ends the session for `reason`; `remote` when another tab ended it and
+    /// has already told the server and the others.
+    fn end(&mut self, reason: Reason, remote: bool) {
         let was_in = matches!(self.auth, Auth::In(_));
         // The user's logout() is honoured even while a new tab is still
         // restoring or thinks it is signed out: the server and the other tabs
         // may still hold a session.
-        if !was_in && reason != Reason::User {
+        if !was_in && (remote || reason != Reason::User) {
             if let Auth::Restoring(_) = self.auth {
                 self.auth = Auth::Out;
                 self.resolve_waiters();
@@ -722,19 +728,19 @@ impl Engine {
         self.heartbeat_backoff = Backoff::default();
         self.refresh_backoff = Backoff::default();
         self.activity_unsent = false;
-        match reason {
-            Reason::Idle => self.emit(Event::Timeout(Cause::Idle)),
-            Reason::Absolute => self.emit(Event::Timeout(Cause::Absolute)),
-            _ => {}
-        }
-        if reason != Reason::Remote {
+        if !remote {
+            match reason {
+                Reason::Idle => self.emit(Event::Timeout(Cause::Idle)),
+                Reason::Absolute => self.emit(Event::Timeout(Cause::Absolute)),
+                Reason::User | Reason::Revoked => {}
+            }
             self.broadcast(Message::Logout { reason });
             if self.t.logout_call {
                 self.out.push_back(Command::CallLogout);
             }
         }
         if was_in {
-            self.emit(Event::Logout(reason));
+            self.emit(Event::Logout { reason, remote });
         }
         self.resolve_waiters();
     }
@@ -776,11 +782,11 @@ impl Engine {
             }
         }
         if self.absolute_due().is_some_and(|d| d <= now) {
-            self.end(Reason::Absolute);
+            self.end(Reason::Absolute, false);
         }
         if self.idle_due().is_some_and(|d| d <= now) {
             if self.t.logout_on_idle {
-                self.end(Reason::Idle);
+                self.end(Reason::Idle, false);
             } else if let Some(s) = self.session_mut() {
                 s.idle = true;
                 s.idle_warned = false;

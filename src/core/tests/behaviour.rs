@@ -5,8 +5,22 @@ use crate::core::*;
 
 const MIN: u64 = 60_000;
 
+/// A logout decided in this tab.
+fn local_logout(reason: Reason) -> Event {
+    Event::Logout { reason, remote: false }
+}
+
+/// A logout that another tab decided and this one followed.
+fn remote_logout(reason: Reason) -> Event {
+    Event::Logout { reason, remote: true }
+}
+
 fn is_logout(r: Reason) -> impl Fn(&Event) -> bool {
-    move |e| *e == Event::Logout(r)
+    move |e| *e == local_logout(r)
+}
+
+fn is_remote_logout(r: Reason) -> impl Fn(&Event) -> bool {
+    move |e| *e == remote_logout(r)
 }
 
 fn warnings(tab: &Tab) -> Vec<(Time, Event)> {
@@ -77,7 +91,7 @@ fn warning_comes_warning_ms_before_the_idle_logout() {
     assert_eq!(w.tabs[0].count(|e| *e == Event::Timeout(Cause::Idle)), 1);
     assert_eq!(w.tabs[0].count(is_logout(Reason::Idle)), 1);
     assert!(!w.tabs[0].engine.snapshot(w.now).authenticated);
-    let logout_at = w.tabs[0].events.iter().find(|(_, e)| *e == Event::Logout(Reason::Idle)).map(|x| x.0);
+    let logout_at = w.tabs[0].events.iter().find(|(_, e)| *e == local_logout(Reason::Idle)).map(|x| x.0);
     assert_eq!(logout_at, Some(login_at.after(10 * MIN)));
     assert_eq!(w.tabs[0].logout_calls, 1, "the server is told");
 }
@@ -122,7 +136,7 @@ fn without_logout_on_idle_only_an_idle_event_and_activity_resumes() {
     w.login(0);
     w.advance(10 * MIN);
     assert_eq!(w.tabs[0].count(|e| *e == Event::Idle), 1);
-    assert_eq!(w.tabs[0].count(|e| matches!(e, Event::Logout(_))), 0);
+    assert_eq!(w.tabs[0].count(|e| matches!(e, Event::Logout { .. })), 0);
     let s = w.tabs[0].engine.snapshot(w.now);
     assert!(s.authenticated && s.idle);
     assert!(w.tabs[0].listening, "an idle session listens for the user's return");
@@ -253,7 +267,7 @@ fn heartbeat_rejected_logs_out_with_reason_revoked() {
     w.server.logged_in = false; // the server dropped the session
     active_for(&mut w, 0, 20 * MIN, 30_000);
     assert_eq!(w.tabs[0].count(is_logout(Reason::Revoked)), 1);
-    assert_eq!(w.tabs[1].count(is_logout(Reason::Remote)), 1, "the other tab follows");
+    assert_eq!(w.tabs[1].count(is_remote_logout(Reason::Revoked)), 1, "the other tab follows, with the cause");
 }
 
 #[test]
@@ -414,7 +428,7 @@ fn refresh_rejection_logs_out_every_tab_with_reason_revoked() {
     w.server.refresh_faults.push_back(RefreshResult::Rejected);
     active_for(&mut w, 0, 5 * MIN, 10_000);
     assert_eq!(w.tabs[0].count(is_logout(Reason::Revoked)), 1);
-    assert_eq!(w.tabs[1].count(is_logout(Reason::Remote)), 1);
+    assert_eq!(w.tabs[1].count(is_remote_logout(Reason::Revoked)), 1, "the cause reaches the other tab");
     assert_eq!(w.get_token(0), None);
     assert_eq!(w.get_token(1), None);
 }
@@ -459,7 +473,7 @@ fn a_late_401_for_an_earlier_session_does_not_end_the_current_one() {
     w.login(t); // the app logs in before the slow 401 arrives
     w.advance(1_000);
     assert!(w.tabs[t].engine.snapshot(w.now).authenticated, "the old cookie's 401 ended the new session");
-    assert_eq!(w.tabs[t].count(|e| matches!(e, Event::Logout(_))), 0);
+    assert_eq!(w.tabs[t].count(|e| matches!(e, Event::Logout { .. })), 0);
     assert_eq!(w.get_token(t).as_deref(), Some("tok-1"));
 }
 
@@ -474,7 +488,7 @@ fn absolute_timeout_ends_the_session_whatever_the_activity() {
     let warn =
         w.tabs[0].events.iter().find(|(_, e)| matches!(e, Event::Warning { cause: Cause::Absolute, .. })).map(|x| x.0);
     assert_eq!(warn, Some(t0.after(59 * MIN)));
-    let end = w.tabs[0].events.iter().find(|(_, e)| *e == Event::Logout(Reason::Absolute)).map(|x| x.0);
+    let end = w.tabs[0].events.iter().find(|(_, e)| *e == local_logout(Reason::Absolute)).map(|x| x.0);
     assert_eq!(end, Some(t0.after(60 * MIN)));
     assert!(!w.tabs[1].engine.snapshot(w.now).authenticated);
 }
@@ -488,7 +502,7 @@ fn stay_signed_in_cannot_extend_the_absolute_timeout() {
         w.input(0, Input::StaySignedIn);
         w.advance(MIN + 1);
     }
-    let end = w.tabs[0].events.iter().find(|(_, e)| *e == Event::Logout(Reason::Absolute)).map(|x| x.0);
+    let end = w.tabs[0].events.iter().find(|(_, e)| *e == local_logout(Reason::Absolute)).map(|x| x.0);
     assert_eq!(end, Some(t0.after(20 * MIN)));
 }
 
@@ -600,7 +614,7 @@ fn a_new_tab_with_no_session_anywhere_settles_logged_out_quietly() {
     let s = w.tabs[t].engine.snapshot(w.now);
     assert!(!s.authenticated && !s.restoring);
     assert_eq!(w.tabs[t].resolved, 1, "getAccessToken() resolves (to null)");
-    assert_eq!(w.tabs[t].count(|e| matches!(e, Event::Logout(_))), 0);
+    assert_eq!(w.tabs[t].count(|e| matches!(e, Event::Logout { .. })), 0);
 }
 
 #[test]
@@ -629,10 +643,29 @@ fn logout_in_one_tab_logs_out_all() {
     w.advance(10);
     assert_eq!(w.tabs[2].count(is_logout(Reason::User)), 1);
     for i in 0..2 {
-        assert_eq!(w.tabs[i].count(is_logout(Reason::Remote)), 1);
+        assert_eq!(w.tabs[i].count(is_remote_logout(Reason::User)), 1);
+        assert_eq!(w.tabs[i].count(|e| matches!(e, Event::Logout { .. })), 1, "one logout event per tab");
         assert_eq!(w.get_token(i), None);
     }
     assert_eq!(w.server.logouts, 1, "only the tab that logged out calls the server");
+}
+
+#[test]
+fn every_cause_of_a_logout_reaches_the_other_tabs_marked_remote() {
+    for reason in [Reason::User, Reason::Idle, Reason::Absolute, Reason::Revoked] {
+        let mut w = World::new(cookie_config(), 2);
+        w.login(0);
+        w.advance(10);
+        let told = Envelope { from: 7, message: Message::Logout { reason } }.encode();
+        let broadcasts = w.tabs[1].broadcasts.len();
+        w.garbage(1, told);
+        assert_eq!(w.tabs[1].count(is_remote_logout(reason)), 1, "{reason:?}");
+        assert_eq!(w.tabs[1].count(|e| matches!(e, Event::Timeout(_))), 0, "the timeout was the other tab's");
+        assert_eq!(w.tabs[1].logout_calls, 0, "{reason:?}: the tab that decided calls the server, not this one");
+        assert_eq!(w.tabs[1].broadcasts.len(), broadcasts, "{reason:?}: a followed logout is not re-broadcast");
+        w.advance(10);
+        assert_eq!(w.tabs[0].count(|e| matches!(e, Event::Logout { .. })), 0, "tab 0 heard no echo");
+    }
 }
 
 #[test]
@@ -646,6 +679,7 @@ fn bad_messages_are_ignored_and_counted() {
         "ksa1 x O user",
         "ksa1 5 Z",
         "ksa1 5 O nobody",
+        "ksa1 5 O remote", // no longer a reason: the cause travels instead
         "ksa1 5 T 1",
         "ksa1 5 A 1",
         "ksa1 5 Q extra",
@@ -716,7 +750,7 @@ fn logout_during_a_new_tabs_restore_still_reaches_the_server_and_the_other_tabs(
     w.input(t, Input::Logout); // before any sibling answered
     w.advance(10);
     assert_eq!(w.tabs[t].logout_calls, 1);
-    assert_eq!(w.tabs[0].count(is_logout(Reason::Remote)), 1);
+    assert_eq!(w.tabs[0].count(is_remote_logout(Reason::User)), 1);
     assert!(!w.tabs[t].engine.snapshot(w.now).authenticated);
 }
 
@@ -731,7 +765,7 @@ fn confirming_a_session_on_every_page_load_does_not_restart_the_absolute_timeout
         w.input(t, Input::SessionStarted(None));
     }
     w.advance(20 * MIN);
-    let end = w.tabs[0].events.iter().find(|(_, e)| matches!(e, Event::Logout(_))).map(|x| x.0);
+    let end = w.tabs[0].events.iter().find(|(_, e)| matches!(e, Event::Logout { .. })).map(|x| x.0);
     assert!(end.is_some_and(|e| e <= t0.after(60 * MIN)), "session outlived its absolute timeout: {end:?}");
 }
 
