@@ -936,16 +936,21 @@ impl Engine {
         Some(self.refresh_backoff.retry_at.map_or(due, |r| due.max(r)))
     }
 
-    /// A ping is due only for the leader, online, with a live non-idle session in
-    /// which the user was active since the server was last touched; at the
-    /// latest moment that still beats the server's sliding timeout with a margin.
+    /// A ping is due only for the leader, online, with a live non-idle session,
+    /// at the latest moment that still beats the server's sliding timeout with a
+    /// margin, and only if the user must still count as present then: they were
+    /// active since the server was last touched, or the idle window outlasts
+    /// the server's and reaches past that moment.
+    ///
+    /// With an idle timeout no longer than the session timeout the second case
+    /// never applies: activity since the last touch is then exactly what keeps
+    /// the server session alive until the idle deadline (a touch after the last
+    /// activity already outlives it), and a ping for activity just before a
+    /// touch would be one the server does not need.
     fn heartbeat_due(&self) -> Option<Time> {
         let h = self.t.heartbeat?;
         let s = self.session()?;
         if s.idle || !self.leader || !self.online || self.heartbeat_in_flight.is_some() {
-            return None;
-        }
-        if self.last_activity <= self.last_touch {
             return None;
         }
         let mut due = self.last_touch.after(h.session_ms - h.margin_ms);
@@ -956,7 +961,9 @@ impl Engine {
         if let Some(r) = self.heartbeat_backoff.retry_at {
             due = due.max(r);
         }
-        Some(due)
+        let active_since_touch = self.last_activity > self.last_touch;
+        let present_then = self.t.idle_ms > h.session_ms && self.idle_at() > due;
+        (active_since_touch || present_then).then_some(due)
     }
 
     /// Listeners are attached only while a session is alive, no idle warning is

@@ -28,7 +28,8 @@ pub struct Server {
 }
 
 impl Server {
-    fn alive(&self, at: Time) -> bool {
+    /// The server still has the session at `at`: logged in and touched within its timeout.
+    pub fn alive(&self, at: Time) -> bool {
         self.logged_in && self.last_touch.is_some_and(|t| at <= t.after(self.session_ms))
     }
 
@@ -100,6 +101,10 @@ impl Tab {
     }
 }
 
+/// A heartbeat rule to hold the engine to at every step: when the heartbeat is
+/// due for this engine, given when its last one was sent and whether one is in flight.
+pub type HeartbeatOracle = fn(&Engine, Option<Time>, bool) -> Option<Time>;
+
 pub struct World {
     pub now: Time,
     pub tabs: Vec<Tab>,
@@ -111,6 +116,8 @@ pub struct World {
     pub timer_lateness_ms: u64,
     pub config: Config,
     pub steps: u64,
+    /// When set, every tab must ping exactly when this rule says so.
+    pub heartbeat_oracle: Option<HeartbeatOracle>,
 }
 
 pub fn token_config() -> Config {
@@ -160,6 +167,7 @@ impl World {
             timer_lateness_ms: 0,
             config,
             steps: 0,
+            heartbeat_oracle: None,
         };
         for _ in 0..tabs {
             w.open_tab();
@@ -311,6 +319,7 @@ impl World {
     fn drain(&mut self, i: usize) {
         self.steps += 1;
         let now = self.now;
+        let mut pinged = false;
         while let Some(c) = self.tabs[i].engine.poll_command() {
             match c {
                 Command::Listen(on) => {
@@ -323,10 +332,12 @@ impl World {
                     assert!(!s.idle, "heartbeat while idle");
                     assert!(s.online, "heartbeat while offline");
                     assert!(s.leader, "heartbeat from a tab that is not the leader");
+                    assert!(s.idle_at.map_or(true, |idle_at| now < idle_at), "heartbeat after the idle deadline");
                     if let (Some(&last), Some(min)) = (self.tabs[i].heartbeat_sent.last(), self.min_heartbeat_ms()) {
                         assert!(now.since(last) >= min, "heartbeats {} ms apart, minimum {}", now.since(last), min);
                     }
                     self.tabs[i].heartbeat_sent.push(now);
+                    pinged = true;
                     let arrives = now.after(LATENCY_MS / 2);
                     let r = self.server.heartbeat(arrives);
                     self.pending.push((now.after(LATENCY_MS), i, Delivery::Heartbeat(r)));
@@ -369,6 +380,27 @@ impl World {
             }
         }
         self.check_tab(i);
+        if let Some(oracle) = self.heartbeat_oracle {
+            self.check_heartbeat(i, oracle, pinged);
+        }
+    }
+
+    /// The engine pinged in this step exactly if the oracle says a ping was due,
+    /// and otherwise schedules its next ping where the oracle does.
+    fn check_heartbeat(&self, i: usize, oracle: HeartbeatOracle, pinged: bool) {
+        let now = self.now;
+        let tab = &self.tabs[i];
+        let e = &tab.engine;
+        if pinged {
+            // As the engine stood when it decided: nothing in flight, the previous ping the last one.
+            let previous = tab.heartbeat_sent.len().checked_sub(2).map(|k| tab.heartbeat_sent[k]);
+            let due = oracle(e, previous, false);
+            assert!(due.is_some_and(|d| d <= now), "tab {i} pinged at {now:?}, the oracle had it due at {due:?}");
+        } else {
+            let due = oracle(e, e.heartbeat_sent_at, e.heartbeat_in_flight.is_some());
+            assert!(due.map_or(true, |d| d > now), "tab {i} did not ping at {now:?}, the oracle had it due at {due:?}");
+            assert_eq!(e.heartbeat_due(), due, "tab {i} schedules its next ping elsewhere than the oracle");
+        }
     }
 
     fn min_heartbeat_ms(&self) -> Option<u64> {

@@ -72,6 +72,67 @@ fn config(kind: u8) -> Config {
     }
 }
 
+/// Heartbeat configurations without the absolute limit that would rightly end
+/// the session: the two fixed ones, and idle windows longer than the server's
+/// timeout (up to four times).
+fn presence_config() -> impl Strategy<Value = Config> {
+    let long_idle = (2 * 60_000u64..30 * 60_000, 101u64..=400).prop_map(|(session, idle_percent)| Config {
+        keepalive_url: Some("/api/keepalive".into()),
+        session_timeout_ms: Some(session),
+        idle_timeout_ms: Some(session * idle_percent / 100),
+        ..Config::default()
+    });
+    prop_oneof![
+        1 => Just(config(1)),
+        1 => Just(Config { absolute_timeout_ms: None, ..config(2) }),
+        2 => long_idle,
+    ]
+}
+
+/// A heartbeat configuration as allowed before idle windows could outlast the
+/// server's (issue 12): idle timeout at most the session timeout.
+fn todays_heartbeat_config() -> impl Strategy<Value = Config> {
+    let session = 60_000u64..2 * 3_600_000;
+    let idle_percent = prop_oneof![Just(100u64), 1u64..=100];
+    let min_interval_percent = prop::option::of(1u64..=75);
+    let absolute = prop::option::of(10 * 60_000u64..4 * 3_600_000);
+    (session, idle_percent, min_interval_percent, absolute, any::<bool>(), any::<bool>()).prop_map(
+        |(session, idle_percent, min_interval_percent, absolute, refresh, logout_on_idle)| Config {
+            keepalive_url: Some("/api/keepalive".into()),
+            refresh_url: refresh.then(|| "/api/auth/refresh".into()),
+            logout_url: Some("/api/auth/logout".into()),
+            session_timeout_ms: Some(session),
+            idle_timeout_ms: Some((session * idle_percent / 100).max(2_000)),
+            min_heartbeat_interval_ms: min_interval_percent.map(|p| (session * p / 100).max(1)),
+            absolute_timeout_ms: absolute,
+            logout_on_idle,
+            refresh_lead_ms: 20_000,
+            ..Config::default()
+        },
+    )
+}
+
+/// The heartbeat rule as it was before issue 12, copied unchanged: the oracle
+/// that today's configurations must keep pinging exactly as they did.
+fn heartbeat_due_before_issue_12(e: &Engine, heartbeat_sent_at: Option<Time>, in_flight: bool) -> Option<Time> {
+    let h = e.t.heartbeat?;
+    let s = e.session()?;
+    if s.idle || !e.leader || !e.online || in_flight {
+        return None;
+    }
+    if e.last_activity <= e.last_touch {
+        return None;
+    }
+    let mut due = e.last_touch.after(h.session_ms - h.margin_ms);
+    if let Some(last) = heartbeat_sent_at {
+        due = due.max(last.after(h.min_interval_ms));
+    }
+    if let Some(r) = e.heartbeat_backoff.retry_at {
+        due = due.max(r);
+    }
+    Some(due)
+}
+
 fn fault(b: u8) -> (HeartbeatResult, RefreshResult) {
     let f = match b % 5 {
         0 => Failure::Network,
@@ -157,20 +218,35 @@ proptest! {
     }
 
     #[test]
-    fn continuous_activity_never_lets_the_server_session_lapse(
-        kind in 1u8..3,
+    fn todays_configurations_ping_exactly_as_before(
+        config in todays_heartbeat_config(),
+        tabs in 1usize..4,
+        ops in prop::collection::vec(op(), 1..80),
+    ) {
+        prop_assert_eq!(config.validate(), Ok(()));
+        let mut w = World::new(config, tabs);
+        w.heartbeat_oracle = Some(heartbeat_due_before_issue_12);
+        run(&mut w, ops);
+    }
+
+    #[test]
+    fn continuous_presence_never_lets_the_server_session_lapse(
+        config in presence_config(),
         tabs in 1usize..5,
-        gaps in prop::collection::vec((1_000u64..60_000, 0usize..5), 50..200),
+        gaps in prop::collection::vec((1u64..=100, 0usize..5), 50..200),
         lateness in 0u64..20_000,
         leader_moves in prop::collection::vec(0usize..5, 0..5),
     ) {
-        // 1 and 2: the heartbeat configs, without the absolute limit that would
-        // rightly end the session.
-        let mut w = World::new(Config { absolute_timeout_ms: None, ..config(kind) }, tabs);
+        let timing = config.timing().map_err(|e| TestCaseError::fail(e.message()))?;
+        // The user is present as long as each input comes before the idle
+        // warning, which would take the listeners away (the sampled listener may
+        // need a second to come back).
+        let longest_gap = timing.idle_ms - timing.warning_ms - 1_001;
+        let mut w = World::new(config, tabs);
         w.timer_lateness_ms = lateness;
         w.login(0);
         let per_move = gaps.len() / (leader_moves.len() + 1) + 1;
-        for (k, (gap, tab)) in gaps.into_iter().enumerate() {
+        for (k, (gap_percent, tab)) in gaps.into_iter().enumerate() {
             if k % per_move == per_move - 1 {
                 if let Some(&l) = leader_moves.get(k / per_move) {
                     w.set_leader(l % tabs);
@@ -183,9 +259,10 @@ proptest! {
                 w.advance(1_000);
             }
             w.input(t, Input::Activity);
-            w.advance(gap);
-            let alive = w.server.last_touch.is_some_and(|lt| w.now <= lt.after(w.server.session_ms));
-            prop_assert!(alive, "server session lapsed at {:?} (last touch {:?})", w.now, w.server.last_touch);
+            w.advance((longest_gap * gap_percent / 100).max(1));
+            // A lapsed session never comes back (its heartbeat is rejected), so
+            // looking after each gap catches a lapse at any moment.
+            prop_assert!(w.server.alive(w.now), "server session lapsed at {:?} (last touch {:?})", w.now, w.server.last_touch);
             for i in 0..tabs {
                 prop_assert!(w.tabs[i].engine.snapshot(w.now).authenticated, "tab {} logged out", i);
             }
