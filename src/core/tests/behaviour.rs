@@ -276,6 +276,29 @@ fn touches_in_another_tab_reach_the_leader() {
 }
 
 #[test]
+fn a_touch_without_activity_in_another_tab_suppresses_the_leaders_heartbeat() {
+    // The user works in the leader tab; the other tab's socket or axios traffic
+    // touches the server without any input there.
+    let mut w = World::new(cookie_config(), 2);
+    w.login(0);
+    w.advance(10);
+    let touches_told = |w: &World| w.tabs[1].broadcasts.iter().filter(|m| m.contains(" A ")).count();
+    let end = w.now.after(60 * MIN);
+    while w.now < end {
+        if w.tabs[0].listening {
+            w.input(0, Input::Activity);
+        }
+        let now = w.now;
+        w.server.last_touch = Some(now);
+        w.input(1, Input::ServerTouched(now));
+        w.advance(60_000);
+    }
+    assert!(w.tabs[0].heartbeat_sent.is_empty(), "the leader pinged: {:?}", w.tabs[0].heartbeat_sent);
+    assert!(touches_told(&w) >= 59, "tab 1 shared only {} of its 60 touches", touches_told(&w));
+    assert!(w.tabs[1].count(|e| matches!(e, Event::Logout { .. })) == 0);
+}
+
+#[test]
 fn only_the_leader_pings_and_activity_in_any_tab_counts() {
     let mut w = World::new(cookie_config(), 3);
     w.login(0);
