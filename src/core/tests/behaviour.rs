@@ -611,6 +611,230 @@ fn late_timers_do_not_let_the_server_session_lapse() {
     }
 }
 
+// ---- 7. holds (long tasks without input) -----------------------------------------
+
+/// token_config's idle timeout is 10 min: activity broadcasts, and so hold
+/// renewals, every 5 s; a peer's lease lasts 15 s.
+const RENEWAL_MS: u64 = 5_000;
+const LEASE_MS: u64 = 3 * RENEWAL_MS;
+
+fn holds(w: &World, tab: usize) -> u32 {
+    w.tabs[tab].engine.snapshot(w.now).holds
+}
+
+fn first(tab: &Tab, pred: impl Fn(&Event) -> bool) -> Option<Time> {
+    tab.events.iter().find(|(_, e)| pred(e)).map(|x| x.0)
+}
+
+fn is_idle_logout(e: &Event) -> bool {
+    matches!(e, Event::Logout { reason: Reason::Idle, .. })
+}
+
+/// Two tabs signed in, and a hold taken in tab 1 (the follower) at the time returned.
+fn hold_in_the_second_of_two_tabs(config: Config) -> (World, Time) {
+    let mut w = World::new(config, 2);
+    w.login(0);
+    w.advance(10);
+    w.input(1, Input::Hold);
+    let held_at = w.now;
+    (w, held_at)
+}
+
+#[test]
+fn a_hold_keeps_the_user_present_in_every_tab_past_the_idle_timeout() {
+    let config = Config { refresh_url: Some("/api/auth/refresh".into()), refresh_lead_ms: 30_000, ..cookie_config() };
+    // A video starts in the follower tab; no input anywhere after this.
+    let (mut w, _) = hold_in_the_second_of_two_tabs(config);
+    let end = w.now.after(120 * MIN);
+    while w.now < end {
+        w.advance(MIN);
+        assert!(w.server.alive(w.now), "the server session lapsed under a hold at {:?}", w.now);
+        for i in 0..2 {
+            let s = w.tabs[i].engine.snapshot(w.now);
+            assert!(s.authenticated && !s.idle && s.idle_at.is_none(), "tab {i}: {s:?}");
+            assert_eq!(s.holds, 1, "tab {i} sees the hold");
+            assert!(w.get_token(i).is_some(), "tab {i} has no token at {:?}: refreshes stopped", w.now);
+        }
+    }
+    for tab in &w.tabs {
+        assert_eq!(warnings(tab), vec![], "no idle warning under a hold");
+    }
+    // Session 20 min, margin 90 s: the leader pings every 18.5 min, for the hold alone.
+    let n = w.tabs[0].heartbeat_sent.len();
+    assert!((6..=7).contains(&n), "{n} heartbeats in two hours");
+}
+
+#[test]
+fn releasing_the_last_hold_starts_the_idle_timeout_from_the_release() {
+    let (mut w, _) = hold_in_the_second_of_two_tabs(token_config());
+    w.advance(30 * MIN);
+    w.input(1, Input::Release);
+    let released_at = w.now;
+    assert_eq!(holds(&w, 1), 0);
+    w.advance(10 * MIN - 1);
+    assert!(w.tabs.iter().all(|t| t.engine.snapshot(w.now).authenticated), "logged out before release + idle");
+    w.advance(10);
+    assert_eq!(first(&w.tabs[1], |e| matches!(e, Event::Warning { .. })), Some(released_at.after(9 * MIN)));
+    assert_eq!(first(&w.tabs[1], is_idle_logout), Some(released_at.after(10 * MIN)));
+    // Tab 0 heard of the release one bus delay later; the idle logout reaches it then too.
+    assert_eq!(first(&w.tabs[0], is_idle_logout), Some(released_at.after(10 * MIN + BUS_DELAY_MS)));
+}
+
+#[test]
+fn releasing_without_a_hold_is_ignored() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    let login_at = w.now;
+    w.advance(5 * MIN);
+    w.input(0, Input::Release);
+    assert_eq!(holds(&w, 0), 0);
+    assert_eq!(w.tabs[0].engine.snapshot(w.now).idle_at, Some(login_at.after(10 * MIN)), "the deadline did not move");
+    w.input(0, Input::Hold);
+    w.input(0, Input::Release);
+    w.input(0, Input::Release);
+    assert_eq!(holds(&w, 0), 0, "the count never goes below zero");
+}
+
+#[test]
+fn a_hold_is_renewed_once_per_activity_broadcast_interval_and_released_once() {
+    let (mut w, _) = hold_in_the_second_of_two_tabs(token_config());
+    w.advance(MIN - 1);
+    w.input(1, Input::Release);
+    w.advance(MIN);
+    let sent: Vec<&String> = w.tabs[1].broadcasts.iter().filter(|m| m.contains(" H ")).collect();
+    assert_eq!(sent.len(), 1 + 11 + 1, "announced, renewed every 5 s until the release, released: {sent:?}");
+    assert!(sent.last().is_some_and(|m| m.ends_with(" H 0")));
+}
+
+#[test]
+fn a_holding_tab_that_closes_without_pagehide_stops_holding_after_three_intervals() {
+    let (mut w, held_at) = hold_in_the_second_of_two_tabs(token_config());
+    // Closed halfway between two renewals: the last one reached tab 0 one bus delay after it left.
+    w.advance(30 * MIN + RENEWAL_MS / 2);
+    w.close_tab(1);
+    let expiry = held_at.after(30 * MIN + LEASE_MS + BUS_DELAY_MS);
+    w.advance(expiry.since(w.now) - 1);
+    assert_eq!(holds(&w, 0), 1, "the lease holds until three intervals after its last renewal");
+    w.advance(1);
+    let s = w.tabs[0].engine.snapshot(w.now);
+    assert_eq!(s.holds, 0, "the lease expired");
+    assert_eq!(s.idle_at, Some(expiry.after(10 * MIN)), "the user counts as present from the lease's expiry");
+    w.advance(11 * MIN);
+    assert_eq!(first(&w.tabs[0], is_idle_logout), Some(expiry.after(10 * MIN)));
+}
+
+#[test]
+fn a_lease_that_ran_out_during_a_sleep_ended_when_it_expired_not_on_waking() {
+    let (mut w, held_at) = hold_in_the_second_of_two_tabs(token_config());
+    w.advance(MIN + RENEWAL_MS / 2);
+    w.close_tab(1);
+    let expiry = held_at.after(MIN + LEASE_MS + BUS_DELAY_MS);
+    // The laptop sleeps for 5 minutes: no timer fires, and on waking the lease is long gone.
+    w.now = w.now.after(5 * MIN);
+    w.input(0, Input::Resumed);
+    let s = w.tabs[0].engine.snapshot(w.now);
+    assert_eq!((s.holds, s.idle_at), (0, Some(expiry.after(10 * MIN))));
+}
+
+#[test]
+fn a_frozen_holding_tab_stops_holding_for_the_others_until_it_resumes() {
+    let (mut w, held_at) = hold_in_the_second_of_two_tabs(token_config());
+    w.advance(MIN + RENEWAL_MS / 2);
+    w.freeze_tab(1);
+    let expiry = held_at.after(MIN + LEASE_MS + BUS_DELAY_MS);
+    w.advance(expiry.since(w.now) - 1);
+    assert_eq!(holds(&w, 0), 1);
+    w.advance(1);
+    assert_eq!(holds(&w, 0), 0, "a frozen tab renews nothing: its lease ran out after three intervals");
+    assert!(w.tabs[0].engine.snapshot(w.now).idle_at.is_some());
+    w.advance(5 * MIN);
+    w.thaw_tab(1);
+    w.advance(BUS_DELAY_MS);
+    assert_eq!(holds(&w, 0), 1, "announced again at once on resume");
+    w.advance(60 * MIN);
+    assert!(w.tabs.iter().all(|t| t.engine.snapshot(w.now).authenticated && warnings(t).is_empty()));
+}
+
+#[test]
+fn pagehide_ends_a_tabs_holds_for_the_others_at_once_and_resumed_announces_them_again() {
+    let (mut w, _) = hold_in_the_second_of_two_tabs(token_config());
+    w.input(1, Input::Hold);
+    w.advance(MIN);
+    assert_eq!(holds(&w, 0), 2);
+    w.input(1, Input::PageHide); // into the back/forward cache
+    let hidden_at = w.now;
+    w.advance(BUS_DELAY_MS);
+    let s = w.tabs[0].engine.snapshot(w.now);
+    assert_eq!(s.holds, 0, "the peers are told at once, not after the lease");
+    assert_eq!(s.idle_at, Some(hidden_at.after(BUS_DELAY_MS + 10 * MIN)));
+    assert_eq!(holds(&w, 1), 2, "the tab itself keeps its count");
+    w.advance(MIN);
+    assert!(w.tabs[1].broadcasts.last().is_some_and(|m| m.ends_with(" H 0")), "no renewal while hidden");
+    w.input(1, Input::Resumed); // back from the cache
+    w.advance(BUS_DELAY_MS);
+    assert_eq!(holds(&w, 0), 2);
+    w.advance(30 * MIN);
+    assert!(w.tabs.iter().all(|t| t.engine.snapshot(w.now).authenticated));
+}
+
+#[test]
+fn the_absolute_timeout_still_ends_a_held_session() {
+    let (mut w, _) = hold_in_the_second_of_two_tabs(Config { absolute_timeout_ms: Some(60 * MIN), ..token_config() });
+    let absolute_at = w.tabs[1].engine.snapshot(w.now).absolute_at.expect("an absolute deadline");
+    w.advance(61 * MIN);
+    let absolute_warning = |e: &Event| matches!(e, Event::Warning { cause: Cause::Absolute, .. });
+    assert_eq!(first(&w.tabs[1], absolute_warning), Some(absolute_at.before(MIN)));
+    assert_eq!(first(&w.tabs[1], |e| *e == local_logout(Reason::Absolute)), Some(absolute_at));
+    assert_eq!(warnings(&w.tabs[1]).len(), 1, "only the absolute warning");
+    assert!(!w.tabs[0].engine.snapshot(w.now).authenticated);
+    assert_eq!(holds(&w, 0), 0, "the session's end drops the peer's lease");
+    assert_eq!(holds(&w, 1), 1, "the app still holds its handle");
+}
+
+#[test]
+fn a_hold_survives_a_logout_and_is_announced_to_the_next_session() {
+    let (mut w, _) = hold_in_the_second_of_two_tabs(token_config());
+    w.advance(MIN);
+    w.input(0, Input::Logout);
+    w.advance(10);
+    assert_eq!(holds(&w, 0), 0);
+    assert_eq!(holds(&w, 1), 1);
+    w.login(0);
+    w.advance(10);
+    assert_eq!(holds(&w, 0), 1, "the holder announced itself to the new session");
+    w.advance(30 * MIN);
+    assert!(w.tabs.iter().all(|t| t.engine.snapshot(w.now).authenticated));
+}
+
+#[test]
+fn a_hold_taken_in_another_tab_withdraws_an_idle_warning() {
+    let mut w = World::new(token_config(), 2);
+    w.login(0);
+    w.advance(9 * MIN + 10_000);
+    assert_eq!(warnings(&w.tabs[0]).len(), 1);
+    assert!(!w.tabs[0].listening);
+    w.input(1, Input::Hold);
+    w.advance(10);
+    assert_eq!(w.tabs[0].events.last().map(|e| e.1), Some(Event::Activity), "the warning is withdrawn");
+    assert!(w.tabs[0].listening, "and the listeners are back");
+    w.advance(30 * MIN);
+    assert!(w.tabs[0].engine.snapshot(w.now).authenticated);
+}
+
+#[test]
+fn app_traffic_spares_the_pings_a_hold_would_need() {
+    let (mut w, _) = hold_in_the_second_of_two_tabs(cookie_config());
+    let end = w.now.after(60 * MIN);
+    while w.now < end {
+        let now = w.now;
+        w.server.last_touch = Some(now);
+        w.input(1, Input::ServerTouched(now));
+        w.advance(60_000);
+    }
+    assert!(w.tabs[0].heartbeat_sent.is_empty(), "{:?}", w.tabs[0].heartbeat_sent);
+    assert!(w.tabs[0].engine.snapshot(w.now).authenticated);
+}
+
 // ---- 8. cross-tab --------------------------------------------------------------
 
 #[test]
@@ -742,6 +966,10 @@ fn bad_messages_are_ignored_and_counted() {
         "ksa1 5 Z",
         "ksa1 5 O nobody",
         "ksa1 5 O remote", // no longer a reason: the cause travels instead
+        "ksa1 5 H",
+        "ksa1 5 H x",
+        "ksa1 5 H 4294967296", // more than a u32
+        "ksa1 5 H 1 2",
         "ksa1 5 T 1",
         "ksa1 5 A 1",
         "ksa1 5 Q extra",
@@ -776,6 +1004,8 @@ fn the_codec_round_trips_every_kind() {
         Message::Token { started_at: Time(2), token: token.clone() },
         Message::Activity { at: Time(3), touched: Time(4) },
         Message::StaySignedIn { at: Time(5) },
+        Message::Hold { count: 0 },
+        Message::Hold { count: u32::MAX },
         Message::SessionWanted,
         Message::Session { started_at: Time(6), token: Some(token) },
         Message::Session { started_at: Time(6), token: None },
