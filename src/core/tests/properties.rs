@@ -1,9 +1,10 @@
 //! Property tests: random input sequences and time jumps on a world of tabs. The
 //! harness asserts the invariants at every step (no heartbeat while idle, offline,
-//! logged out or not leader; one refresh in flight per tab and one lock holder
-//! sending; never an expired token handed out; nobody alive past the absolute or
-//! idle timeout; no listening while logged out); these tests add the end-to-end
-//! ones and feed arbitrary bytes to the message decoder.
+//! logged out, not leader or after the idle deadline; one refresh in flight per
+//! tab and one lock holder sending; never an expired token handed out; nobody
+//! alive past the absolute or idle timeout; no idle deadline or warning under a
+//! hold; no listening while logged out); these tests add the end-to-end ones
+//! and feed arbitrary bytes to the message decoder.
 
 use proptest::prelude::*;
 
@@ -29,6 +30,9 @@ enum Op {
     OpenTab,
     CloseTab(usize),
     Sleep(u64),
+    Hold(usize),
+    Release(usize),
+    PageHide(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -49,7 +53,34 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<u8>().prop_map(Op::ServerFault),
         1 => Just(Op::ServerDropsSession),
         1 => Just(Op::OpenTab),
-        1 => tab.prop_map(Op::CloseTab),
+        1 => tab.clone().prop_map(Op::CloseTab),
+        1 => (1u64..(3 * 3_600_000)).prop_map(Op::Sleep),
+        1 => tab.clone().prop_map(Op::Hold),
+        1 => tab.clone().prop_map(Op::Release),
+        1 => tab.prop_map(Op::PageHide),
+    ]
+}
+
+/// The ops of a world without holds.
+fn op_without_holds() -> impl Strategy<Value = Op> {
+    op().prop_filter("no holds", |o| !matches!(o, Op::Hold(_) | Op::Release(_) | Op::PageHide(_)))
+}
+
+/// Ops where holds come and go and tabs close (crash) and open often.
+fn op_with_many_holds() -> impl Strategy<Value = Op> {
+    let tab = 0usize..4;
+    prop_oneof![
+        4 => (1u64..120_000).prop_map(Op::Advance),
+        2 => tab.clone().prop_map(Op::Activity),
+        1 => tab.clone().prop_map(Op::Login),
+        4 => tab.clone().prop_map(Op::Hold),
+        3 => tab.clone().prop_map(Op::Release),
+        1 => tab.clone().prop_map(Op::PageHide),
+        1 => tab.clone().prop_map(Op::Resumed),
+        1 => tab.clone().prop_map(Op::Leader),
+        1 => tab.clone().prop_map(Op::Logout),
+        2 => Just(Op::OpenTab),
+        2 => tab.prop_map(Op::CloseTab),
         1 => (1u64..(3 * 3_600_000)).prop_map(Op::Sleep),
     ]
 }
@@ -145,6 +176,16 @@ fn fault(b: u8) -> (HeartbeatResult, RefreshResult) {
 }
 
 fn run(w: &mut World, ops: Vec<Op>) {
+    run_ops_only(w, ops);
+    the_user_leaves(w);
+    w.advance(4 * 3_600_000);
+    // Hours later with no activity, nobody is still signed in and active.
+    for (i, t) in w.tabs.iter().enumerate() {
+        let s = t.engine.snapshot(w.now);
+        assert!(!t.open || !s.authenticated || s.idle, "tab {i} still active after four idle hours");
+    }
+}
+fn run_ops_only(w: &mut World, ops: Vec<Op>) {
     for op in ops {
         let n = w.tabs.len();
         let pick = |i: usize| i % n.max(1);
@@ -198,13 +239,49 @@ fn run(w: &mut World, ops: Vec<Op>) {
                     w.input(t, Input::Resumed);
                 }
             }
+            Op::Hold(i) => w.input(pick(i), Input::Hold),
+            Op::Release(i) => w.input(pick(i), Input::Release),
+            Op::PageHide(i) => w.input(pick(i), Input::PageHide),
         }
     }
-    w.advance(4 * 3_600_000);
-    // Hours later with no activity, nobody is still signed in and active.
-    for (i, t) in w.tabs.iter().enumerate() {
-        let s = t.engine.snapshot(w.now);
-        assert!(!t.open || !s.authenticated || s.idle, "tab {i} still active after four idle hours");
+}
+
+/// The user stops: every open tab releases its holds now (those that closed
+/// holding never did) and nothing else happens. No session may then outlive
+/// the last hold's end by more than the idle timeout: the releases (heard one
+/// bus delay later), a lease left behind (by a tab that closed or signed out)
+/// expiring three intervals after it was last heard, or a session that
+/// started since (a restore, a login message delivered late: each counts as a
+/// login).
+fn the_user_leaves(w: &mut World) {
+    let left_at = w.now;
+    for i in 0..w.tabs.len() {
+        for _ in 0..w.tabs[i].engine.local_holds {
+            w.input(i, Input::Release);
+        }
+    }
+    let Ok(t) = w.config.timing() else { return };
+    w.advance(BUS_DELAY_MS);
+    let lease_ms = 3 * (t.idle_ms / 8).clamp(100, 5_000);
+    let lease_ends = w.holds_heard.values().max().map(|heard| heard.after(lease_ms));
+    let presence_ends = |w: &World| {
+        let logins = w.tabs.iter().flat_map(|tab| &tab.events).filter(|(_, e)| matches!(e, Event::Login { .. }));
+        let last_start = logins.map(|(at, _)| *at).filter(|&at| at >= left_at).max();
+        [left_at.after(BUS_DELAY_MS)].into_iter().chain(lease_ends).chain(last_start).max().unwrap_or(left_at)
+    };
+    // A restore finishing meanwhile moves the deadline: look again once there.
+    let mut deadline = presence_ends(w).after(t.idle_ms);
+    while w.now < deadline {
+        w.advance(deadline.since(w.now));
+        deadline = presence_ends(w).after(t.idle_ms);
+    }
+    for (i, tab) in w.tabs.iter().enumerate() {
+        let s = tab.engine.snapshot(w.now);
+        assert!(
+            !tab.open || !s.authenticated || s.idle,
+            "tab {i} still present at {:?}, the idle timeout after the last hold ended: {s:?}",
+            w.now
+        );
     }
 }
 
@@ -218,55 +295,26 @@ proptest! {
     }
 
     #[test]
+    fn holds_never_keep_a_session_past_the_last_holds_end_plus_the_idle_timeout(
+        kind in any::<u8>(),
+        tabs in 1usize..4,
+        ops in prop::collection::vec(op_with_many_holds(), 1..80),
+    ) {
+        let mut w = World::new(config(kind), tabs);
+        w.login(0);
+        run(&mut w, ops);
+    }
+
+    #[test]
     fn todays_configurations_ping_exactly_as_before(
         config in todays_heartbeat_config(),
         tabs in 1usize..4,
-        ops in prop::collection::vec(op(), 1..80),
+        ops in prop::collection::vec(op_without_holds(), 1..80),
     ) {
         prop_assert_eq!(config.validate(), Ok(()));
         let mut w = World::new(config, tabs);
         w.heartbeat_oracle = Some(heartbeat_due_before_issue_12);
         run(&mut w, ops);
-    }
-
-    #[test]
-    fn continuous_presence_never_lets_the_server_session_lapse(
-        config in presence_config(),
-        tabs in 1usize..5,
-        gaps in prop::collection::vec((1u64..=100, 0usize..5), 50..200),
-        lateness in 0u64..20_000,
-        leader_moves in prop::collection::vec(0usize..5, 0..5),
-    ) {
-        let timing = config.timing().map_err(|e| TestCaseError::fail(e.message()))?;
-        // The user is present as long as each input comes before the idle
-        // warning, which would take the listeners away (the sampled listener may
-        // need a second to come back).
-        let longest_gap = timing.idle_ms - timing.warning_ms - 1_001;
-        let mut w = World::new(config, tabs);
-        w.timer_lateness_ms = lateness;
-        w.login(0);
-        let per_move = gaps.len() / (leader_moves.len() + 1) + 1;
-        for (k, (gap_percent, tab)) in gaps.into_iter().enumerate() {
-            if k % per_move == per_move - 1 {
-                if let Some(&l) = leader_moves.get(k / per_move) {
-                    w.set_leader(l % tabs);
-                }
-            }
-            let t = tab % tabs;
-            // The user works in some tab; the listener may be off, then the next
-            // sample catches it within a second.
-            if !w.tabs[t].listening {
-                w.advance(1_000);
-            }
-            w.input(t, Input::Activity);
-            w.advance((longest_gap * gap_percent / 100).max(1));
-            // A lapsed session never comes back (its heartbeat is rejected), so
-            // looking after each gap catches a lapse at any moment.
-            prop_assert!(w.server.alive(w.now), "server session lapsed at {:?} (last touch {:?})", w.now, w.server.last_touch);
-            for i in 0..tabs {
-                prop_assert!(w.tabs[i].engine.snapshot(w.now).authenticated, "tab {} logged out", i);
-            }
-        }
     }
 
     #[test]
@@ -290,6 +338,59 @@ proptest! {
         if text.is_char_boundary(cut) {
             text.insert_str(cut, &junk);
             let _ = Envelope::decode(&text);
+        }
+    }
+}
+
+proptest! {
+    // Fewer cases: each one keeps a session alive for hours, holds renewed every 5 s.
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn continuous_presence_never_lets_the_server_session_lapse(
+        config in presence_config(),
+        tabs in 1usize..5,
+        steps in prop::collection::vec((1u64..=100, 0usize..5, prop::option::weighted(0.08, 1u64..30 * 60_000)), 50..200),
+        lateness in 0u64..20_000,
+        leader_moves in prop::collection::vec(0usize..5, 0..5),
+    ) {
+        let timing = config.timing().map_err(|e| TestCaseError::fail(e.message()))?;
+        // The user is present as long as each input comes before the idle
+        // warning, which would take the listeners away (the sampled listener may
+        // need a second to come back); a hold keeps them present however long
+        // it lasts, and its release counts like an input.
+        let longest_gap = timing.idle_ms - timing.warning_ms - 1_001;
+        let mut w = World::new(config, tabs);
+        w.timer_lateness_ms = lateness;
+        w.login(0);
+        let per_move = steps.len() / (leader_moves.len() + 1) + 1;
+        for (k, (gap_percent, tab, hold_ms)) in steps.into_iter().enumerate() {
+            if k % per_move == per_move - 1 {
+                if let Some(&l) = leader_moves.get(k / per_move) {
+                    w.set_leader(l % tabs);
+                }
+            }
+            let t = tab % tabs;
+            if let Some(hold_ms) = hold_ms {
+                // A video plays in some tab, without any input.
+                w.input(t, Input::Hold);
+                w.advance(hold_ms);
+                w.input(t, Input::Release);
+            } else {
+                // The user works in some tab; the listener may be off, then the
+                // next sample catches it within a second.
+                if !w.tabs[t].listening {
+                    w.advance(1_000);
+                }
+                w.input(t, Input::Activity);
+            }
+            w.advance((longest_gap * gap_percent / 100).max(1));
+            // A lapsed session never comes back (its heartbeat is rejected), so
+            // looking after each gap catches a lapse at any moment.
+            prop_assert!(w.server.alive(w.now), "server session lapsed at {:?} (last touch {:?})", w.now, w.server.last_touch);
+            for i in 0..tabs {
+                prop_assert!(w.tabs[i].engine.snapshot(w.now).authenticated, "tab {} logged out", i);
+            }
         }
     }
 }
