@@ -285,6 +285,38 @@ fn the_user_leaves(w: &mut World) {
     }
 }
 
+/// Cases the hold properties once shrank to, kept here: a laptop sleeps past
+/// a peer's lease while a login message is still on its way; on waking one tab
+/// idles out, then signs in again from that late message, while its sibling,
+/// still holding, follows the idle logout and leaves its lease behind.
+#[test]
+fn sleeping_through_leases_with_login_messages_in_flight() {
+    use Op::*;
+    let cases = [
+        (10, 1, vec![OpenTab, Advance(1), Advance(1), Hold(1), Advance(1), Login(1), Sleep(915_000), Advance(1)]),
+        (
+            0,
+            1,
+            vec![
+                Hold(0),
+                OpenTab,
+                Login(0),
+                Advance(1),
+                Advance(1),
+                Advance(1),
+                Sleep(2_099_998),
+                Login(0),
+                Advance(1),
+            ],
+        ),
+    ];
+    for (kind, tabs, ops) in cases {
+        let mut w = World::new(config(kind), tabs);
+        w.login(0);
+        run(&mut w, ops);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
