@@ -175,8 +175,9 @@ fn fault(b: u8) -> (HeartbeatResult, RefreshResult) {
     (HeartbeatResult::Failed(f), RefreshResult::Failed(f))
 }
 
+/// Applies the ops, then the user leaves: the sessions must end in time.
 fn run(w: &mut World, ops: Vec<Op>) {
-    run_ops_only(w, ops);
+    apply(w, ops);
     the_user_leaves(w);
     w.advance(4 * 3_600_000);
     // Hours later with no activity, nobody is still signed in and active.
@@ -185,7 +186,9 @@ fn run(w: &mut World, ops: Vec<Op>) {
         assert!(!t.open || !s.authenticated || s.idle, "tab {i} still active after four idle hours");
     }
 }
-fn run_ops_only(w: &mut World, ops: Vec<Op>) {
+
+/// Feeds the ops to the world the way a browser would deliver them.
+fn apply(w: &mut World, ops: Vec<Op>) {
     for op in ops {
         let n = w.tabs.len();
         let pick = |i: usize| i % n.max(1);
