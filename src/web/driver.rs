@@ -96,6 +96,8 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
         on(&window, "online", || Input::Online(true)),
         on(&window, "offline", || Input::Online(false)),
         on(&window, "pageshow", || Input::Resumed),
+        // Closing or entering the back/forward cache: peers drop this tab's holds now.
+        on(&window, "pagehide", || Input::PageHide),
     ];
     if let Some(document) = get(&window, "document") {
         lifecycle.push(on(&document, "visibilitychange", || Input::Resumed));
@@ -315,6 +317,8 @@ fn resolve_waiters(shared: &Shared) {
 /// Drops every handle: listeners, timer, channel, locks. Pending
 /// `getAccessToken()` calls resolve to `null`.
 pub(crate) fn dispose(shared: &Shared) {
+    // Holds end with the keeper: tell the other tabs while the channel is open.
+    handle(shared, Input::PageHide);
     let held = {
         let Ok(mut d) = shared.try_borrow_mut() else { return };
         d.disposed = true;
