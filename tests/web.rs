@@ -784,7 +784,7 @@ const KEEPALIVE: &str = "/api/keepalive";
 #[wasm_bindgen_test]
 async fn an_idle_timeout_longer_than_the_server_timeout_keeps_pinging_while_present_then_stops() {
     stub_reset();
-    stub_route(KEEPALIVE, r#"[{"status":204}]"#);
+    stub_route(KEEPALIVE, r#"[{"status":200}]"#);
     // The server forgets the session after 400 ms; the user counts as present
     // for 1200 ms after the login, without any further input.
     let k = keeper(&format!(
@@ -795,6 +795,7 @@ async fn an_idle_timeout_longer_than_the_server_timeout_keeps_pinging_while_pres
     let start = stub_seq();
     set_session(&k, "{}");
     assert!(events.wait_for("logout", 1, 4000).await, "idle logout at the idle deadline");
+    assert_eq!(events.count("error"), 0, "every heartbeat succeeded");
     let pings = stub_count(KEEPALIVE, start);
     assert!(pings >= 2, "heartbeats kept the 400 ms server session alive for 1200 ms: {pings}");
     assert_eq!(get(&events.details("logout")[0], "reason").as_string().as_deref(), Some("idle"));
@@ -832,7 +833,7 @@ async fn a_revoked_session_ends_every_tab_with_cause_revoked_and_remote_where_it
 #[wasm_bindgen_test]
 async fn touch_in_another_tab_suppresses_the_leaders_heartbeat_until_it_stops() {
     stub_reset();
-    stub_route(KEEPALIVE, r#"[{"status":204}]"#);
+    stub_route(KEEPALIVE, r#"[{"status":200}]"#);
     let name = channel("touch");
     let options = format!(
         r#"{{"keepaliveUrl":"{KEEPALIVE}","sessionTimeoutMs":2000,"idleTimeoutMs":8000,"siblingWaitMs":50,"channelName":"{name}"}}"#
