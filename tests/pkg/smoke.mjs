@@ -162,7 +162,7 @@ try {
     window.ksa = mod;
     return Object.keys(mod).sort().join(',');
   });
-  check(init === 'SessionKeeper,default,initSync', 'import the glue and await init()', init);
+  check(init === 'ActivityHold,SessionKeeper,default,initSync', 'import the glue and await init(): exports ActivityHold, SessionKeeper, init and initSync', init);
 
   const ctor = await inPage(() => {
     const opts = { loginUrl: '/login', refreshUrl: '/refresh', logoutUrl: '/logout' };
