@@ -241,20 +241,26 @@ fn an_idle_window_longer_than_the_server_timeout_keeps_pinging_while_present_the
     assert!(w.tabs.iter().all(|t| t.heartbeat_sent.len() <= 2 && t.engine.snapshot(w.now).idle));
 }
 
+/// An hour in which the user works in tab `active` while app traffic in tab
+/// `touching` touches the server every minute.
+fn an_hour_of_app_traffic(w: &mut World, active: usize, touching: usize) {
+    let end = w.now.after(60 * MIN);
+    while w.now < end {
+        if w.tabs[active].listening {
+            w.input(active, Input::Activity);
+        }
+        let now = w.now;
+        w.server.last_touch = Some(now);
+        w.input(touching, Input::ServerTouched(now));
+        w.advance(60_000);
+    }
+}
+
 #[test]
 fn app_requests_that_touch_the_server_make_heartbeats_unnecessary() {
     let mut w = World::new(cookie_config(), 1);
     w.login(0);
-    let end = w.now.after(60 * MIN);
-    while w.now < end {
-        if w.tabs[0].listening {
-            w.input(0, Input::Activity);
-        }
-        let now = w.now;
-        w.server.last_touch = Some(now);
-        w.input(0, Input::ServerTouched(now));
-        w.advance(60_000);
-    }
+    an_hour_of_app_traffic(&mut w, 0, 0);
     assert!(w.tabs[0].heartbeat_sent.is_empty(), "{} heartbeats despite app traffic", w.tabs[0].heartbeat_sent.len());
 }
 
@@ -262,16 +268,7 @@ fn app_requests_that_touch_the_server_make_heartbeats_unnecessary() {
 fn touches_in_another_tab_reach_the_leader() {
     let mut w = World::new(cookie_config(), 2);
     w.login(0);
-    let end = w.now.after(60 * MIN);
-    while w.now < end {
-        if w.tabs[1].listening {
-            w.input(1, Input::Activity);
-        }
-        let now = w.now;
-        w.server.last_touch = Some(now);
-        w.input(1, Input::ServerTouched(now));
-        w.advance(60_000);
-    }
+    an_hour_of_app_traffic(&mut w, 1, 1);
     assert!(w.tabs[0].heartbeat_sent.is_empty() && w.tabs[1].heartbeat_sent.is_empty());
 }
 
@@ -283,16 +280,7 @@ fn a_touch_without_activity_in_another_tab_suppresses_the_leaders_heartbeat() {
     w.login(0);
     w.advance(10);
     let touches_told = |w: &World| w.tabs[1].broadcasts.iter().filter(|m| m.contains(" A ")).count();
-    let end = w.now.after(60 * MIN);
-    while w.now < end {
-        if w.tabs[0].listening {
-            w.input(0, Input::Activity);
-        }
-        let now = w.now;
-        w.server.last_touch = Some(now);
-        w.input(1, Input::ServerTouched(now));
-        w.advance(60_000);
-    }
+    an_hour_of_app_traffic(&mut w, 0, 1);
     assert!(w.tabs[0].heartbeat_sent.is_empty(), "the leader pinged: {:?}", w.tabs[0].heartbeat_sent);
     assert!(touches_told(&w) >= 59, "tab 1 shared only {} of its 60 touches", touches_told(&w));
     assert!(w.tabs[1].count(|e| matches!(e, Event::Logout { .. })) == 0);
