@@ -90,7 +90,7 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
     let window = global();
     let on = |target: &JsValue, name: &str, input: fn() -> Input<'static>| {
         let w = weak.clone();
-        Listener::new(target, name, false, move |_| with(&w, |s| handle(s, input())))
+        super::handles::listen(target, name, false, move |_| with(&w, |s| handle(s, input())))
     };
     let mut lifecycle = vec![
         on(&window, "online", || Input::Online(true)),
@@ -264,7 +264,7 @@ fn listen(shared: &Shared, on: bool) {
         .iter()
         .map(|name| {
             let weak = Rc::downgrade(shared);
-            Listener::new(&window, name, true, move |_| with(&weak, |s| handle(s, Input::Activity)))
+            super::handles::listen(&window, name, true, move |_| with(&weak, |s| handle(s, Input::Activity)))
         })
         .collect();
     d.activity = listeners;
