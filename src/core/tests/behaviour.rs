@@ -244,15 +244,8 @@ fn an_idle_window_longer_than_the_server_timeout_keeps_pinging_while_present_the
 /// An hour in which the user works in tab `active` while app traffic in tab
 /// `touching` touches the server every minute.
 fn an_hour_of_app_traffic(w: &mut World, active: usize, touching: usize) {
-    let end = w.now.after(60 * MIN);
-    while w.now < end {
-        if w.tabs[active].listening {
-            w.input(active, Input::Activity);
-        }
-        let now = w.now;
-        w.server.last_touch = Some(now);
-        w.input(touching, Input::ServerTouched(now));
-        w.advance(60_000);
+    for _ in 0..60 {
+        w.minute_of_app_traffic(active, touching);
     }
 }
 

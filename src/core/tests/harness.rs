@@ -127,6 +127,9 @@ pub struct World {
     /// When tab `.0` last heard tab `.1` announce holds, for the leases not
     /// yet released: the protocol's view, kept apart from the engines'.
     pub holds_heard: BTreeMap<(usize, usize), Time>,
+    /// Every logout a tab told the others of, with its cause: what a remote
+    /// logout event must match.
+    pub logouts_told: Vec<(usize, Reason)>,
 }
 
 pub fn token_config() -> Config {
@@ -178,6 +181,7 @@ impl World {
             steps: 0,
             heartbeat_oracle: None,
             holds_heard: BTreeMap::new(),
+            logouts_told: Vec::new(),
         };
         for _ in 0..tabs {
             w.open_tab();
@@ -265,7 +269,23 @@ impl World {
         self.input(i, Input::SessionStarted(token));
     }
 
+    /// One minute in which the user works in tab `active` and app traffic in
+    /// tab `touching` touches the server (and tells its keeper so) at its start.
+    pub fn minute_of_app_traffic(&mut self, active: usize, touching: usize) {
+        if self.tabs[active].listening {
+            self.input(active, Input::Activity);
+        }
+        let now = self.now;
+        self.server.last_touch = Some(now);
+        self.input(touching, Input::ServerTouched(now));
+        self.advance(60_000);
+    }
+
+    /// Delivers `text` to tab `i` as if from a tab outside the world.
     pub fn garbage(&mut self, i: usize, text: String) {
+        if let Some(Envelope { message: Message::Logout { reason }, .. }) = Envelope::decode(&text) {
+            self.logouts_told.push((usize::MAX, reason));
+        }
         self.pending.push((self.now, i, Delivery::Garbage(text)));
         self.run_pending();
     }
@@ -408,6 +428,9 @@ impl World {
                     self.server.logged_in = false;
                 }
                 Command::Broadcast(m) => {
+                    if let Some(Envelope { message: Message::Logout { reason }, .. }) = Envelope::decode(&m) {
+                        self.logouts_told.push((i, reason));
+                    }
                     self.tabs[i].broadcasts.push(m.clone());
                     for j in 0..self.tabs.len() {
                         if j != i && self.tabs[j].open {
@@ -416,7 +439,19 @@ impl World {
                         }
                     }
                 }
-                Command::Emit(e) => self.tabs[i].events.push((now, e)),
+                Command::Emit(e) => {
+                    // The cause of a logout is the one decided where it began:
+                    // told to the others by this tab, or heard from another.
+                    if let Event::Logout { reason, remote } = e {
+                        let told_by = |t: &(usize, Reason)| t.1 == reason && (t.0 == i) != remote;
+                        assert!(
+                            self.logouts_told.iter().any(told_by),
+                            "tab {i} logged out ({reason:?}, remote {remote}) but no tab told that cause: {:?}",
+                            self.logouts_told
+                        );
+                    }
+                    self.tabs[i].events.push((now, e));
+                }
                 Command::ResolveTokenWaiters => self.tabs[i].resolved += 1,
             }
         }

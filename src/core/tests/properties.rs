@@ -352,6 +352,28 @@ proptest! {
         run(&mut w, ops);
     }
 
+    /// App traffic reported once a minute by a tab where the user does
+    /// nothing (a WebSocket in a background tab) spares every heartbeat,
+    /// whichever other tabs the user works in and whichever tab leads, and
+    /// the session stays alive.
+    #[test]
+    fn app_traffic_in_a_background_tab_makes_every_heartbeat_unnecessary(
+        tabs in 2usize..5,
+        leader in 0usize..4,
+        active in prop::collection::vec(0usize..4, 60),
+    ) {
+        let mut w = World::new(cookie_config(), tabs);
+        w.set_leader(leader % tabs);
+        w.login(0);
+        let background = tabs - 1;
+        for a in active {
+            w.minute_of_app_traffic(a % background, background);
+        }
+        let pings: usize = w.tabs.iter().map(|t| t.heartbeat_sent.len()).sum();
+        prop_assert_eq!(pings, 0, "heartbeats despite app traffic every minute");
+        prop_assert!(w.tabs.iter().all(|t| t.engine.snapshot(w.now).authenticated));
+    }
+
     #[test]
     fn arbitrary_text_never_panics_the_decoder_or_the_engine(text in ".{0,200}", bytes in prop::collection::vec(any::<u8>(), 0..200)) {
         let _ = Envelope::decode(&text);
