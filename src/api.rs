@@ -3,6 +3,9 @@
 //! bad one throws an `Error` that names it and says what is allowed (and, for
 //! a number out of range, what came).
 
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+
 use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -10,7 +13,7 @@ use web_sys::{Headers, Request, Response};
 
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use crate::core::{message::push_u64, Config, Engine, Input};
+use crate::core::{message::push_u64, Config, Engine, Input, Time};
 use crate::web::driver::{self, now, Shared, WebConfig};
 use crate::web::http::{self, global_fetch};
 use crate::web::js_values::{self, State};
@@ -31,7 +34,7 @@ export interface SessionKeeperOptions {
   sessionTimeoutMs?: number;
   /** Least time between heartbeats. Default: min(sessionTimeoutMs / 4, 60000). */
   minHeartbeatIntervalMs?: number;
-  /** Inactivity across all tabs before the user counts as gone. Default: 15 min, or sessionTimeoutMs if shorter. */
+  /** Inactivity across all tabs before the user counts as gone; may exceed sessionTimeoutMs (heartbeats go on while the user is present). Default: 15 min, or sessionTimeoutMs if shorter. */
   idleTimeoutMs?: number;
   /** Warning before an idle or absolute logout; 0 turns it off. Default: min(60000, idleTimeoutMs / 2). */
   warningMs?: number;
@@ -69,6 +72,8 @@ export interface SessionState {
   idleAt: number | null;
   absoluteAt: number | null;
   ignoredMessages: number;
+  /** Active `holdActive()` holds across all tabs. */
+  holds: number;
 }
 
 /** The `detail` of each event. */
@@ -80,7 +85,8 @@ export interface SessionEventMap {
   timeout: { cause: "idle" | "absolute" };
   refresh: { expiresAt: number };
   login: { expiresAt: number | null };
-  logout: { reason: "user" | "idle" | "absolute" | "revoked" | "remote" };
+  /** `reason` is the cause wherever the logout began; `remote` is true in the tabs that heard of it from another. */
+  logout: { reason: "user" | "idle" | "absolute" | "revoked"; remote: boolean };
   leader: { leader: boolean };
   error: {
     operation: "heartbeat" | "refresh";
@@ -335,6 +341,7 @@ impl SessionKeeper {
         // `undefined` (no argument) sends no body; a body JSON cannot encode
         // (a BigInt, a cycle) is the caller's mistake, not an empty login.
         let json = JSON::stringify(&body).map(|json| json.as_string());
+        let sent_at = now();
         future_to_promise(async move {
             let Some(params) = params else {
                 return Err(js_error(
@@ -346,7 +353,7 @@ impl SessionKeeper {
                     "keep-session-alive: login(body) needs a body JSON.stringify accepts (no BigInt, no cycles)",
                 ));
             };
-            login_replied(&shared, http::post(&params, json).await)
+            login_replied(&shared, http::post(&params, json).await, sent_at)
         })
         .unchecked_into()
     }
@@ -391,6 +398,23 @@ impl SessionKeeper {
         driver::handle(&self.shared, Input::StaySignedIn);
     }
 
+    /// "A request to the session's server just succeeded", for app traffic that
+    /// does not go through `fetch()` (axios, a WebSocket or SSE message, a form
+    /// post): it counts as a server touch in every tab, so no heartbeat is sent
+    /// for it.
+    pub fn touch(&self) {
+        driver::handle(&self.shared, Input::ServerTouched(now()));
+    }
+
+    /// Keeps the user present in every tab without input, for a long task (a
+    /// video, an upload, a screen share) until `release()` on the handle, or
+    /// `dispose()`, or the tab going away. The absolute timeout still applies.
+    #[wasm_bindgen(js_name = holdActive)]
+    pub fn hold_active(&self, label: Option<String>) -> ActivityHold {
+        driver::handle(&self.shared, Input::Hold);
+        ActivityHold { shared: Rc::downgrade(&self.shared), label, held: Cell::new(true) }
+    }
+
     /// Logs out in every tab at once and tells the server (`logoutUrl`); stays
     /// logged out even if that call fails.
     pub fn logout(&self) -> VoidPromise {
@@ -432,8 +456,48 @@ impl SessionKeeper {
     }
 }
 
-/// The second half of `login()`: a 2xx JSON reply starts the session.
-fn login_replied(shared: &Shared, reply: http::Reply) -> Result<JsValue, JsValue> {
+/// A hold from `holdActive()`: the user counts as present in every tab until
+/// `release()`.
+#[wasm_bindgen]
+pub struct ActivityHold {
+    shared: Weak<RefCell<driver::Driver>>,
+    label: Option<String>,
+    held: Cell<bool>,
+}
+
+#[wasm_bindgen]
+impl ActivityHold {
+    /// Ends the hold; idle counts from now. Calling it again does nothing.
+    pub fn release(&self) {
+        if self.held.replace(false) {
+            driver::with(&self.shared, |s| driver::handle(s, Input::Release));
+        }
+    }
+
+    /// The label given to `holdActive(label)`.
+    #[wasm_bindgen(getter)]
+    pub fn label(&self) -> Option<String> {
+        self.label.clone()
+    }
+
+    /// Whether the hold is still in force (false after `release()`).
+    #[wasm_bindgen(getter)]
+    pub fn held(&self) -> bool {
+        self.held.get()
+    }
+}
+
+/// `hold.free()` (or `using hold = keeper.holdActive()`) releases it too.
+impl Drop for ActivityHold {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+/// The second half of `login()`: a 2xx JSON reply starts the session. The
+/// token's lifetime counts from `sent_at`, as a refreshed one's does: the
+/// server issued it after that, however long the reply took.
+fn login_replied(shared: &Shared, reply: http::Reply, sent_at: Time) -> Result<JsValue, JsValue> {
     let body = match reply {
         Ok((r, body)) if r.ok() => body,
         Ok((r, _)) => {
@@ -454,6 +518,8 @@ fn login_replied(shared: &Shared, reply: http::Reply) -> Result<JsValue, JsValue
             Err(js_error("keep-session-alive: login() finished after dispose(); no session was started"))
         }
         Ok(token) => {
+            let elapsed = now().since(sent_at);
+            let token = token.map(|(value, ms)| (value, ms.saturating_sub(elapsed)));
             driver::handle(shared, Input::SessionStarted(token));
             Ok(JsValue::UNDEFINED)
         }

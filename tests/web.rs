@@ -275,7 +275,8 @@ async fn two_keepers_on_one_channel_share_login_refresh_and_logout() {
     settle(a.logout()).await.expect("logout resolves");
     assert!(events_b.wait_for("logout", 1, 1000).await, "B hears A's logout");
     let logout = events_b.details("logout").remove(0);
-    assert_eq!(get(&logout, "reason").as_string().as_deref(), Some("remote"));
+    assert_eq!(get(&logout, "reason").as_string().as_deref(), Some("user"), "the cause crosses tabs");
+    assert_eq!(get(&logout, "remote").as_bool(), Some(true));
     assert_eq!(token(&b).await, None, "B is signed out");
     assert!(!state_bool(&b, "authenticated"));
     a.dispose();
@@ -773,5 +774,172 @@ async fn a_401_to_the_restore_refresh_does_not_end_a_session_started_meanwhile()
     assert!(logouts.is_empty(), "the new session was ended by the old request's 401: {logouts:?}");
     assert!(state_bool(&k, "authenticated"));
     assert_eq!(token(&k).await.as_deref(), Some("fresh"));
+    k.dispose();
+}
+
+// ---- presence: idle beyond the server's timeout, logout causes, app traffic, holds
+
+const KEEPALIVE: &str = "/api/keepalive";
+
+#[wasm_bindgen_test]
+async fn an_idle_timeout_longer_than_the_server_timeout_keeps_pinging_while_present_then_stops() {
+    stub_reset();
+    stub_route(KEEPALIVE, r#"[{"status":200}]"#);
+    // The server forgets the session after 400 ms; the user counts as present
+    // for 1200 ms after the login, without any further input.
+    let k = keeper(&format!(
+        r#"{{"keepaliveUrl":"{KEEPALIVE}","sessionTimeoutMs":400,"idleTimeoutMs":1200,"siblingWaitMs":50,"channelName":"{}"}}"#,
+        channel("idle-beyond-session")
+    ));
+    let events = Events::of(&k);
+    let start = stub_seq();
+    set_session(&k, "{}");
+    assert!(events.wait_for("logout", 1, 4000).await, "idle logout at the idle deadline");
+    assert_eq!(events.count("error"), 0, "every heartbeat succeeded");
+    let pings = stub_count(KEEPALIVE, start);
+    assert!(pings >= 2, "heartbeats kept the 400 ms server session alive for 1200 ms: {pings}");
+    assert_eq!(get(&events.details("logout")[0], "reason").as_string().as_deref(), Some("idle"));
+    sleep(600).await;
+    assert_eq!(stub_count(KEEPALIVE, start), pings, "no heartbeat once idle");
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn a_revoked_session_ends_every_tab_with_cause_revoked_and_remote_where_it_was_heard() {
+    stub_reset();
+    let name = channel("revoked-everywhere");
+    let options =
+        format!(r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{name}"}}"#);
+    let a = keeper(&options);
+    let b = keeper(&options);
+    let (events_a, events_b) = (Events::of(&a), Events::of(&b));
+    set_session(&a, r#"{"accessToken":"t0","expiresIn":60}"#);
+    assert!(events_b.wait_for("login", 1, 1000).await, "B hears the login");
+    stub_route(DATA, r#"[{"status":401}]"#);
+    stub_route(REFRESH, r#"[{"status":401}]"#);
+
+    // The 401 marks the token rejected; the refresh that follows is refused.
+    assert!(fetch(&a, DATA).await.is_err());
+    assert!(events_a.wait_for("logout", 1, 1000).await && events_b.wait_for("logout", 1, 1000).await);
+    let (here, there) = (events_a.details("logout").remove(0), events_b.details("logout").remove(0));
+    assert_eq!(get(&here, "reason").as_string().as_deref(), Some("revoked"));
+    assert_eq!(get(&here, "remote").as_bool(), Some(false));
+    assert_eq!(get(&there, "reason").as_string().as_deref(), Some("revoked"), "the cause reaches the other tab");
+    assert_eq!(get(&there, "remote").as_bool(), Some(true));
+    a.dispose();
+    b.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn touch_in_another_tab_suppresses_the_leaders_heartbeat_until_it_stops() {
+    stub_reset();
+    stub_route(KEEPALIVE, r#"[{"status":200}]"#);
+    let name = channel("touch");
+    let options = format!(
+        r#"{{"keepaliveUrl":"{KEEPALIVE}","sessionTimeoutMs":2000,"idleTimeoutMs":8000,"siblingWaitMs":50,"channelName":"{name}"}}"#
+    );
+    let leader = keeper(&options);
+    let other = keeper(&options);
+    set_session(&leader, "{}");
+    assert!(eventually(1000, || state_bool(&leader, "leader") && state_bool(&other, "authenticated")).await);
+    assert!(!state_bool(&other, "leader"));
+    let start = stub_seq();
+
+    // 2.5 s of activity, with app traffic reported in the other tab every 100 ms.
+    for _ in 0..25 {
+        dispatch_on("window", "pointerdown");
+        other.touch();
+        sleep(100).await;
+    }
+    assert_eq!(stub_count(KEEPALIVE, start), 0, "app traffic already touched the session: no heartbeat");
+    // The same activity without app traffic: the leader's heartbeat comes.
+    let mut pinged = false;
+    for _ in 0..40 {
+        dispatch_on("window", "pointerdown");
+        sleep(100).await;
+        if stub_count(KEEPALIVE, start) > 0 {
+            pinged = true;
+            break;
+        }
+    }
+    assert!(pinged, "without touches the leader pings");
+    leader.dispose();
+    other.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn a_hold_in_one_tab_keeps_every_tab_present_until_released_or_disposed() {
+    stub_reset();
+    let name = channel("hold");
+    let options = format!(r#"{{"idleTimeoutMs":800,"siblingWaitMs":50,"channelName":"{name}"}}"#);
+    let a = keeper(&options);
+    let b = keeper(&options);
+    let (events_a, events_b) = (Events::of(&a), Events::of(&b));
+    set_session(&a, "{}");
+    assert!(events_b.wait_for("login", 1, 1000).await);
+
+    let hold = b.hold_active(Some("video".into()));
+    assert_eq!(hold.label().as_deref(), Some("video"));
+    sleep(2000).await;
+    for (k, events) in [(&a, &events_a), (&b, &events_b)] {
+        assert!(state_bool(k, "authenticated"), "present without input while held");
+        assert_eq!(state_num(k, "holds"), Some(1.0));
+        assert_eq!(events.count("warning") + events.count("logout"), 0, "no warning, no idle logout");
+    }
+    hold.release();
+    assert!(!hold.held());
+    assert!(events_a.wait_for("logout", 1, 3000).await && events_b.wait_for("logout", 1, 3000).await);
+    assert_eq!(get(&events_a.details("logout")[0], "reason").as_string().as_deref(), Some("idle"));
+
+    // A tab that goes away (dispose, as on pagehide) releases its holds too.
+    set_session(&a, "{}");
+    assert!(events_b.wait_for("login", 2, 1000).await);
+    let _held = b.hold_active(None);
+    sleep(1200).await;
+    assert!(state_bool(&a, "authenticated"));
+    b.dispose();
+    assert!(events_a.wait_for("logout", 2, 3000).await, "idle follows once the holding tab is gone");
+    a.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn retry_after_as_an_http_date_is_honoured() {
+    stub_reset();
+    let k = token_keeper("retry-after-date");
+    let events = Events::of(&k);
+    set_session(&k, r#"{"accessToken":"t0","expiresIn":60}"#);
+    let date = js_sys::Date::new(&JsValue::from_f64(now() + 4000.0)).to_utc_string();
+    stub_route(
+        REFRESH,
+        &format!(
+            r#"[{{"status":429,"headers":{{"Retry-After":"{}"}}}},{{"status":200,"json":{{"accessToken":"good","expiresIn":60}}}}]"#,
+            String::from(date)
+        ),
+    );
+    stub_route(DATA, r#"[{"status":401}]"#);
+    let start = stub_seq();
+    let pending = k.fetch(JsValue::from_str(DATA).unchecked_into(), None);
+    assert!(events.wait_for("error", 1, 2000).await);
+    assert_eq!(get(&events.details("error")[0], "kind").as_string().as_deref(), Some("rate-limited"));
+    // The normal first backoff is at most 1 s; the date says 3 s or more.
+    sleep(1500).await;
+    assert_eq!(stub_count(REFRESH, start), 1, "no retry before the Retry-After date");
+    k.dispose();
+    let _ = settle(pending).await;
+}
+
+#[wasm_bindgen_test]
+async fn the_login_tokens_lifetime_counts_from_when_the_request_was_sent() {
+    stub_reset();
+    stub_route(LOGIN, r#"[{"status":200,"delay":500,"json":{"accessToken":"t","expiresIn":2}}]"#);
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","loginUrl":"{LOGIN}","idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
+        channel("login-lifetime")
+    ));
+    let before = now();
+    settle(k.login(JsValue::NULL.unchecked_into())).await.expect("login resolves");
+    let expires = state_num(&k, "tokenExpiresAt").expect("a token session");
+    // Counted from the reply it would be at least before + 500 + 2000.
+    assert!(expires < before + 2000.0 + 250.0, "expiry {} ms after the send", expires - before);
     k.dispose();
 }

@@ -110,7 +110,9 @@ function install() {
     } else if (spec.text !== undefined) {
       text = spec.text;
     }
-    return new Response(text, { status: spec.status || 200, headers: h });
+    // A null-body status (204, 205, 304) takes no body, not even an empty one.
+    const status = spec.status || 200;
+    return new Response([204, 205, 304].includes(status) ? null : text, { status, headers: h });
   };
 }
 

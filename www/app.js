@@ -70,7 +70,7 @@ function describe(type, detail) {
     case 'idle': return 'no activity for the idle timeout';
     case 'warning': return `${detail.cause} timeout in ${countdown(detail.remainingMs)}`;
     case 'timeout': return `${detail.cause} timeout`;
-    case 'logout': return `reason: ${detail.reason}`;
+    case 'logout': return `reason: ${detail.reason}${detail.remote ? ' (in another tab)' : ''}`;
     case 'leader': return detail.leader ? 'this tab is now the leader' : 'this tab is no longer the leader';
     case 'error': return `${detail.operation} failed (${detail.kind}): ${detail.message}; retrying`;
     default: return typeof detail === 'string' ? detail : JSON.stringify(detail);
@@ -230,6 +230,21 @@ dialog.addEventListener('cancel', (ev) => {
   if ($('warning-stay').hidden) closeWarning(); else staySignedIn();
 });
 $('newtab-btn').addEventListener('click', () => window.open(location.href, '_blank'));
+
+// A video playing is a long task without input: while the hold lasts, every
+// tab counts as present (no idle warning), and heartbeats and refreshes go on.
+let videoHold = null;
+$('hold-btn').addEventListener('click', () => {
+  if (videoHold) {
+    videoHold.release();
+    videoHold = null;
+  } else {
+    videoHold = keeper.holdActive('video');
+  }
+  $('hold-btn').setAttribute('aria-pressed', String(videoHold !== null));
+  $('hold-btn').textContent = videoHold ? '⏸ Video playing: release the hold' : '▶ Hold while the video plays';
+  addTimeline('hold', videoHold ? 'hold taken: video playing' : 'hold released: idle counts from now');
+});
 $('clear-btn').addEventListener('click', () => {
   $('timeline').replaceChildren();
   $('timeline-empty').hidden = false;
@@ -288,6 +303,7 @@ function render() {
   setText('absolute-left', s.absoluteAt == null ? 'none' : countdown(s.absoluteAt - now));
   setText('online', s.online ? 'online' : 'offline');
   setText('tab-id', s.tabId);
+  setText('holds', String(s.holds));
 
   if (dialog.open) {
     const left = s.warningRemainingMs ?? (warningDeadline == null ? 0 : warningDeadline - now);

@@ -28,8 +28,10 @@ pub struct Config {
     /// The least time between two heartbeats. Default: a quarter of the session
     /// timeout, at most one minute.
     pub min_heartbeat_interval_ms: Option<u64>,
-    /// Inactivity, across all tabs, after which the user counts as gone.
-    /// Default: 15 minutes, or the session timeout if that is shorter.
+    /// Inactivity, across all tabs, after which the user counts as gone. It may
+    /// exceed the session timeout: while the user is present the heartbeat keeps
+    /// the server session from lapsing. Default: 15 minutes, or the session
+    /// timeout if that is shorter.
     pub idle_timeout_ms: Option<u64>,
     /// How long before an idle or absolute logout the warning comes; 0 turns it
     /// off. Default: 60 seconds, at most half the idle and half the absolute timeout.
@@ -215,15 +217,6 @@ impl Config {
             Some(v) => positive("idleTimeoutMs", v)?,
             None => session_ms.map_or(15 * MINUTE, |s| s.min(15 * MINUTE)),
         };
-        if let Some(h) = heartbeat {
-            if idle_ms > h.session_ms {
-                return fail(
-                    "idleTimeoutMs",
-                    "must not exceed sessionTimeoutMs: heartbeats stop when the user is idle, so the server session would lapse first",
-                    Some(idle_ms),
-                );
-            }
-        }
         let absolute_ms = match self.absolute_timeout_ms {
             Some(v) => Some(positive("absoluteTimeoutMs", v)?),
             None => None,

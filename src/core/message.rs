@@ -37,6 +37,10 @@ pub enum Message {
     Activity { at: Time, touched: Time },
     /// The user chose "stay signed in" in the sending tab at `at`.
     StaySignedIn { at: Time },
+    /// The sending tab holds `count` holds (0: none any more); renewed every
+    /// activity-broadcast interval while it does, and a lease that is not
+    /// renewed for three intervals expires.
+    Hold { count: u32 },
     /// A new tab asks its siblings for the current session.
     SessionWanted,
     /// The answer to `SessionWanted`.
@@ -67,7 +71,6 @@ fn reason_code(r: Reason) -> &'static str {
         Reason::Idle => "idle",
         Reason::Absolute => "absolute",
         Reason::Revoked => "revoked",
-        Reason::Remote => "remote",
     }
 }
 
@@ -77,7 +80,6 @@ fn reason_from(code: &str) -> Option<Reason> {
         "idle" => Reason::Idle,
         "absolute" => Reason::Absolute,
         "revoked" => Reason::Revoked,
-        "remote" => Reason::Remote,
         _ => return None,
     })
 }
@@ -121,6 +123,10 @@ impl Envelope {
             Message::StaySignedIn { at } => {
                 s.push_str(" S");
                 num(&mut s, at.0);
+            }
+            Message::Hold { count } => {
+                s.push_str(" H");
+                num(&mut s, u64::from(*count));
             }
             Message::SessionWanted => s.push_str(" Q"),
             Message::Session { started_at, token: t } => {
@@ -167,6 +173,7 @@ impl Envelope {
                 Message::Activity { at: Time(number(at)?), touched: Time(number(touched?)?) }
             }
             "S" => Message::StaySignedIn { at: Time(number(rest)?) },
+            "H" => Message::Hold { count: u32::try_from(number(rest)?).ok()? },
             "Q" if rest.is_empty() => Message::SessionWanted,
             _ => return None,
         };

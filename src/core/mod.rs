@@ -14,6 +14,7 @@
 
 use alloc::collections::VecDeque;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 mod config;
 pub mod message;
@@ -36,8 +37,6 @@ pub enum Reason {
     Absolute,
     /// The server rejected the session (401/403 on refresh or heartbeat).
     Revoked,
-    /// Another tab logged out.
-    Remote,
 }
 
 /// Which deadline a warning or timeout is about.
@@ -130,8 +129,19 @@ pub enum Input<'a> {
     Leadership(bool),
     /// The browser went online (true) or offline (false).
     Online(bool),
-    /// The page became visible or resumed after a freeze or sleep.
+    /// The page became visible or resumed after a freeze or sleep (or came back
+    /// from the back/forward cache): the holds of this tab are announced again.
     Resumed,
+    /// The app started one hold in this tab (a video playing, an upload): while
+    /// any tab holds one, the user counts as present everywhere.
+    Hold,
+    /// The app ended one hold in this tab; ignored when none is held. The idle
+    /// timeout then counts from now.
+    Release,
+    /// The page is going away or into the back/forward cache: the other tabs
+    /// are told now that this tab's holds end; this tab keeps its count and
+    /// announces it again on [`Input::Resumed`].
+    PageHide,
 }
 
 /// Something the app is told.
@@ -161,7 +171,13 @@ pub enum Event {
         expires_at: Option<Time>,
     },
     /// The session ended.
-    Logout(Reason),
+    Logout {
+        /// Why, as decided by the tab where it happened.
+        reason: Reason,
+        /// The logout came from another tab: this tab neither calls the
+        /// logout endpoint nor tells the others.
+        remote: bool,
+    },
     /// A heartbeat touched the server session.
     Heartbeat,
     /// This tab became or stopped being the leader.
@@ -220,6 +236,8 @@ pub struct Snapshot {
     pub idle_at: Option<Time>,
     /// When the absolute timeout will end the session.
     pub absolute_at: Option<Time>,
+    /// Holds active across tabs: this tab's and those of other tabs' unexpired leases.
+    pub holds: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -270,6 +288,19 @@ enum Flight {
         sent_at: Time,
     },
 }
+
+/// Another tab's holds, as this tab last heard of them.
+#[derive(Clone, Copy, Debug)]
+struct Lease {
+    tab: u64,
+    count: u32,
+    /// Unless renewed: counted from when the message arrived, never from the
+    /// sender's clock, so a crashed or frozen tab cannot hold the session for ever.
+    expires_at: Time,
+}
+
+/// A peer's lease lasts this many activity-broadcast intervals (its renewal period).
+const LEASE_INTERVALS: u64 = 3;
 
 /// Retries of one kind of request: how many failed in a row and when to try again.
 #[derive(Clone, Copy, Debug, Default)]
@@ -328,6 +359,19 @@ pub struct Engine {
     /// session (a restore's 401 arriving after a fresh login) must not touch this one.
     epoch: u32,
     ignored_messages: u32,
+    /// Holds started here and not released; they outlive a logout, as the
+    /// app's handles do.
+    local_holds: u32,
+    /// The page is hidden or going away: the other tabs were told it holds nothing.
+    page_hidden: bool,
+    /// When the other tabs were last told this tab's hold count, and the count;
+    /// `None` when they must hear it at once (a new session, a resumed page).
+    holds_announced: Option<(Time, u32)>,
+    /// Other tabs' holds; only while signed in.
+    peer_holds: Vec<Lease>,
+    /// When the last hold ended, here or in a peer: like an activity, the user
+    /// counts as present for the idle timeout from then.
+    hold_ended_at: Time,
     out: VecDeque<Command>,
 }
 
@@ -360,6 +404,11 @@ impl Engine {
             generation: 0,
             epoch: 0,
             ignored_messages: 0,
+            local_holds: 0,
+            page_hidden: false,
+            holds_announced: None,
+            peer_holds: Vec::new(),
+            hold_ended_at: now,
             out: VecDeque::new(),
         };
         engine.broadcast(Message::SessionWanted);
@@ -377,7 +426,7 @@ impl Engine {
                     self.broadcast(Message::StaySignedIn { at: now });
                 }
             }
-            Input::Logout => self.end(Reason::User),
+            Input::Logout => self.end(Reason::User, false),
             Input::SessionStarted(token) => {
                 let token = token.map(|(value, ms)| self.new_token(value, now.after(ms), now));
                 self.start_session(now, token, true);
@@ -393,7 +442,7 @@ impl Engine {
             Input::RefreshLockAcquired => self.refresh_lock_acquired(now),
             Input::RefreshDone(result) => self.refresh_done(now, result),
             Input::Message(text) => match Envelope::decode(text) {
-                Some(e) if e.from != self.tab => self.message(now, e.message),
+                Some(e) if e.from != self.tab => self.message(now, e.from, e.message),
                 _ => self.ignored_messages = self.ignored_messages.saturating_add(1),
             },
             Input::Leadership(leader) => {
@@ -411,7 +460,20 @@ impl Engine {
                     self.refresh_backoff.retry_at = None;
                 }
             }
-            Input::Resumed => {}
+            Input::Resumed => {
+                // After a freeze the peers' leases may have run out; back from
+                // the back/forward cache the page told them it held nothing.
+                self.page_hidden = false;
+                self.holds_announced = None;
+            }
+            Input::Hold => self.local_holds = self.local_holds.saturating_add(1),
+            Input::Release => {
+                if self.local_holds > 0 {
+                    self.local_holds -= 1;
+                    self.hold_ended(now);
+                }
+            }
+            Input::PageHide => self.page_hidden = true,
         }
         self.evaluate(now);
     }
@@ -439,6 +501,8 @@ impl Engine {
             self.heartbeat_due(),
             self.listen_due(),
             self.activity_broadcast_due(),
+            self.holds_announcement_due(),
+            self.peer_holds.iter().map(|l| l.expires_at).min(),
         ]
         .into_iter()
         .flatten()
@@ -470,11 +534,13 @@ impl Engine {
     /// The state for the app, as of `now`.
     pub fn snapshot(&self, now: Time) -> Snapshot {
         let now = now.max(self.now);
+        let peer_holds = self.peer_holds.iter().filter(|l| l.expires_at > now);
         let mut s = Snapshot {
             leader: self.leader,
             online: self.online,
             last_heartbeat: self.last_heartbeat,
             last_refresh: self.last_refresh,
+            holds: peer_holds.fold(self.local_holds, |n, l| n.saturating_add(l.count)),
             ..Snapshot::default()
         };
         match &self.auth {
@@ -545,7 +611,7 @@ impl Engine {
                 self.touched(sent_at);
                 self.emit(Event::Heartbeat);
             }
-            HeartbeatResult::Rejected => self.end(Reason::Revoked),
+            HeartbeatResult::Rejected => self.end(Reason::Revoked, false),
             HeartbeatResult::Failed(f) => {
                 self.heartbeat_backoff = self.failed(now, self.heartbeat_backoff, f);
                 self.emit(Event::Error(Operation::Heartbeat, f));
@@ -592,7 +658,7 @@ impl Engine {
             }
             (RefreshResult::Ok { .. }, _) => self.refresh_failed(now, Failure::Malformed),
             (RefreshResult::Rejected, Auth::Restoring(_)) => self.auth = Auth::Out,
-            (RefreshResult::Rejected, Auth::In(_)) => self.end(Reason::Revoked),
+            (RefreshResult::Rejected, Auth::In(_)) => self.end(Reason::Revoked, false),
             (RefreshResult::Failed(f), _) => self.refresh_failed(now, f),
         }
         // Released after the broadcast, so that a tab queued on the lock most
@@ -606,7 +672,7 @@ impl Engine {
         self.emit(Event::Error(Operation::Refresh, f));
     }
 
-    fn message(&mut self, now: Time, message: Message) {
+    fn message(&mut self, now: Time, from: u64, message: Message) {
         match message {
             Message::Login { started_at, token } => {
                 let token = token.map(|t| self.new_token(t.value, t.expires_at, now));
@@ -624,7 +690,7 @@ impl Engine {
                     self.start_session(started_at.min(now), None, false);
                 }
             }
-            Message::Logout { .. } => self.end(Reason::Remote),
+            Message::Logout { reason } => self.end(reason, true),
             Message::Activity { at, touched } => {
                 // Another tab's clock is ours, but its message may be stale or
                 // forged: never let it push our view into the future.
@@ -634,6 +700,7 @@ impl Engine {
                 }
             }
             Message::StaySignedIn { at } => self.activity_at(at.min(now)),
+            Message::Hold { count } => self.peer_hold(now, from, count),
             Message::SessionWanted => {
                 if let Auth::In(session) = &self.auth {
                     let token = session
@@ -648,7 +715,31 @@ impl Engine {
         }
     }
 
+    /// Records, renews or drops another tab's lease on its holds.
+    fn peer_hold(&mut self, now: Time, tab: u64, count: u32) {
+        // Leases belong to a session; the holder announces again at the next login.
+        if !matches!(self.auth, Auth::In(_)) {
+            return;
+        }
+        let expires_at = now.after(LEASE_INTERVALS * self.activity_broadcast_interval_ms());
+        if count == 0 {
+            let before = self.peer_holds.len();
+            self.peer_holds.retain(|l| l.tab != tab);
+            if self.peer_holds.len() < before {
+                self.hold_ended(now);
+            }
+        } else if let Some(lease) = self.peer_holds.iter_mut().find(|l| l.tab == tab) {
+            *lease = Lease { tab, count, expires_at };
+        } else {
+            self.peer_holds.push(Lease { tab, count, expires_at });
+        }
+    }
+
     // ---- state changes ------------------------------------------------------
+
+    fn hold_ended(&mut self, at: Time) {
+        self.hold_ended_at = self.hold_ended_at.max(at);
+    }
 
     fn new_token(&mut self, value: String, expires_at: Time, now: Time) -> Token {
         self.generation = self.generation.wrapping_add(1);
@@ -679,6 +770,9 @@ impl Engine {
         self.last_touch = self.last_touch.max(now);
         self.heartbeat_backoff = Backoff::default();
         self.refresh_backoff = Backoff::default();
+        // Holds taken before the login (or heard of by tabs that just joined)
+        // are announced to this session's tabs.
+        self.holds_announced = None;
         self.emit(Event::Login { expires_at });
         self.resolve_waiters();
     }
@@ -705,12 +799,14 @@ impl Engine {
         }
     }
 
-    fn end(&mut self, reason: Reason) {
+    /// Ends the session for `reason`; `remote` when another tab ended it and
+    /// has already told the server and the others.
+    fn end(&mut self, reason: Reason, remote: bool) {
         let was_in = matches!(self.auth, Auth::In(_));
         // The user's logout() is honoured even while a new tab is still
         // restoring or thinks it is signed out: the server and the other tabs
         // may still hold a session.
-        if !was_in && reason != Reason::User {
+        if !was_in && (remote || reason != Reason::User) {
             if let Auth::Restoring(_) = self.auth {
                 self.auth = Auth::Out;
                 self.resolve_waiters();
@@ -722,19 +818,20 @@ impl Engine {
         self.heartbeat_backoff = Backoff::default();
         self.refresh_backoff = Backoff::default();
         self.activity_unsent = false;
-        match reason {
-            Reason::Idle => self.emit(Event::Timeout(Cause::Idle)),
-            Reason::Absolute => self.emit(Event::Timeout(Cause::Absolute)),
-            _ => {}
-        }
-        if reason != Reason::Remote {
+        self.peer_holds.clear();
+        if !remote {
+            match reason {
+                Reason::Idle => self.emit(Event::Timeout(Cause::Idle)),
+                Reason::Absolute => self.emit(Event::Timeout(Cause::Absolute)),
+                Reason::User | Reason::Revoked => {}
+            }
             self.broadcast(Message::Logout { reason });
             if self.t.logout_call {
                 self.out.push_back(Command::CallLogout);
             }
         }
         if was_in {
-            self.emit(Event::Logout(reason));
+            self.emit(Event::Logout { reason, remote });
         }
         self.resolve_waiters();
     }
@@ -775,12 +872,13 @@ impl Engine {
                 self.resolve_waiters();
             }
         }
+        self.expire_peer_holds(now);
         if self.absolute_due().is_some_and(|d| d <= now) {
-            self.end(Reason::Absolute);
+            self.end(Reason::Absolute, false);
         }
         if self.idle_due().is_some_and(|d| d <= now) {
             if self.t.logout_on_idle {
-                self.end(Reason::Idle);
+                self.end(Reason::Idle, false);
             } else if let Some(s) = self.session_mut() {
                 s.idle = true;
                 s.idle_warned = false;
@@ -806,6 +904,11 @@ impl Engine {
             let (at, touched) = (self.last_activity, self.last_touch);
             self.broadcast(Message::Activity { at, touched });
         }
+        if self.holds_announcement_due().is_some_and(|d| d <= now) {
+            let count = self.holds_to_announce();
+            self.holds_announced = Some((now, count));
+            self.broadcast(Message::Hold { count });
+        }
         let listen = self.should_listen(now);
         if listen != self.listening {
             self.listening = listen;
@@ -813,22 +916,35 @@ impl Engine {
         }
     }
 
+    /// A lease that ran out ended its holds when it expired, not when noticed:
+    /// a tab waking late must not count the user as present for longer.
+    fn expire_peer_holds(&mut self, now: Time) {
+        let expired = self.peer_holds.iter().map(|l| l.expires_at).filter(|&e| e <= now).max();
+        if let Some(at) = expired {
+            self.peer_holds.retain(|l| l.expires_at > now);
+            self.hold_ended(at);
+        }
+    }
+
     /// Warnings appear once when their time comes and go when activity (here, in
-    /// another tab, or "stay signed in") moves the idle deadline away again.
+    /// another tab, or "stay signed in") or a hold moves the idle deadline away again.
     fn evaluate_presence(&mut self, now: Time) {
         let idle_at = self.idle_at();
         let absolute_at = self.absolute_due();
         let warning_ms = self.t.warning_ms;
         let Some(s) = self.session_mut() else { return };
         let mut events: [Option<Event>; 2] = [None, None];
-        let idle_warn_at = idle_at.before(warning_ms);
-        if (s.idle && now < idle_at) || (s.idle_warned && now < idle_warn_at) {
+        // Without an idle deadline (a hold) the user is present, and no warning is due.
+        let present = idle_at.map_or(true, |i| now < i);
+        let before_warning = idle_at.map_or(true, |i| now < i.before(warning_ms));
+        if (s.idle && present) || (s.idle_warned && before_warning) {
             s.idle = false;
             s.idle_warned = false;
             events[0] = Some(Event::Activity);
-        } else if !s.idle && !s.idle_warned && warning_ms > 0 && now >= idle_warn_at {
+        } else if !s.idle && !s.idle_warned && warning_ms > 0 && !before_warning {
             s.idle_warned = true;
-            events[0] = Some(Event::Warning { cause: Cause::Idle, remaining_ms: idle_at.since(now) });
+            let remaining_ms = idle_at.map_or(0, |i| i.since(now));
+            events[0] = Some(Event::Warning { cause: Cause::Idle, remaining_ms });
         }
         if let Some(abs) = absolute_at {
             if !s.absolute_warned && warning_ms > 0 && now >= abs.before(warning_ms) {
@@ -862,18 +978,33 @@ impl Engine {
         Some(s.started_at.after(self.t.absolute_ms?))
     }
 
-    fn idle_at(&self) -> Time {
-        self.last_activity.after(self.t.idle_ms)
+    /// Any tab holds: the user counts as present, however long it lasts.
+    fn holding(&self) -> bool {
+        self.local_holds > 0 || self.peer_holds.iter().any(|l| l.expires_at > self.now)
+    }
+
+    /// The last moment the user is known to have been there: their last
+    /// activity in any tab, or the end of the last hold.
+    fn present_since(&self) -> Time {
+        self.last_activity.max(self.hold_ended_at)
+    }
+
+    /// When the user stops counting as present; `None` while a hold keeps them.
+    fn idle_at(&self) -> Option<Time> {
+        (!self.holding()).then(|| self.present_since().after(self.t.idle_ms))
     }
 
     fn idle_due(&self) -> Option<Time> {
         let s = self.session()?;
-        (!s.idle).then(|| self.idle_at())
+        (!s.idle).then(|| self.idle_at()).flatten()
     }
 
     fn idle_warning_due(&self) -> Option<Time> {
         let s = self.session()?;
-        (!s.idle && !s.idle_warned && self.t.warning_ms > 0).then(|| self.idle_at().before(self.t.warning_ms))
+        (!s.idle && !s.idle_warned && self.t.warning_ms > 0)
+            .then(|| self.idle_at())
+            .flatten()
+            .map(|i| i.before(self.t.warning_ms))
     }
 
     fn absolute_warning_due(&self) -> Option<Time> {
@@ -930,16 +1061,22 @@ impl Engine {
         Some(self.refresh_backoff.retry_at.map_or(due, |r| due.max(r)))
     }
 
-    /// A ping is due only for the leader, online, with a live non-idle session in
-    /// which the user was active since the server was last touched; at the
-    /// latest moment that still beats the server's sliding timeout with a margin.
+    /// A ping is due only for the leader, online, with a live non-idle session,
+    /// at the latest moment that still beats the server's sliding timeout with a
+    /// margin, and only if the user must still count as present then: a hold
+    /// keeps them, they were there (active, or a hold ended) since the server
+    /// was last touched, or the idle window outlasts the server's and reaches
+    /// past that moment.
+    ///
+    /// With an idle timeout no longer than the session timeout the last case
+    /// never applies: presence since the last touch is then exactly what keeps
+    /// the server session alive until the idle deadline (a touch after it
+    /// already outlives the deadline), and a ping for activity just before a
+    /// touch would be one the server does not need.
     fn heartbeat_due(&self) -> Option<Time> {
         let h = self.t.heartbeat?;
         let s = self.session()?;
         if s.idle || !self.leader || !self.online || self.heartbeat_in_flight.is_some() {
-            return None;
-        }
-        if self.last_activity <= self.last_touch {
             return None;
         }
         let mut due = self.last_touch.after(h.session_ms - h.margin_ms);
@@ -950,7 +1087,11 @@ impl Engine {
         if let Some(r) = self.heartbeat_backoff.retry_at {
             due = due.max(r);
         }
-        Some(due)
+        let needed = match self.idle_at() {
+            None => true, // a hold
+            Some(idle_at) => self.present_since() > self.last_touch || (self.t.idle_ms > h.session_ms && idle_at > due),
+        };
+        needed.then_some(due)
     }
 
     /// Listeners are attached only while a session is alive, no idle warning is
@@ -969,12 +1110,39 @@ impl Engine {
         (self.t.idle_ms / 16).clamp(50, 1_000)
     }
 
+    /// How often a tab tells the others of its activity, and renews its holds' lease.
+    fn activity_broadcast_interval_ms(&self) -> u64 {
+        (self.t.idle_ms / 8).clamp(100, 5_000)
+    }
+
     fn activity_broadcast_due(&self) -> Option<Time> {
         if !self.activity_unsent || !matches!(self.auth, Auth::In(_)) {
             return None;
         }
-        let interval = (self.t.idle_ms / 8).clamp(100, 5_000);
-        Some(self.activity_sent_at.map_or(self.now, |s| s.after(interval)))
+        Some(self.activity_sent_at.map_or(self.now, |s| s.after(self.activity_broadcast_interval_ms())))
+    }
+
+    /// The hold count the other tabs should see: none while the page is hidden.
+    fn holds_to_announce(&self) -> u32 {
+        if self.page_hidden {
+            0
+        } else {
+            self.local_holds
+        }
+    }
+
+    /// At once when the count the others know is not the one to announce (or
+    /// they must hear it again), then once per interval while holds last.
+    fn holds_announcement_due(&self) -> Option<Time> {
+        if !matches!(self.auth, Auth::In(_)) {
+            return None;
+        }
+        let count = self.holds_to_announce();
+        match self.holds_announced {
+            Some((_, told)) if told != count => Some(self.now),
+            Some((at, told)) => (told > 0).then(|| at.after(self.activity_broadcast_interval_ms())),
+            None => (count > 0).then_some(self.now),
+        }
     }
 
     // ---- small helpers -------------------------------------------------------

@@ -23,14 +23,14 @@ impl Channel {
         let text = |e: &JsValue, field: &str| get(e, field).and_then(|v| v.as_string());
         if let Ok(bc) = BroadcastChannel::new(name) {
             let listener =
-                Listener::new(&bc, "message", false, move |e| deliver(&text(&e, "data").unwrap_or_default()));
+                super::handles::listen(&bc, "message", false, move |e| deliver(&text(&e, "data").unwrap_or_default()));
             return Some(Channel::Broadcast { channel: bc, _listener: listener });
         }
         let window = global();
         let storage: Storage = get(&window, "localStorage").filter(|s| !s.is_null())?.unchecked_into();
         let key = String::from(name);
         let watched = key.clone();
-        let listener = Listener::new(&window, "storage", false, move |e| {
+        let listener = super::handles::listen(&window, "storage", false, move |e| {
             if text(&e, "key").as_deref() == Some(watched.as_str()) {
                 if let Some(v) = text(&e, "newValue") {
                     // The value is "<message>\n<counter>": the counter makes every write a change.

@@ -90,12 +90,14 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
     let window = global();
     let on = |target: &JsValue, name: &str, input: fn() -> Input<'static>| {
         let w = weak.clone();
-        Listener::new(target, name, false, move |_| with(&w, |s| handle(s, input())))
+        super::handles::listen(target, name, false, move |_| with(&w, |s| handle(s, input())))
     };
     let mut lifecycle = vec![
         on(&window, "online", || Input::Online(true)),
         on(&window, "offline", || Input::Online(false)),
         on(&window, "pageshow", || Input::Resumed),
+        // Closing or entering the back/forward cache: peers drop this tab's holds now.
+        on(&window, "pagehide", || Input::PageHide),
     ];
     if let Some(document) = get(&window, "document") {
         lifecycle.push(on(&document, "visibilitychange", || Input::Resumed));
@@ -262,7 +264,7 @@ fn listen(shared: &Shared, on: bool) {
         .iter()
         .map(|name| {
             let weak = Rc::downgrade(shared);
-            Listener::new(&window, name, true, move |_| with(&weak, |s| handle(s, Input::Activity)))
+            super::handles::listen(&window, name, true, move |_| with(&weak, |s| handle(s, Input::Activity)))
         })
         .collect();
     d.activity = listeners;
@@ -315,6 +317,8 @@ fn resolve_waiters(shared: &Shared) {
 /// Drops every handle: listeners, timer, channel, locks. Pending
 /// `getAccessToken()` calls resolve to `null`.
 pub(crate) fn dispose(shared: &Shared) {
+    // Holds end with the keeper: tell the other tabs while the channel is open.
+    handle(shared, Input::PageHide);
     let held = {
         let Ok(mut d) = shared.try_borrow_mut() else { return };
         d.disposed = true;

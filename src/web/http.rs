@@ -85,14 +85,25 @@ async fn send(request: Request) -> Option<(Response, String)> {
     Some((Response::from(response), body))
 }
 
-/// How a non-2xx status is retried: 429 with its `Retry-After` (seconds), others as server errors.
+/// How a non-2xx status is retried: 429 with its `Retry-After`, others as server errors.
 fn status_failure(r: &Response) -> Failure {
     if r.status() == 429 {
-        let after = r.headers().get("Retry-After").and_then(|v| number(v.trim_ascii()));
-        Failure::RateLimited(after.map(|s| s.min(u64::MAX / 1000) * 1000))
+        Failure::RateLimited(r.headers().get("Retry-After").and_then(|v| retry_after_ms(&v)))
     } else {
         Failure::Server
     }
+}
+
+/// `Retry-After` in milliseconds from now: delay-seconds, or an HTTP date
+/// (`Date.parse` reads the IMF-fixdate form servers send; a date in the past is 0).
+fn retry_after_ms(value: &str) -> Option<u64> {
+    let value = value.trim_ascii();
+    if let Some(secs) = number(value) {
+        return Some(secs.min(u64::MAX / 1000) * 1000);
+    }
+    let at = js_sys::Date::parse(value);
+    // `as` saturates and maps NaN to 0: never a panic.
+    at.is_finite().then(|| (at - js_sys::Date::now()).max(0.0) as u64)
 }
 
 fn definitive(r: &Response) -> bool {

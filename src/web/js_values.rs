@@ -26,6 +26,7 @@ pub(crate) struct State {
     idle_at: Option<u64>,
     absolute_at: Option<u64>,
     ignored_messages: u32,
+    holds: u32,
 }
 
 fn ms(t: Option<Time>) -> Option<u64> {
@@ -51,6 +52,7 @@ impl State {
             idle_at: ms(s.idle_at),
             absolute_at: ms(s.absolute_at),
             ignored_messages,
+            holds: s.holds,
         }
     }
 }
@@ -63,7 +65,7 @@ pub(crate) enum Detail {
     Warning { remaining_ms: u64, cause: &'static str },
     Cause { cause: &'static str },
     Expiry { expires_at: Option<u64> },
-    Logout { reason: &'static str },
+    Logout { reason: &'static str, remote: bool },
     Leader { leader: bool },
     Error { operation: &'static str, kind: &'static str, message: &'static str },
 }
@@ -78,7 +80,7 @@ pub(crate) fn event(event: Event) -> (&'static str, Detail) {
         Event::Timeout(c) => ("timeout", Detail::Cause { cause: cause(c) }),
         Event::Refresh { expires_at } => ("refresh", Detail::Expiry { expires_at: Some(expires_at.0) }),
         Event::Login { expires_at } => ("login", Detail::Expiry { expires_at: ms(expires_at) }),
-        Event::Logout(r) => ("logout", Detail::Logout { reason: reason(r) }),
+        Event::Logout { reason: r, remote } => ("logout", Detail::Logout { reason: reason(r), remote }),
         Event::Leader(leader) => ("leader", Detail::Leader { leader }),
         Event::Error(op, f) => {
             let operation = match op {
@@ -109,7 +111,6 @@ fn reason(r: Reason) -> &'static str {
         Reason::Idle => "idle",
         Reason::Absolute => "absolute",
         Reason::Revoked => "revoked",
-        Reason::Remote => "remote",
     }
 }
 

@@ -17,7 +17,7 @@
 // localStorage fallback: a login in tab A signs tab B in, B fetches its own
 // token from /refresh (the fallback carries no token), no token ever shows up
 // in localStorage or sessionStorage, and A's logout signs B out (reason
-// "remote"). Any console error or page error fails the test.
+// "user", remote). Any console error or page error fails the test.
 import { chromium } from 'playwright-core';
 import { chromiumArgs, chromiumPath } from '../../scripts/lib/chromium.mjs';
 import { createServer } from 'node:http';
@@ -162,7 +162,7 @@ try {
     window.ksa = mod;
     return Object.keys(mod).sort().join(',');
   });
-  check(init === 'SessionKeeper,default,initSync', 'import the glue and await init()', init);
+  check(init === 'ActivityHold,SessionKeeper,default,initSync', 'import the glue and await init(): exports ActivityHold, SessionKeeper, init and initSync', init);
 
   const ctor = await inPage(() => {
     const opts = { loginUrl: '/login', refreshUrl: '/refresh', logoutUrl: '/logout' };
@@ -215,7 +215,7 @@ try {
     const detail = await Promise.race([heard, late]).finally(() => clearTimeout(timer));
     return { detail, keeper: window.keeper.state.authenticated, sibling: window.sibling.state.authenticated };
   }, WAIT_MS);
-  check(logout.detail?.reason === 'remote', 'after await keeper.logout(), the sibling hears a logout event (reason "remote")', JSON.stringify(logout.detail));
+  check(logout.detail?.reason === 'user' && logout.detail?.remote === true, 'after await keeper.logout(), the sibling hears a logout event (reason "user", remote)', JSON.stringify(logout.detail));
   check(logout.keeper === false && logout.sibling === false, 'both keepers are signed out', JSON.stringify(logout));
   const reached = await within(logoutReached.then(() => true), false);
   check(reached && seen.logout === 1, 'POST /logout reached the server once', `${seen.logout} request(s)`);
@@ -361,7 +361,7 @@ try {
   });
   await tabA.evaluate(() => window.keeper.logout());
   const afterB = await until(tabB, () => ({ heard: window.heard, authenticated: window.keeper.state.authenticated }), undefined, (s) => s.heard !== null);
-  check(afterB.heard?.reason === 'remote', 'after await A.logout(), tab B hears a logout event (reason "remote")', JSON.stringify(afterB));
+  check(afterB.heard?.reason === 'user' && afterB.heard?.remote === true, 'after await A.logout(), tab B hears a logout event (reason "user", remote)', JSON.stringify(afterB));
   const finalA = await stateOf(tabA);
   check(finalA.authenticated === false && afterB.authenticated === false, 'both tabs are signed out', `A ${brief(finalA)}, B ${JSON.stringify(afterB)}`);
   check(seen.logout - logoutsBefore === 2, 'POST /logout reached the server once per logout of tab A', `${seen.logout - logoutsBefore} request(s) for 2 logouts`);

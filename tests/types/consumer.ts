@@ -4,7 +4,7 @@
 // if a type degraded to `any`, those lines would stop erroring and tsc would
 // report "Unused '@ts-expect-error' directive".
 
-import init, { SessionKeeper } from '../../pkg/keep_session_alive.js';
+import init, { ActivityHold, SessionKeeper } from '../../pkg/keep_session_alive.js';
 import type { SessionEventMap, SessionKeeperOptions, SessionState } from '../../pkg/keep_session_alive.js';
 
 type Exact<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -54,6 +54,8 @@ function describe(state: SessionState): string {
     state.absoluteAt,
   ];
   const ignored: number = state.ignoredMessages;
+  const holds: number = state.holds;
+  assertType<Exact<SessionState['holds'], number>>();
   assertType<Exact<SessionState['tokenExpiresAt'], number | null>>();
   assertType<Exact<SessionState['tabId'], string>>();
   assertType<Exact<SessionState['leader'], boolean>>();
@@ -61,7 +63,7 @@ function describe(state: SessionState): string {
   const notNull: number = state.tokenExpiresAt;
   // @ts-expect-error the state never exposes the access token
   void state.accessToken;
-  return `${tabId} ${flags.join()} ${times.join()} ${ignored} ${notNull}`;
+  return `${tabId} ${flags.join()} ${times.join()} ${ignored} ${holds} ${notNull}`;
 }
 
 // Event details: each event's payload has exactly the documented shape.
@@ -72,7 +74,7 @@ assertType<Exact<SessionEventMap['warning'], { remainingMs: number; cause: 'idle
 assertType<Exact<SessionEventMap['timeout'], { cause: 'idle' | 'absolute' }>>();
 assertType<Exact<SessionEventMap['refresh'], { expiresAt: number }>>();
 assertType<Exact<SessionEventMap['login'], { expiresAt: number | null }>>();
-assertType<Exact<SessionEventMap['logout'], { reason: 'user' | 'idle' | 'absolute' | 'revoked' | 'remote' }>>();
+assertType<Exact<SessionEventMap['logout'], { reason: 'user' | 'idle' | 'absolute' | 'revoked'; remote: boolean }>>();
 assertType<Exact<SessionEventMap['leader'], { leader: boolean }>>();
 assertType<
   Exact<
@@ -134,10 +136,11 @@ export async function main(): Promise<void> {
       case 'user':
       case 'idle':
       case 'absolute':
-      case 'revoked':
-      case 'remote':
-        log.push(`logout ${ev.detail.reason}`);
+      case 'revoked': {
+        const remote: boolean = ev.detail.remote;
+        log.push(`logout ${ev.detail.reason}${remote ? ' (another tab)' : ''}`);
         break;
+      }
       default: {
         const unreachable: never = ev.detail.reason;
         throw new Error(unreachable);
@@ -179,6 +182,15 @@ export async function main(): Promise<void> {
   const profile = (await res.json()) as { email: string };
 
   keeper.staySignedIn();
+  keeper.touch();
+  const hold: ActivityHold = keeper.holdActive('video');
+  const label: string | undefined = hold.label;
+  const held: boolean = hold.held;
+  hold.release();
+  keeper.holdActive().release();
+  // @ts-expect-error a hold's label is a string
+  keeper.holdActive(42);
+  log.push(`${label ?? ''} ${held}`);
   const state: SessionState = keeper.state;
   // @ts-expect-error state is read-only
   keeper.state = state;

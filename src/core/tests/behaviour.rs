@@ -5,8 +5,22 @@ use crate::core::*;
 
 const MIN: u64 = 60_000;
 
+/// A logout decided in this tab.
+fn local_logout(reason: Reason) -> Event {
+    Event::Logout { reason, remote: false }
+}
+
+/// A logout that another tab decided and this one followed.
+fn remote_logout(reason: Reason) -> Event {
+    Event::Logout { reason, remote: true }
+}
+
 fn is_logout(r: Reason) -> impl Fn(&Event) -> bool {
-    move |e| *e == Event::Logout(r)
+    move |e| *e == local_logout(r)
+}
+
+fn is_remote_logout(r: Reason) -> impl Fn(&Event) -> bool {
+    move |e| *e == remote_logout(r)
 }
 
 fn warnings(tab: &Tab) -> Vec<(Time, Event)> {
@@ -77,7 +91,7 @@ fn warning_comes_warning_ms_before_the_idle_logout() {
     assert_eq!(w.tabs[0].count(|e| *e == Event::Timeout(Cause::Idle)), 1);
     assert_eq!(w.tabs[0].count(is_logout(Reason::Idle)), 1);
     assert!(!w.tabs[0].engine.snapshot(w.now).authenticated);
-    let logout_at = w.tabs[0].events.iter().find(|(_, e)| *e == Event::Logout(Reason::Idle)).map(|x| x.0);
+    let logout_at = w.tabs[0].events.iter().find(|(_, e)| *e == local_logout(Reason::Idle)).map(|x| x.0);
     assert_eq!(logout_at, Some(login_at.after(10 * MIN)));
     assert_eq!(w.tabs[0].logout_calls, 1, "the server is told");
 }
@@ -122,7 +136,7 @@ fn without_logout_on_idle_only_an_idle_event_and_activity_resumes() {
     w.login(0);
     w.advance(10 * MIN);
     assert_eq!(w.tabs[0].count(|e| *e == Event::Idle), 1);
-    assert_eq!(w.tabs[0].count(|e| matches!(e, Event::Logout(_))), 0);
+    assert_eq!(w.tabs[0].count(|e| matches!(e, Event::Logout { .. })), 0);
     let s = w.tabs[0].engine.snapshot(w.now);
     assert!(s.authenticated && s.idle);
     assert!(w.tabs[0].listening, "an idle session listens for the user's return");
@@ -189,19 +203,57 @@ fn heartbeat_keeps_the_server_session_alive_for_an_active_user() {
 }
 
 #[test]
+fn an_idle_window_longer_than_the_server_timeout_keeps_pinging_while_present_then_lets_it_lapse() {
+    // Seed 001's example: the server forgets a session after 5 minutes, the
+    // user counts as present for 10 minutes after their last input.
+    let config = Config {
+        session_timeout_ms: Some(5 * MIN),
+        idle_timeout_ms: Some(10 * MIN),
+        logout_on_idle: false,
+        ..cookie_config()
+    };
+    let mut w = World::new(config, 2);
+    w.login(0);
+    let login_at = w.now;
+    w.advance(MIN);
+    w.input(1, Input::Activity); // the user's last input, in the other tab
+    let idle_at = w.now.after(10 * MIN);
+    while w.now < idle_at {
+        w.advance(1_000);
+        assert!(
+            w.server.alive(w.now.min(idle_at)),
+            "the server session lapsed at {:?} while the user was present",
+            w.now
+        );
+    }
+    // Margin 75 s: a ping 3 min 45 s after each touch while the user will
+    // still be present then: at 3:45 and 7:30, not at 11:15 (idle from 11:00).
+    // (Tab 1 dates the login's touch from when it heard of it, 1 ms later, and shares that.)
+    let touched = login_at.after(1);
+    let pings = [touched.after(225_000), touched.after(450_000)];
+    assert_eq!(w.tabs[0].heartbeat_sent, pings, "pinged without new activity, only while present");
+    for tab in &w.tabs {
+        assert_eq!(tab.events.iter().find(|(_, e)| *e == Event::Idle).map(|x| x.0), Some(idle_at));
+    }
+    w.advance(60 * MIN);
+    assert_eq!(w.tabs[0].heartbeat_sent, pings, "no ping once the user is idle");
+    assert!(!w.server.alive(w.now), "the server session lapses after the user left");
+    assert!(w.tabs.iter().all(|t| t.heartbeat_sent.len() <= 2 && t.engine.snapshot(w.now).idle));
+}
+
+/// An hour in which the user works in tab `active` while app traffic in tab
+/// `touching` touches the server every minute.
+fn an_hour_of_app_traffic(w: &mut World, active: usize, touching: usize) {
+    for _ in 0..60 {
+        w.minute_of_app_traffic(active, touching);
+    }
+}
+
+#[test]
 fn app_requests_that_touch_the_server_make_heartbeats_unnecessary() {
     let mut w = World::new(cookie_config(), 1);
     w.login(0);
-    let end = w.now.after(60 * MIN);
-    while w.now < end {
-        if w.tabs[0].listening {
-            w.input(0, Input::Activity);
-        }
-        let now = w.now;
-        w.server.last_touch = Some(now);
-        w.input(0, Input::ServerTouched(now));
-        w.advance(60_000);
-    }
+    an_hour_of_app_traffic(&mut w, 0, 0);
     assert!(w.tabs[0].heartbeat_sent.is_empty(), "{} heartbeats despite app traffic", w.tabs[0].heartbeat_sent.len());
 }
 
@@ -209,17 +261,22 @@ fn app_requests_that_touch_the_server_make_heartbeats_unnecessary() {
 fn touches_in_another_tab_reach_the_leader() {
     let mut w = World::new(cookie_config(), 2);
     w.login(0);
-    let end = w.now.after(60 * MIN);
-    while w.now < end {
-        if w.tabs[1].listening {
-            w.input(1, Input::Activity);
-        }
-        let now = w.now;
-        w.server.last_touch = Some(now);
-        w.input(1, Input::ServerTouched(now));
-        w.advance(60_000);
-    }
+    an_hour_of_app_traffic(&mut w, 1, 1);
     assert!(w.tabs[0].heartbeat_sent.is_empty() && w.tabs[1].heartbeat_sent.is_empty());
+}
+
+#[test]
+fn a_touch_without_activity_in_another_tab_suppresses_the_leaders_heartbeat() {
+    // The user works in the leader tab; the other tab's socket or axios traffic
+    // touches the server without any input there.
+    let mut w = World::new(cookie_config(), 2);
+    w.login(0);
+    w.advance(10);
+    let touches_told = |w: &World| w.tabs[1].broadcasts.iter().filter(|m| m.contains(" A ")).count();
+    an_hour_of_app_traffic(&mut w, 0, 1);
+    assert!(w.tabs[0].heartbeat_sent.is_empty(), "the leader pinged: {:?}", w.tabs[0].heartbeat_sent);
+    assert!(touches_told(&w) >= 59, "tab 1 shared only {} of its 60 touches", touches_told(&w));
+    assert!(w.tabs[1].count(|e| matches!(e, Event::Logout { .. })) == 0);
 }
 
 #[test]
@@ -253,7 +310,7 @@ fn heartbeat_rejected_logs_out_with_reason_revoked() {
     w.server.logged_in = false; // the server dropped the session
     active_for(&mut w, 0, 20 * MIN, 30_000);
     assert_eq!(w.tabs[0].count(is_logout(Reason::Revoked)), 1);
-    assert_eq!(w.tabs[1].count(is_logout(Reason::Remote)), 1, "the other tab follows");
+    assert_eq!(w.tabs[1].count(is_remote_logout(Reason::Revoked)), 1, "the other tab follows, with the cause");
 }
 
 #[test]
@@ -414,7 +471,7 @@ fn refresh_rejection_logs_out_every_tab_with_reason_revoked() {
     w.server.refresh_faults.push_back(RefreshResult::Rejected);
     active_for(&mut w, 0, 5 * MIN, 10_000);
     assert_eq!(w.tabs[0].count(is_logout(Reason::Revoked)), 1);
-    assert_eq!(w.tabs[1].count(is_logout(Reason::Remote)), 1);
+    assert_eq!(w.tabs[1].count(is_remote_logout(Reason::Revoked)), 1, "the cause reaches the other tab");
     assert_eq!(w.get_token(0), None);
     assert_eq!(w.get_token(1), None);
 }
@@ -459,7 +516,7 @@ fn a_late_401_for_an_earlier_session_does_not_end_the_current_one() {
     w.login(t); // the app logs in before the slow 401 arrives
     w.advance(1_000);
     assert!(w.tabs[t].engine.snapshot(w.now).authenticated, "the old cookie's 401 ended the new session");
-    assert_eq!(w.tabs[t].count(|e| matches!(e, Event::Logout(_))), 0);
+    assert_eq!(w.tabs[t].count(|e| matches!(e, Event::Logout { .. })), 0);
     assert_eq!(w.get_token(t).as_deref(), Some("tok-1"));
 }
 
@@ -474,7 +531,7 @@ fn absolute_timeout_ends_the_session_whatever_the_activity() {
     let warn =
         w.tabs[0].events.iter().find(|(_, e)| matches!(e, Event::Warning { cause: Cause::Absolute, .. })).map(|x| x.0);
     assert_eq!(warn, Some(t0.after(59 * MIN)));
-    let end = w.tabs[0].events.iter().find(|(_, e)| *e == Event::Logout(Reason::Absolute)).map(|x| x.0);
+    let end = w.tabs[0].events.iter().find(|(_, e)| *e == local_logout(Reason::Absolute)).map(|x| x.0);
     assert_eq!(end, Some(t0.after(60 * MIN)));
     assert!(!w.tabs[1].engine.snapshot(w.now).authenticated);
 }
@@ -488,7 +545,7 @@ fn stay_signed_in_cannot_extend_the_absolute_timeout() {
         w.input(0, Input::StaySignedIn);
         w.advance(MIN + 1);
     }
-    let end = w.tabs[0].events.iter().find(|(_, e)| *e == Event::Logout(Reason::Absolute)).map(|x| x.0);
+    let end = w.tabs[0].events.iter().find(|(_, e)| *e == local_logout(Reason::Absolute)).map(|x| x.0);
     assert_eq!(end, Some(t0.after(20 * MIN)));
 }
 
@@ -533,6 +590,230 @@ fn late_timers_do_not_let_the_server_session_lapse() {
         w.advance(30_000);
         assert!(w.server.last_touch.is_some_and(|t| w.now <= t.after(w.server.session_ms)), "lapsed at {:?}", w.now);
     }
+}
+
+// ---- 7. holds (long tasks without input) -----------------------------------------
+
+/// token_config's idle timeout is 10 min: activity broadcasts, and so hold
+/// renewals, every 5 s; a peer's lease lasts 15 s.
+const RENEWAL_MS: u64 = 5_000;
+const LEASE_MS: u64 = 3 * RENEWAL_MS;
+
+fn holds(w: &World, tab: usize) -> u32 {
+    w.tabs[tab].engine.snapshot(w.now).holds
+}
+
+fn first(tab: &Tab, pred: impl Fn(&Event) -> bool) -> Option<Time> {
+    tab.events.iter().find(|(_, e)| pred(e)).map(|x| x.0)
+}
+
+fn is_idle_logout(e: &Event) -> bool {
+    matches!(e, Event::Logout { reason: Reason::Idle, .. })
+}
+
+/// Two tabs signed in, and a hold taken in tab 1 (the follower) at the time returned.
+fn hold_in_the_second_of_two_tabs(config: Config) -> (World, Time) {
+    let mut w = World::new(config, 2);
+    w.login(0);
+    w.advance(10);
+    w.input(1, Input::Hold);
+    let held_at = w.now;
+    (w, held_at)
+}
+
+#[test]
+fn a_hold_keeps_the_user_present_in_every_tab_past_the_idle_timeout() {
+    let config = Config { refresh_url: Some("/api/auth/refresh".into()), refresh_lead_ms: 30_000, ..cookie_config() };
+    // A video starts in the follower tab; no input anywhere after this.
+    let (mut w, _) = hold_in_the_second_of_two_tabs(config);
+    let end = w.now.after(120 * MIN);
+    while w.now < end {
+        w.advance(MIN);
+        assert!(w.server.alive(w.now), "the server session lapsed under a hold at {:?}", w.now);
+        for i in 0..2 {
+            let s = w.tabs[i].engine.snapshot(w.now);
+            assert!(s.authenticated && !s.idle && s.idle_at.is_none(), "tab {i}: {s:?}");
+            assert_eq!(s.holds, 1, "tab {i} sees the hold");
+            assert!(w.get_token(i).is_some(), "tab {i} has no token at {:?}: refreshes stopped", w.now);
+        }
+    }
+    for tab in &w.tabs {
+        assert_eq!(warnings(tab), vec![], "no idle warning under a hold");
+    }
+    // Session 20 min, margin 90 s: the leader pings every 18.5 min, for the hold alone.
+    let n = w.tabs[0].heartbeat_sent.len();
+    assert!((6..=7).contains(&n), "{n} heartbeats in two hours");
+}
+
+#[test]
+fn releasing_the_last_hold_starts_the_idle_timeout_from_the_release() {
+    let (mut w, _) = hold_in_the_second_of_two_tabs(token_config());
+    w.advance(30 * MIN);
+    w.input(1, Input::Release);
+    let released_at = w.now;
+    assert_eq!(holds(&w, 1), 0);
+    w.advance(10 * MIN - 1);
+    assert!(w.tabs.iter().all(|t| t.engine.snapshot(w.now).authenticated), "logged out before release + idle");
+    w.advance(10);
+    assert_eq!(first(&w.tabs[1], |e| matches!(e, Event::Warning { .. })), Some(released_at.after(9 * MIN)));
+    assert_eq!(first(&w.tabs[1], is_idle_logout), Some(released_at.after(10 * MIN)));
+    // Tab 0 heard of the release one bus delay later; the idle logout reaches it then too.
+    assert_eq!(first(&w.tabs[0], is_idle_logout), Some(released_at.after(10 * MIN + BUS_DELAY_MS)));
+}
+
+#[test]
+fn releasing_without_a_hold_is_ignored() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    let login_at = w.now;
+    w.advance(5 * MIN);
+    w.input(0, Input::Release);
+    assert_eq!(holds(&w, 0), 0);
+    assert_eq!(w.tabs[0].engine.snapshot(w.now).idle_at, Some(login_at.after(10 * MIN)), "the deadline did not move");
+    w.input(0, Input::Hold);
+    w.input(0, Input::Release);
+    w.input(0, Input::Release);
+    assert_eq!(holds(&w, 0), 0, "the count never goes below zero");
+}
+
+#[test]
+fn a_hold_is_renewed_once_per_activity_broadcast_interval_and_released_once() {
+    let (mut w, _) = hold_in_the_second_of_two_tabs(token_config());
+    w.advance(MIN - 1);
+    w.input(1, Input::Release);
+    w.advance(MIN);
+    let sent: Vec<&String> = w.tabs[1].broadcasts.iter().filter(|m| m.contains(" H ")).collect();
+    assert_eq!(sent.len(), 1 + 11 + 1, "announced, renewed every 5 s until the release, released: {sent:?}");
+    assert!(sent.last().is_some_and(|m| m.ends_with(" H 0")));
+}
+
+#[test]
+fn a_holding_tab_that_closes_without_pagehide_stops_holding_after_three_intervals() {
+    let (mut w, held_at) = hold_in_the_second_of_two_tabs(token_config());
+    // Closed halfway between two renewals: the last one reached tab 0 one bus delay after it left.
+    w.advance(30 * MIN + RENEWAL_MS / 2);
+    w.close_tab(1);
+    let expiry = held_at.after(30 * MIN + LEASE_MS + BUS_DELAY_MS);
+    w.advance(expiry.since(w.now) - 1);
+    assert_eq!(holds(&w, 0), 1, "the lease holds until three intervals after its last renewal");
+    w.advance(1);
+    let s = w.tabs[0].engine.snapshot(w.now);
+    assert_eq!(s.holds, 0, "the lease expired");
+    assert_eq!(s.idle_at, Some(expiry.after(10 * MIN)), "the user counts as present from the lease's expiry");
+    w.advance(11 * MIN);
+    assert_eq!(first(&w.tabs[0], is_idle_logout), Some(expiry.after(10 * MIN)));
+}
+
+#[test]
+fn a_lease_that_ran_out_during_a_sleep_ended_when_it_expired_not_on_waking() {
+    let (mut w, held_at) = hold_in_the_second_of_two_tabs(token_config());
+    w.advance(MIN + RENEWAL_MS / 2);
+    w.close_tab(1);
+    let expiry = held_at.after(MIN + LEASE_MS + BUS_DELAY_MS);
+    // The laptop sleeps for 5 minutes: no timer fires, and on waking the lease is long gone.
+    w.now = w.now.after(5 * MIN);
+    w.input(0, Input::Resumed);
+    let s = w.tabs[0].engine.snapshot(w.now);
+    assert_eq!((s.holds, s.idle_at), (0, Some(expiry.after(10 * MIN))));
+}
+
+#[test]
+fn a_frozen_holding_tab_stops_holding_for_the_others_until_it_resumes() {
+    let (mut w, held_at) = hold_in_the_second_of_two_tabs(token_config());
+    w.advance(MIN + RENEWAL_MS / 2);
+    w.freeze_tab(1);
+    let expiry = held_at.after(MIN + LEASE_MS + BUS_DELAY_MS);
+    w.advance(expiry.since(w.now) - 1);
+    assert_eq!(holds(&w, 0), 1);
+    w.advance(1);
+    assert_eq!(holds(&w, 0), 0, "a frozen tab renews nothing: its lease ran out after three intervals");
+    assert!(w.tabs[0].engine.snapshot(w.now).idle_at.is_some());
+    w.advance(5 * MIN);
+    w.thaw_tab(1);
+    w.advance(BUS_DELAY_MS);
+    assert_eq!(holds(&w, 0), 1, "announced again at once on resume");
+    w.advance(60 * MIN);
+    assert!(w.tabs.iter().all(|t| t.engine.snapshot(w.now).authenticated && warnings(t).is_empty()));
+}
+
+#[test]
+fn pagehide_ends_a_tabs_holds_for_the_others_at_once_and_resumed_announces_them_again() {
+    let (mut w, _) = hold_in_the_second_of_two_tabs(token_config());
+    w.input(1, Input::Hold);
+    w.advance(MIN);
+    assert_eq!(holds(&w, 0), 2);
+    w.input(1, Input::PageHide); // into the back/forward cache
+    let hidden_at = w.now;
+    w.advance(BUS_DELAY_MS);
+    let s = w.tabs[0].engine.snapshot(w.now);
+    assert_eq!(s.holds, 0, "the peers are told at once, not after the lease");
+    assert_eq!(s.idle_at, Some(hidden_at.after(BUS_DELAY_MS + 10 * MIN)));
+    assert_eq!(holds(&w, 1), 2, "the tab itself keeps its count");
+    w.advance(MIN);
+    assert!(w.tabs[1].broadcasts.last().is_some_and(|m| m.ends_with(" H 0")), "no renewal while hidden");
+    w.input(1, Input::Resumed); // back from the cache
+    w.advance(BUS_DELAY_MS);
+    assert_eq!(holds(&w, 0), 2);
+    w.advance(30 * MIN);
+    assert!(w.tabs.iter().all(|t| t.engine.snapshot(w.now).authenticated));
+}
+
+#[test]
+fn the_absolute_timeout_still_ends_a_held_session() {
+    let (mut w, _) = hold_in_the_second_of_two_tabs(Config { absolute_timeout_ms: Some(60 * MIN), ..token_config() });
+    let absolute_at = w.tabs[1].engine.snapshot(w.now).absolute_at.expect("an absolute deadline");
+    w.advance(61 * MIN);
+    let absolute_warning = |e: &Event| matches!(e, Event::Warning { cause: Cause::Absolute, .. });
+    assert_eq!(first(&w.tabs[1], absolute_warning), Some(absolute_at.before(MIN)));
+    assert_eq!(first(&w.tabs[1], |e| *e == local_logout(Reason::Absolute)), Some(absolute_at));
+    assert_eq!(warnings(&w.tabs[1]).len(), 1, "only the absolute warning");
+    assert!(!w.tabs[0].engine.snapshot(w.now).authenticated);
+    assert_eq!(holds(&w, 0), 0, "the session's end drops the peer's lease");
+    assert_eq!(holds(&w, 1), 1, "the app still holds its handle");
+}
+
+#[test]
+fn a_hold_survives_a_logout_and_is_announced_to_the_next_session() {
+    let (mut w, _) = hold_in_the_second_of_two_tabs(token_config());
+    w.advance(MIN);
+    w.input(0, Input::Logout);
+    w.advance(10);
+    assert_eq!(holds(&w, 0), 0);
+    assert_eq!(holds(&w, 1), 1);
+    w.login(0);
+    w.advance(10);
+    assert_eq!(holds(&w, 0), 1, "the holder announced itself to the new session");
+    w.advance(30 * MIN);
+    assert!(w.tabs.iter().all(|t| t.engine.snapshot(w.now).authenticated));
+}
+
+#[test]
+fn a_hold_taken_in_another_tab_withdraws_an_idle_warning() {
+    let mut w = World::new(token_config(), 2);
+    w.login(0);
+    w.advance(9 * MIN + 10_000);
+    assert_eq!(warnings(&w.tabs[0]).len(), 1);
+    assert!(!w.tabs[0].listening);
+    w.input(1, Input::Hold);
+    w.advance(10);
+    assert_eq!(w.tabs[0].events.last().map(|e| e.1), Some(Event::Activity), "the warning is withdrawn");
+    assert!(w.tabs[0].listening, "and the listeners are back");
+    w.advance(30 * MIN);
+    assert!(w.tabs[0].engine.snapshot(w.now).authenticated);
+}
+
+#[test]
+fn app_traffic_spares_the_pings_a_hold_would_need() {
+    let (mut w, _) = hold_in_the_second_of_two_tabs(cookie_config());
+    let end = w.now.after(60 * MIN);
+    while w.now < end {
+        let now = w.now;
+        w.server.last_touch = Some(now);
+        w.input(1, Input::ServerTouched(now));
+        w.advance(60_000);
+    }
+    assert!(w.tabs[0].heartbeat_sent.is_empty(), "{:?}", w.tabs[0].heartbeat_sent);
+    assert!(w.tabs[0].engine.snapshot(w.now).authenticated);
 }
 
 // ---- 8. cross-tab --------------------------------------------------------------
@@ -600,7 +881,7 @@ fn a_new_tab_with_no_session_anywhere_settles_logged_out_quietly() {
     let s = w.tabs[t].engine.snapshot(w.now);
     assert!(!s.authenticated && !s.restoring);
     assert_eq!(w.tabs[t].resolved, 1, "getAccessToken() resolves (to null)");
-    assert_eq!(w.tabs[t].count(|e| matches!(e, Event::Logout(_))), 0);
+    assert_eq!(w.tabs[t].count(|e| matches!(e, Event::Logout { .. })), 0);
 }
 
 #[test]
@@ -629,10 +910,29 @@ fn logout_in_one_tab_logs_out_all() {
     w.advance(10);
     assert_eq!(w.tabs[2].count(is_logout(Reason::User)), 1);
     for i in 0..2 {
-        assert_eq!(w.tabs[i].count(is_logout(Reason::Remote)), 1);
+        assert_eq!(w.tabs[i].count(is_remote_logout(Reason::User)), 1);
+        assert_eq!(w.tabs[i].count(|e| matches!(e, Event::Logout { .. })), 1, "one logout event per tab");
         assert_eq!(w.get_token(i), None);
     }
     assert_eq!(w.server.logouts, 1, "only the tab that logged out calls the server");
+}
+
+#[test]
+fn every_cause_of_a_logout_reaches_the_other_tabs_marked_remote() {
+    for reason in [Reason::User, Reason::Idle, Reason::Absolute, Reason::Revoked] {
+        let mut w = World::new(cookie_config(), 2);
+        w.login(0);
+        w.advance(10);
+        let told = Envelope { from: 7, message: Message::Logout { reason } }.encode();
+        let broadcasts = w.tabs[1].broadcasts.len();
+        w.garbage(1, told);
+        assert_eq!(w.tabs[1].count(is_remote_logout(reason)), 1, "{reason:?}");
+        assert_eq!(w.tabs[1].count(|e| matches!(e, Event::Timeout(_))), 0, "the timeout was the other tab's");
+        assert_eq!(w.tabs[1].logout_calls, 0, "{reason:?}: the tab that decided calls the server, not this one");
+        assert_eq!(w.tabs[1].broadcasts.len(), broadcasts, "{reason:?}: a followed logout is not re-broadcast");
+        w.advance(10);
+        assert_eq!(w.tabs[0].count(|e| matches!(e, Event::Logout { .. })), 0, "tab 0 heard no echo");
+    }
 }
 
 #[test]
@@ -646,6 +946,11 @@ fn bad_messages_are_ignored_and_counted() {
         "ksa1 x O user",
         "ksa1 5 Z",
         "ksa1 5 O nobody",
+        "ksa1 5 O remote", // no longer a reason: the cause travels instead
+        "ksa1 5 H",
+        "ksa1 5 H x",
+        "ksa1 5 H 4294967296", // more than a u32
+        "ksa1 5 H 1 2",
         "ksa1 5 T 1",
         "ksa1 5 A 1",
         "ksa1 5 Q extra",
@@ -680,6 +985,8 @@ fn the_codec_round_trips_every_kind() {
         Message::Token { started_at: Time(2), token: token.clone() },
         Message::Activity { at: Time(3), touched: Time(4) },
         Message::StaySignedIn { at: Time(5) },
+        Message::Hold { count: 0 },
+        Message::Hold { count: u32::MAX },
         Message::SessionWanted,
         Message::Session { started_at: Time(6), token: Some(token) },
         Message::Session { started_at: Time(6), token: None },
@@ -716,7 +1023,7 @@ fn logout_during_a_new_tabs_restore_still_reaches_the_server_and_the_other_tabs(
     w.input(t, Input::Logout); // before any sibling answered
     w.advance(10);
     assert_eq!(w.tabs[t].logout_calls, 1);
-    assert_eq!(w.tabs[0].count(is_logout(Reason::Remote)), 1);
+    assert_eq!(w.tabs[0].count(is_remote_logout(Reason::User)), 1);
     assert!(!w.tabs[t].engine.snapshot(w.now).authenticated);
 }
 
@@ -731,7 +1038,7 @@ fn confirming_a_session_on_every_page_load_does_not_restart_the_absolute_timeout
         w.input(t, Input::SessionStarted(None));
     }
     w.advance(20 * MIN);
-    let end = w.tabs[0].events.iter().find(|(_, e)| matches!(e, Event::Logout(_))).map(|x| x.0);
+    let end = w.tabs[0].events.iter().find(|(_, e)| matches!(e, Event::Logout { .. })).map(|x| x.0);
     assert!(end.is_some_and(|e| e <= t0.after(60 * MIN)), "session outlived its absolute timeout: {end:?}");
 }
 
@@ -758,16 +1065,6 @@ fn invalid_options_are_rejected_with_the_option_name_and_the_rule() {
             "minHeartbeatIntervalMs",
             "three quarters",
         ),
-        (
-            Config {
-                keepalive_url: Some("/ka".into()),
-                session_timeout_ms: Some(60_000),
-                idle_timeout_ms: Some(120_000),
-                ..base()
-            },
-            "idleTimeoutMs",
-            "must not exceed sessionTimeoutMs",
-        ),
         (Config { refresh_url: Some("  ".into()), ..base() }, "refreshUrl", "non-empty"),
         (Config { logout_url: Some("/a b".into()), ..base() }, "logoutUrl", "without spaces"),
         (Config { login_url: Some("/login\n".into()), ..base() }, "loginUrl", "control characters"),
@@ -793,6 +1090,17 @@ fn invalid_options_are_rejected_with_the_option_name_and_the_rule() {
     }
     let err = Config { idle_timeout_ms: Some(1000), warning_ms: Some(1500), ..base() }.validate().expect_err("warning");
     assert!(err.message().ends_with("(got 1500)"), "{}", err.message());
+}
+
+#[test]
+fn an_idle_timeout_longer_than_the_session_timeout_is_accepted() {
+    let c = Config {
+        keepalive_url: Some("/ka".into()),
+        session_timeout_ms: Some(5 * MIN),
+        idle_timeout_ms: Some(10 * MIN),
+        ..Config::default()
+    };
+    assert_eq!(c.validate(), Ok(()));
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use crate::core::*;
 
 pub const LATENCY_MS: u64 = 40;
-const BUS_DELAY_MS: u64 = 1;
+pub const BUS_DELAY_MS: u64 = 1;
 
 /// The server side: a sliding session and rotating tokens.
 #[derive(Debug)]
@@ -28,7 +28,8 @@ pub struct Server {
 }
 
 impl Server {
-    fn alive(&self, at: Time) -> bool {
+    /// The server still has the session at `at`: logged in and touched within its timeout.
+    pub fn alive(&self, at: Time) -> bool {
         self.logged_in && self.last_touch.is_some_and(|t| at <= t.after(self.session_ms))
     }
 
@@ -75,7 +76,11 @@ impl Server {
 enum Delivery {
     Heartbeat(HeartbeatResult),
     Refresh(RefreshResult),
-    Message(String),
+    /// A broadcast from tab `from`.
+    Message {
+        from: usize,
+        text: String,
+    },
     LockGranted,
     Garbage(String),
 }
@@ -87,6 +92,8 @@ pub struct Tab {
     pub events: Vec<(Time, Event)>,
     pub listening: bool,
     pub open: bool,
+    /// The browser froze the page: no timer fires, nothing is delivered until it thaws.
+    pub frozen: bool,
     pub refresh_in_flight: bool,
     pub heartbeat_sent: Vec<Time>,
     pub resolved: u32,
@@ -100,6 +107,10 @@ impl Tab {
     }
 }
 
+/// A heartbeat rule to hold the engine to at every step: when the heartbeat is
+/// due for this engine, given when its last one was sent and whether one is in flight.
+pub type HeartbeatOracle = fn(&Engine, Option<Time>, bool) -> Option<Time>;
+
 pub struct World {
     pub now: Time,
     pub tabs: Vec<Tab>,
@@ -111,6 +122,14 @@ pub struct World {
     pub timer_lateness_ms: u64,
     pub config: Config,
     pub steps: u64,
+    /// When set, every tab must ping exactly when this rule says so.
+    pub heartbeat_oracle: Option<HeartbeatOracle>,
+    /// When tab `.0` last heard tab `.1` announce holds, for the leases not
+    /// yet released: the protocol's view, kept apart from the engines'.
+    pub holds_heard: BTreeMap<(usize, usize), Time>,
+    /// Every logout a tab told the others of, with its cause: what a remote
+    /// logout event must match.
+    pub logouts_told: Vec<(usize, Reason)>,
 }
 
 pub fn token_config() -> Config {
@@ -160,6 +179,9 @@ impl World {
             timer_lateness_ms: 0,
             config,
             steps: 0,
+            heartbeat_oracle: None,
+            holds_heard: BTreeMap::new(),
+            logouts_told: Vec::new(),
         };
         for _ in 0..tabs {
             w.open_tab();
@@ -179,6 +201,7 @@ impl World {
             events: Vec::new(),
             listening: false,
             open: true,
+            frozen: false,
             refresh_in_flight: false,
             heartbeat_sent: Vec::new(),
             resolved: 0,
@@ -189,9 +212,12 @@ impl World {
         i
     }
 
-    /// Closes a tab; the lock and leadership it held go to others (as the browser does).
+    /// Closes a tab without warning (a crash, a killed process: no `pagehide`);
+    /// the lock and leadership it held go to others (as the browser does), and
+    /// what it broadcast and was not yet delivered is lost with it.
     pub fn close_tab(&mut self, i: usize) {
         self.tabs[i].open = false;
+        self.pending.retain(|p| !matches!(p.2, Delivery::Message { from, .. } if from == i));
         if self.lock_holder == Some(i) {
             self.release_lock(i);
         }
@@ -203,6 +229,21 @@ impl World {
         }
     }
 
+    /// The browser freezes tab `i` (a background tab, a discarded page on its way).
+    pub fn freeze_tab(&mut self, i: usize) {
+        self.tabs[i].frozen = true;
+    }
+
+    /// The frozen tab runs again: held deliveries arrive, the page is told it resumed.
+    pub fn thaw_tab(&mut self, i: usize) {
+        self.tabs[i].frozen = false;
+        self.input(i, Input::Resumed);
+    }
+
+    fn runs(&self, i: usize) -> bool {
+        self.tabs[i].open && !self.tabs[i].frozen
+    }
+
     pub fn set_leader(&mut self, leader: usize) {
         for i in 0..self.tabs.len() {
             if self.tabs[i].open {
@@ -212,7 +253,7 @@ impl World {
     }
 
     pub fn input(&mut self, i: usize, input: Input<'_>) {
-        if !self.tabs[i].open {
+        if !self.runs(i) {
             return;
         }
         let now = self.now;
@@ -228,7 +269,23 @@ impl World {
         self.input(i, Input::SessionStarted(token));
     }
 
+    /// One minute in which the user works in tab `active` and app traffic in
+    /// tab `touching` touches the server (and tells its keeper so) at its start.
+    pub fn minute_of_app_traffic(&mut self, active: usize, touching: usize) {
+        if self.tabs[active].listening {
+            self.input(active, Input::Activity);
+        }
+        let now = self.now;
+        self.server.last_touch = Some(now);
+        self.input(touching, Input::ServerTouched(now));
+        self.advance(60_000);
+    }
+
+    /// Delivers `text` to tab `i` as if from a tab outside the world.
     pub fn garbage(&mut self, i: usize, text: String) {
+        if let Some(Envelope { message: Message::Logout { reason }, .. }) = Envelope::decode(&text) {
+            self.logouts_told.push((usize::MAX, reason));
+        }
         self.pending.push((self.now, i, Delivery::Garbage(text)));
         self.run_pending();
     }
@@ -253,9 +310,9 @@ impl World {
                 }
             }
             assert!(guard < 100_000, "the engines do not settle: a deadline is never consumed");
-            let next_delivery = self.pending.iter().map(|p| p.0).min();
+            let next_delivery = self.pending.iter().filter(|p| !self.tabs[p.1].frozen).map(|p| p.0).min();
             let next_timer = (0..self.tabs.len())
-                .filter(|&i| self.tabs[i].open)
+                .filter(|&i| self.runs(i))
                 .filter_map(|i| {
                     self.tabs[i].engine.poll_timeout().map(|d| (d.after(self.timer_lateness_ms).max(self.now), i))
                 })
@@ -281,7 +338,8 @@ impl World {
 
     fn run_pending(&mut self) {
         let now = self.now;
-        let (due, rest): (Vec<_>, Vec<_>) = self.pending.drain(..).partition(|p| p.0 <= now);
+        let tabs = &self.tabs;
+        let (due, rest): (Vec<_>, Vec<_>) = self.pending.drain(..).partition(|p| p.0 <= now && !tabs[p.1].frozen);
         self.pending = rest;
         for (_, i, d) in due {
             if !self.tabs[i].open {
@@ -290,7 +348,17 @@ impl World {
             match d {
                 Delivery::Heartbeat(r) => self.input(i, Input::HeartbeatDone(r)),
                 Delivery::Refresh(r) => self.input(i, Input::RefreshDone(r)),
-                Delivery::Message(m) | Delivery::Garbage(m) => self.input(i, Input::Message(&m)),
+                Delivery::Message { from, text } => {
+                    if let Some(Envelope { message: Message::Hold { count }, .. }) = Envelope::decode(&text) {
+                        if count > 0 {
+                            self.holds_heard.insert((i, from), now);
+                        } else {
+                            self.holds_heard.remove(&(i, from));
+                        }
+                    }
+                    self.input(i, Input::Message(&text))
+                }
+                Delivery::Garbage(m) => self.input(i, Input::Message(&m)),
                 Delivery::LockGranted => self.input(i, Input::RefreshLockAcquired),
             }
         }
@@ -311,6 +379,7 @@ impl World {
     fn drain(&mut self, i: usize) {
         self.steps += 1;
         let now = self.now;
+        let mut pinged = false;
         while let Some(c) = self.tabs[i].engine.poll_command() {
             match c {
                 Command::Listen(on) => {
@@ -323,10 +392,12 @@ impl World {
                     assert!(!s.idle, "heartbeat while idle");
                     assert!(s.online, "heartbeat while offline");
                     assert!(s.leader, "heartbeat from a tab that is not the leader");
+                    assert!(s.idle_at.map_or(true, |idle_at| now < idle_at), "heartbeat after the idle deadline");
                     if let (Some(&last), Some(min)) = (self.tabs[i].heartbeat_sent.last(), self.min_heartbeat_ms()) {
                         assert!(now.since(last) >= min, "heartbeats {} ms apart, minimum {}", now.since(last), min);
                     }
                     self.tabs[i].heartbeat_sent.push(now);
+                    pinged = true;
                     let arrives = now.after(LATENCY_MS / 2);
                     let r = self.server.heartbeat(arrives);
                     self.pending.push((now.after(LATENCY_MS), i, Delivery::Heartbeat(r)));
@@ -357,18 +428,55 @@ impl World {
                     self.server.logged_in = false;
                 }
                 Command::Broadcast(m) => {
+                    if let Some(Envelope { message: Message::Logout { reason }, .. }) = Envelope::decode(&m) {
+                        self.logouts_told.push((i, reason));
+                    }
                     self.tabs[i].broadcasts.push(m.clone());
                     for j in 0..self.tabs.len() {
                         if j != i && self.tabs[j].open {
-                            self.pending.push((now.after(BUS_DELAY_MS), j, Delivery::Message(m.clone())));
+                            let text = m.clone();
+                            self.pending.push((now.after(BUS_DELAY_MS), j, Delivery::Message { from: i, text }));
                         }
                     }
                 }
-                Command::Emit(e) => self.tabs[i].events.push((now, e)),
+                Command::Emit(e) => {
+                    // The cause of a logout is the one decided where it began:
+                    // told to the others by this tab, or heard from another.
+                    if let Event::Logout { reason, remote } = e {
+                        let told_by = |t: &(usize, Reason)| t.1 == reason && (t.0 == i) != remote;
+                        assert!(
+                            self.logouts_told.iter().any(told_by),
+                            "tab {i} logged out ({reason:?}, remote {remote}) but no tab told that cause: {:?}",
+                            self.logouts_told
+                        );
+                    }
+                    self.tabs[i].events.push((now, e));
+                }
                 Command::ResolveTokenWaiters => self.tabs[i].resolved += 1,
             }
         }
         self.check_tab(i);
+        if let Some(oracle) = self.heartbeat_oracle {
+            self.check_heartbeat(i, oracle, pinged);
+        }
+    }
+
+    /// The engine pinged in this step exactly if the oracle says a ping was due,
+    /// and otherwise schedules its next ping where the oracle does.
+    fn check_heartbeat(&self, i: usize, oracle: HeartbeatOracle, pinged: bool) {
+        let now = self.now;
+        let tab = &self.tabs[i];
+        let e = &tab.engine;
+        if pinged {
+            // As the engine stood when it decided: nothing in flight, the previous ping the last one.
+            let previous = tab.heartbeat_sent.len().checked_sub(2).map(|k| tab.heartbeat_sent[k]);
+            let due = oracle(e, previous, false);
+            assert!(due.is_some_and(|d| d <= now), "tab {i} pinged at {now:?}, the oracle had it due at {due:?}");
+        } else {
+            let due = oracle(e, e.heartbeat_sent_at, e.heartbeat_in_flight.is_some());
+            assert!(due.map_or(true, |d| d > now), "tab {i} did not ping at {now:?}, the oracle had it due at {due:?}");
+            assert_eq!(e.heartbeat_due(), due, "tab {i} schedules its next ping elsewhere than the oracle");
+        }
     }
 
     fn min_heartbeat_ms(&self) -> Option<u64> {
@@ -398,6 +506,10 @@ impl World {
         }
         if !s.authenticated {
             assert!(!tab.listening, "tab {i} listens for activity while logged out");
+        }
+        if s.authenticated && s.holds > 0 {
+            assert!(s.idle_at.is_none() && !s.idle, "tab {i} heads for idle while {} holds are active", s.holds);
+            assert!(!tab.engine.session().is_some_and(|x| x.idle_warned), "tab {i} warns of idle under a hold");
         }
     }
 }
