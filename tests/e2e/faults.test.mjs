@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { World, ROUTES, delta, tokenOptions, signedInTabs } from './lib/harness.mjs';
-import { record, hasPresenceApi } from './lib/report.mjs';
+import { record } from './lib/report.mjs';
 
 const TTL = 300_000;
 const LEAD = 60_000;
@@ -137,16 +137,10 @@ test('10d. refresh answers 401: every tab logs out with cause revoked', async (t
     assert.equal(logouts.length, 1, `${tab.name}: logged out`);
     details.push({ tab: tab.name, ...logouts[0].detail });
   }
-  const newApi = await hasPresenceApi(tabs[0]);
   record(t, import.meta.url, 'scenario 10d', { tabs: 3, logoutDetails: details });
   assert.ok((await Promise.all(tabs.map((tab) => tab.state()))).every((s) => !s.authenticated));
-  if (newApi) {
-    for (const x of details) assert.equal(x.reason, 'revoked', `${x.tab}: cause ${x.reason}`);
-    assert.equal(details.filter((x) => !x.remote).length, 1, 'one tab got the 401, the others heard of it');
-  } else {
-    t.diagnostic('cause revoked in every tab not checked: logout { reason, remote } is issue 12');
-    assert.ok(details.some((x) => x.reason === 'revoked'));
-  }
+  for (const x of details) assert.equal(x.reason, 'revoked', `${x.tab}: cause ${x.reason}`);
+  assert.equal(details.filter((x) => !x.remote).length, 1, 'one tab got the 401, the others heard of it (remote: true)');
   assert.deepEqual(w.problems, []);
 });
 

@@ -3,9 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { World, ROUTES, delta, tokenOptions, cookieOptions, signedInTabs } from './lib/harness.mjs';
-import { record, hasPresenceApi } from './lib/report.mjs';
-
-const NEEDS_ISSUE_12 = 'needs issue 12 (idleTimeoutMs > sessionTimeoutMs, holdActive(), state.holds, logout { reason, remote })';
+import { record } from './lib/report.mjs';
 
 /** All requests of `tabs` to `path` sent at or after simulated time `from`. */
 async function requestsFrom(tabs, path, from) {
@@ -57,20 +55,15 @@ test('4. idle: no request after the idle deadline, the warning comes warningMs b
   await w.advance(idleAt1 - 1_000 - w.now, { step: 5_000 });
   await w.advance(6_000, { step: 100 });
   const causes = [];
-  // Before issue 12 a tab that hears another tab's idle logout first says 'remote'.
-  const newApi = await hasPresenceApi(a);
-  const idleCause = (detail) => detail.reason === 'idle' || (!newApi && detail.reason === 'remote');
   for (const tab of tabs) {
     const [second] = (await tab.events('warning')).slice(1);
     assert.ok(second && near(second.at, idleAt1 - WARNING), `${tab.name}: second warning ${WARNING} ms before the end`);
     const logouts = await tab.events('logout');
     assert.equal(logouts.length, 1, `${tab.name}: logged out once`);
     causes.push(logouts[0].detail);
-    assert.ok(idleCause(logouts[0].detail), `${tab.name}: logout cause ${JSON.stringify(logouts[0].detail)}`);
+    assert.equal(logouts[0].detail.reason, 'idle', `${tab.name}: logout cause ${JSON.stringify(logouts[0].detail)}`);
     assert.ok(near(logouts[0].at, idleAt1, 110), `${tab.name}: logged out at the deadline (${logouts[0].at - idleAt1} ms)`);
   }
-  assert.ok(causes.some((d) => d.reason === 'idle'), 'the cause is idle');
-  if (!newApi) t.diagnostic('cause idle in every tab not checked: logout { reason, remote } is issue 12');
   assert.ok((await states()).every((s) => !s.authenticated));
 
   // After the deadline: neither heartbeat nor refresh, here or later.
@@ -112,11 +105,6 @@ test('4. idle: no request after the idle deadline, the warning comes warningMs b
 test('5. idle timeout longer than the server timeout: the session stays alive while the user is present, then lapses', async (t) => {
   const SESSION = 120_000;
   const IDLE = 10 * 60_000;
-  const probe = await World.start({ server: { flags: { idleTimeoutSecs: SESSION / 1000 } } });
-  const present = await hasPresenceApi(await probe.open(cookieOptions(SESSION)));
-  await probe.close();
-  if (!present) return t.skip(NEEDS_ISSUE_12);
-
   const w = await World.start({ server: { flags: { idleTimeoutSecs: SESSION / 1000 } } });
   t.after(() => w.close());
   // No logoutUrl: the server session must lapse by itself, not be revoked.
@@ -160,7 +148,6 @@ test('6. holds: a hold in one tab keeps every tab present without input; after r
   t.after(() => w.close());
   const options = tokenOptions({ keepaliveUrl: ROUTES.keepalive, sessionTimeoutMs: SESSION, idleTimeoutMs: IDLE, warningMs: 20_000 });
   const tabs = await signedInTabs(w, 3, options);
-  if (!(await hasPresenceApi(tabs[0]))) return t.skip(NEEDS_ISSUE_12);
   const [a, b, c] = tabs;
   const states = () => Promise.all(tabs.map((tab) => tab.state()));
   const HELD = 5 * IDLE;
@@ -206,6 +193,12 @@ test('6. holds: a hold in one tab keeps every tab present without input; after r
   const closedAt = w.now;
   await c.close();
   await w.settle();
+  // Right after the close, before the clock moves: did pagehide release the hold?
+  const holdsRightAfterClose = await w.until(
+    () => Promise.all([a, b].map(async (tab) => (await tab.state()).holds)),
+    (hs) => hs.every((n) => n === 0),
+    1_000,
+  );
   await w.advance(3 * IDLE, { step: 5_000 });
   const afterClose = await endings([a, b], m2);
   const closeLogouts = afterClose.filter((e) => e.type === 'logout');
@@ -218,6 +211,7 @@ test('6. holds: a hold in one tab keeps every tab present without input; after r
     refreshesWhileHeld: d.refreshes,
     logoutAfterReleaseMs: releaseLogouts.map((e) => ({ tab: e.tab, ms: e.at - releasedAt, ...e.detail })),
     holdsBeforeClose,
+    holdsRightAfterClose,
     logoutAfterHoldingTabClosedMs: closeLogouts.map((e) => ({ tab: e.tab, ms: e.at - closedAt, ...e.detail })),
   });
   assert.deepEqual(hold, { label: 'video', held: true });
@@ -238,4 +232,10 @@ test('6. holds: a hold in one tab keeps every tab present without input; after r
     assert.ok(e.at - closedAt <= IDLE + 3 * 5_000 + 5_000, `${e.tab}: idle ${e.at - closedAt} ms after the close`);
   }
   assert.deepEqual(w.problems, []);
+  await t.test('the closing tab releases its hold on pagehide, at once', {
+    todo: 'the driver feeds visibilitychange (hidden), which follows pagehide, to the engine as Resumed, and that announces the hold again: the lease then runs out after 3 intervals',
+  }, () => {
+    assert.deepEqual(holdsRightAfterClose, [0, 0], 'no hold left in the other tabs');
+    for (const e of closeLogouts) assert.ok(near(e.at - closedAt, IDLE, 110), `${e.tab}: idle ${e.at - closedAt} ms after the close`);
+  });
 });

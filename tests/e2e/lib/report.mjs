@@ -19,8 +19,3 @@ export function record(t, file, scenario, counts) {
   all[scenario] = counts;
   writeFileSync(path, JSON.stringify(all, null, 2) + '\n');
 }
-
-/** Whether the keeper in `tab` has the presence API of issue 12 (touch, holdActive). */
-export async function hasPresenceApi(tab) {
-  return tab.eval(() => typeof window.keeper.touch === 'function' && typeof window.keeper.holdActive === 'function');
-}
