@@ -49,6 +49,8 @@ extern "C" {
     fn dispatch_on(target: &str, kind: &str);
     #[wasm_bindgen(js_name = denyLocks)]
     fn deny_locks(marker: &str);
+    #[wasm_bindgen(js_name = setVisibility)]
+    fn set_visibility(state: Option<String>);
 }
 
 const REFRESH: &str = "/api/auth/refresh";
@@ -900,6 +902,31 @@ async fn a_hold_in_one_tab_keeps_every_tab_present_until_released_or_disposed() 
     b.dispose();
     assert!(events_a.wait_for("logout", 2, 3000).await, "idle follows once the holding tab is gone");
     a.dispose();
+}
+
+/// Closing a tab fires `pagehide`, then `visibilitychange` to hidden: the
+/// second must not announce the holds the first just ended.
+#[wasm_bindgen_test]
+async fn pagehide_ends_a_tabs_holds_for_the_others_and_going_hidden_does_not_renew_them() {
+    stub_reset();
+    let name = channel("pagehide");
+    let options = format!(r#"{{"idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{name}"}}"#);
+    let (a, b) = (keeper(&options), keeper(&options));
+    let events_b = Events::of(&b);
+    set_session(&a, "{}");
+    assert!(events_b.wait_for("login", 1, 1000).await);
+    // Taken before `a` was created, so only `b` holds; `a` hears of it.
+    let _hold = b.hold_active(Some("upload".into()));
+    assert!(eventually(1000, || state_num(&a, "holds") == Some(1.0)).await, "the hold reaches the other tab");
+    dispatch_on("window", "pagehide");
+    set_visibility(Some("hidden".into()));
+    dispatch_on("document", "visibilitychange");
+    sleep(300).await;
+    set_visibility(None);
+    assert_eq!(state_num(&a, "holds"), Some(0.0), "pagehide ended the hold in the other tab, and stays ended");
+    assert_eq!(state_num(&b, "holds"), Some(1.0), "the hiding tab keeps its own count");
+    a.dispose();
+    b.dispose();
 }
 
 #[wasm_bindgen_test]

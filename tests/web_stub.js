@@ -199,6 +199,12 @@ export function dispatchOn(target, type) {
   t.dispatchEvent(new Event(type));
 }
 
+/// Makes document.visibilityState read `state` (undefined: the browser's own again).
+export function setVisibility(state) {
+  if (state === undefined) delete document.visibilityState;
+  else Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
+}
+
 /// Makes navigator.locks refuse every lock whose name contains `marker`, as a
 /// browser does for names it does not accept or in an opaque origin.
 export function denyLocks(marker) {

@@ -100,7 +100,15 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
         on(&window, "pagehide", || Input::PageHide),
     ];
     if let Some(document) = get(&window, "document") {
-        lifecycle.push(on(&document, "visibilitychange", || Input::Resumed));
+        // Only becoming visible is a resume: the `visibilitychange` to hidden
+        // that follows `pagehide` must not announce this tab's holds again.
+        let w = weak.clone();
+        let page = document.clone();
+        lifecycle.push(super::handles::listen(&document, "visibilitychange", false, move |_| {
+            if get(&page, "visibilityState").and_then(|v| v.as_string()).as_deref() != Some("hidden") {
+                with(&w, |s| handle(s, Input::Resumed));
+            }
+        }));
         lifecycle.push(on(&document, "resume", || Input::Resumed));
     }
     let leader = request_lock(&shared, "leader", || Input::Leadership(true));
