@@ -177,7 +177,10 @@ test('6. holds: a hold in one tab keeps every tab present without input; after r
   const releasedAt = w.now;
   await b.eval(() => window.hold.release());
   const m1 = await marks(tabs);
-  await w.advance(2 * IDLE, { step: 5_000 });
+  // Small steps across the deadline: cross-tab stamps are up to one step off.
+  await w.advance(IDLE - 1_000, { step: 5_000 });
+  await w.advance(2_000, { step: 100 });
+  await w.advance(IDLE, { step: 5_000 });
   const afterRelease = await endings(tabs, m1);
   const releaseLogouts = afterRelease.filter((e) => e.type === 'logout');
 
@@ -199,7 +202,9 @@ test('6. holds: a hold in one tab keeps every tab present without input; after r
     (hs) => hs.every((n) => n === 0),
     1_000,
   );
-  await w.advance(3 * IDLE, { step: 5_000 });
+  await w.advance(IDLE - 1_000, { step: 5_000 });
+  await w.advance(2_000, { step: 100 });
+  await w.advance(2 * IDLE, { step: 5_000 });
   const afterClose = await endings([a, b], m2);
   const closeLogouts = afterClose.filter((e) => e.type === 'logout');
   record(t, import.meta.url, 'scenario 6', {
@@ -222,20 +227,14 @@ test('6. holds: a hold in one tab keeps every tab present without input; after r
   assert.equal(releaseLogouts.length, 3, 'every tab logged out after release()');
   for (const e of releaseLogouts) {
     assert.equal(e.detail.reason, 'idle');
-    assert.ok(e.at - releasedAt <= IDLE + 5_000, `${e.tab}: idle ${e.at - releasedAt} ms after release()`);
+    assert.ok(near(e.at - releasedAt, IDLE, 110), `${e.tab}: idle ${e.at - releasedAt} ms after release()`);
   }
   assert.ok(holdsBeforeClose >= 1);
+  assert.deepEqual(holdsRightAfterClose, [0, 0], 'the closing tab released its hold on pagehide, at once');
   assert.equal(closeLogouts.length, 2, 'both remaining tabs logged out after the holding tab closed');
   for (const e of closeLogouts) {
     assert.equal(e.detail.reason, 'idle');
-    // Released on pagehide at once, or at worst expired after 3 broadcast intervals.
-    assert.ok(e.at - closedAt <= IDLE + 3 * 5_000 + 5_000, `${e.tab}: idle ${e.at - closedAt} ms after the close`);
+    assert.ok(near(e.at - closedAt, IDLE, 110), `${e.tab}: idle ${e.at - closedAt} ms after the close`);
   }
   assert.deepEqual(w.problems, []);
-  await t.test('the closing tab releases its hold on pagehide, at once', {
-    todo: 'the driver feeds visibilitychange (hidden), which follows pagehide, to the engine as Resumed, and that announces the hold again: the lease then runs out after 3 intervals',
-  }, () => {
-    assert.deepEqual(holdsRightAfterClose, [0, 0], 'no hold left in the other tabs');
-    for (const e of closeLogouts) assert.ok(near(e.at - closedAt, IDLE, 110), `${e.tab}: idle ${e.at - closedAt} ms after the close`);
-  });
 });
