@@ -1,9 +1,9 @@
-//! The `/api` routes: login, refresh, logout, keepalive, profile and the
-//! optional test endpoints, plus the middleware that counts requests and turns
-//! every error reply into `{"error": "..."}`.
+//! The `/api` routes: login, refresh, logout, keepalive, profile, session and
+//! the optional test endpoints (counters, clock offset, fault switches), plus
+//! the middleware that counts requests, injects armed faults and turns every
+//! error reply into `{"error": "..."}`.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -19,9 +19,11 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::counters::Counters;
-use crate::store::{Keepalive, Millis, Refresh, Store, StoreError};
+use crate::faults::{FaultKind, FaultSpec, Faults};
+use crate::store::{Keepalive, Refresh, Store, StoreError};
 use crate::tokens::{self, Claims, JwtError, Secret};
 
 /// Session cookie (both modes).
@@ -45,11 +47,21 @@ pub struct AppState {
     /// Verified against for unknown emails so they cost as much as known ones.
     dummy_hash: String,
     counters: Counters,
+    /// Every time the handlers read; offset only through `/api/test/clock`.
+    clock: Arc<Clock>,
+    /// Armed through `/api/test/faults`.
+    faults: Faults,
 }
 
 impl AppState {
-    /// Hashes the demo passwords (argon2id, random salts) and binds the store.
-    pub fn new(config: Config, store: Arc<dyn Store>, secret: &[u8]) -> Result<Self, argon2::password_hash::Error> {
+    /// Hashes the demo passwords (argon2id, random salts) and binds the store
+    /// and the clock (the one the store reads too).
+    pub fn new(
+        config: Config,
+        store: Arc<dyn Store>,
+        secret: &[u8],
+        clock: Arc<Clock>,
+    ) -> Result<Self, argon2::password_hash::Error> {
         let params = argon2::Params::new(
             config.argon2_memory_kib,
             argon2::Params::DEFAULT_T_COST,
@@ -66,7 +78,16 @@ impl AppState {
             .map(|(e, p)| Ok((e.to_string(), hash(p)?)))
             .collect::<Result<_, argon2::password_hash::Error>>()?;
         let dummy_hash = hash(&tokens::new_id())?;
-        Ok(AppState { config, store, secret: Secret::new(secret), users, dummy_hash, counters: Counters::default() })
+        Ok(AppState {
+            config,
+            store,
+            secret: Secret::new(secret),
+            users,
+            dummy_hash,
+            counters: Counters::default(),
+            clock,
+            faults: Faults::default(),
+        })
     }
 }
 
@@ -103,9 +124,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/auth/refresh", post(refresh))
         .route("/auth/logout", post(logout))
         .route("/keepalive", post(keepalive))
-        .route("/profile", get(profile));
+        .route("/profile", get(profile))
+        .route("/session", get(session));
     if state.config.test_endpoints {
-        api = api.route("/test/counters", get(test_counters)).route("/test/reset", post(test_reset));
+        api = api
+            .route("/test/counters", get(test_counters))
+            .route("/test/reset", post(test_reset))
+            .route("/test/clock", get(test_clock).post(test_set_clock))
+            .route("/test/faults", get(test_faults).post(test_add_fault).delete(test_clear_faults))
+            .layer(from_fn_with_state(state.clone(), inject_fault));
     }
     api.fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such endpoint") })
         .layer(from_fn_with_state(state.clone(), count_request))
@@ -138,8 +165,26 @@ async fn json_errors(resp: Response) -> Response {
     out
 }
 
-fn now_ms() -> Millis {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+/// Answers the request as an armed fault says, without running its handler
+/// (so a faulted refresh rotates nothing). Only installed with test endpoints.
+async fn inject_fault(State(st): St, req: Request, next: Next) -> Response {
+    let path = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
+    let Some(kind) = path.and_then(|p| st.faults.take(&p)) else {
+        return next.run(req).await;
+    };
+    Counters::bump(&st.counters.faults_injected);
+    match kind {
+        FaultKind::Status(status) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            ApiError::new(status, "injected fault").into_response()
+        }
+        FaultKind::Hang(ms) => {
+            // Dropped, sleep and all, when the client closes the connection.
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "injected fault: hung").into_response()
+        }
+        FaultKind::Malformed => ([(CONTENT_TYPE, "application/json")], "{\"accessToken\": \"trunc").into_response(),
+    }
 }
 
 /// Value of cookie `name` in the request.
@@ -186,7 +231,7 @@ impl AppState {
 
     /// `{"accessToken", "expiresIn"}` for `email` in session `sid`.
     fn access_token(&self, email: &str, sid: &str) -> Json<serde_json::Value> {
-        let iat = now_ms() / 1000;
+        let iat = self.clock.now_ms() / 1000;
         let ttl = self.config.access_ttl.as_secs().max(1);
         let claims = Claims { sub: email.into(), sid: sid.into(), iat, exp: iat + ttl };
         Json(json!({ "accessToken": tokens::sign_jwt(&self.secret, &claims), "expiresIn": ttl }))
@@ -235,7 +280,7 @@ async fn login(State(st): St, headers: HeaderMap, body: Result<Bytes, BytesRejec
 
     let sid = tokens::new_id();
     let token_mode = req.mode == Mode::Token;
-    st.store.create(sid.clone(), email.clone(), token_mode, now_ms()).await?;
+    st.store.create(sid.clone(), email.clone(), token_mode, st.clock.now_ms()).await?;
     let sid_cookie = set_cookie(SID_COOKIE, &sid, "/api", st.lifetime_secs(), secure_cookies(&headers));
     if token_mode {
         let rt_cookie = st.rt_cookie(&headers, &sid, 0);
@@ -262,9 +307,10 @@ async fn refresh(State(st): St, headers: HeaderMap) -> Result<Response, ApiError
     };
     let Some((family, counter)) = cookie(&headers, RT_COOKIE).and_then(|t| tokens::parse_refresh_token(&st.secret, t))
     else {
+        Counters::bump(&st.counters.refresh_rejected);
         return unauthorized("missing or invalid refresh token");
     };
-    let (email, current) = match st.store.refresh(family.clone(), counter, now_ms()).await? {
+    let (email, current) = match st.store.refresh(family.clone(), counter, st.clock.now_ms()).await? {
         Refresh::Rotated { email, counter } => {
             Counters::bump(&st.counters.rotations);
             (email, counter)
@@ -275,9 +321,13 @@ async fn refresh(State(st): St, headers: HeaderMap) -> Result<Response, ApiError
         }
         Refresh::ReuseDetected => {
             Counters::bump(&st.counters.reuse_detections);
+            Counters::bump(&st.counters.refresh_rejected);
             return unauthorized("refresh token reuse detected; session revoked");
         }
-        Refresh::Dead => return unauthorized("session expired or revoked"),
+        Refresh::Dead => {
+            Counters::bump(&st.counters.refresh_rejected);
+            return unauthorized("session expired or revoked");
+        }
     };
     let rt = st.rt_cookie(&headers, &family, current);
     Ok((AppendHeaders([rt]), st.access_token(&email, &family)).into_response())
@@ -302,7 +352,7 @@ async fn keepalive(State(st): St, headers: HeaderMap) -> Result<Response, ApiErr
     let Some(sid) = cookie(&headers, SID_COOKIE) else {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "no session"));
     };
-    match st.store.keepalive(sid.to_string(), now_ms()).await? {
+    match st.store.keepalive(sid.to_string(), st.clock.now_ms()).await? {
         Keepalive::Accepted => Ok(StatusCode::NO_CONTENT.into_response()),
         Keepalive::RateLimited { retry_after_ms } => {
             Counters::bump(&st.counters.keepalive_rate_limited);
@@ -310,7 +360,23 @@ async fn keepalive(State(st): St, headers: HeaderMap) -> Result<Response, ApiErr
             let err = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "keepalive too frequent");
             Ok(([(RETRY_AFTER, secs.to_string())], err).into_response())
         }
-        Keepalive::NoSession => Err(ApiError::new(StatusCode::UNAUTHORIZED, "session expired")),
+        Keepalive::NoSession => {
+            Counters::bump(&st.counters.keepalive_rejected);
+            Err(ApiError::new(StatusCode::UNAUTHORIZED, "session expired"))
+        }
+    }
+}
+
+/// The cookie session's user. Like any request of an app with server
+/// sessions, it slides the idle expiry (no rate limit: it is app traffic,
+/// which is what lets `keeper.fetch()` stand in for a heartbeat).
+async fn session(State(st): St, headers: HeaderMap) -> Result<Json<serde_json::Value>, ApiError> {
+    let Some(sid) = cookie(&headers, SID_COOKIE) else {
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "no session"));
+    };
+    match st.store.touch(sid.to_string(), st.clock.now_ms()).await? {
+        Some(email) => Ok(Json(json!({ "email": email }))),
+        None => Err(ApiError::new(StatusCode::UNAUTHORIZED, "session expired")),
     }
 }
 
@@ -321,7 +387,7 @@ async fn profile(State(st): St, headers: HeaderMap) -> Result<Json<serde_json::V
     else {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "missing bearer token"));
     };
-    match tokens::verify_jwt(&st.secret, token.trim(), now_ms() / 1000) {
+    match tokens::verify_jwt(&st.secret, token.trim(), st.clock.now_ms() / 1000) {
         Ok(claims) => Ok(Json(json!({ "email": claims.sub }))),
         Err(JwtError::Expired) => {
             Counters::bump(&st.counters.expired_tokens);
@@ -338,7 +404,59 @@ async fn test_counters(State(st): St) -> Json<serde_json::Value> {
     Json(st.counters.snapshot())
 }
 
+/// Zeroes the counters, disarms every fault and sets the clock offset back to 0.
 async fn test_reset(State(st): St) -> StatusCode {
     st.counters.reset();
+    st.faults.clear();
+    st.clock.set_offset_ms(0);
+    StatusCode::NO_CONTENT
+}
+
+fn clock_json(clock: &Clock) -> Json<serde_json::Value> {
+    Json(json!({ "offsetMs": clock.offset_ms(), "nowMs": clock.now_ms() }))
+}
+
+async fn test_clock(State(st): St) -> Json<serde_json::Value> {
+    clock_json(&st.clock)
+}
+
+/// `{"offsetMs": n}` (may be negative) or `{"nowMs": t}` (the offset that
+/// makes the server's time `t` now), exactly one of them.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ClockRequest {
+    offset_ms: Option<i64>,
+    now_ms: Option<u64>,
+}
+
+async fn test_set_clock(
+    State(st): St,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let body = body.map_err(|r| ApiError::new(r.status(), r.body_text()))?;
+    let bad = |msg: String| ApiError::new(StatusCode::BAD_REQUEST, msg);
+    let req: ClockRequest = serde_json::from_slice(&body).map_err(|e| bad(format!("invalid clock body: {e}")))?;
+    match (req.offset_ms, req.now_ms) {
+        (Some(offset), None) => st.clock.set_offset_ms(offset),
+        (None, Some(now)) => st.clock.set_now_ms(now),
+        _ => return Err(bad("give exactly one of offsetMs and nowMs".into())),
+    }
+    Ok(clock_json(&st.clock))
+}
+
+async fn test_faults(State(st): St) -> Json<serde_json::Value> {
+    Json(serde_json::Value::Array(st.faults.list().iter().map(|f| f.to_json()).collect()))
+}
+
+async fn test_add_fault(State(st): St, body: Result<Bytes, BytesRejection>) -> Result<StatusCode, ApiError> {
+    let body = body.map_err(|r| ApiError::new(r.status(), r.body_text()))?;
+    let bad = |msg: String| ApiError::new(StatusCode::BAD_REQUEST, msg);
+    let spec: FaultSpec = serde_json::from_slice(&body).map_err(|e| bad(format!("invalid fault body: {e}")))?;
+    st.faults.add(spec.fault().map_err(bad)?);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn test_clear_faults(State(st): St) -> StatusCode {
+    st.faults.clear();
     StatusCode::NO_CONTENT
 }

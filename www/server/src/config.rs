@@ -18,7 +18,8 @@ pub struct Config {
     pub pkg_dir: PathBuf,
     /// Redis URL (`REDIS_URL`); `None` selects the in-memory store.
     pub redis_url: Option<String>,
-    /// Enables `/api/test/*` (`--test-endpoints`, `KSA_TEST_ENDPOINTS=1`). Default off.
+    /// Enables `/api/test/*`: counters, reset, clock offset, fault switches
+    /// (`--test-endpoints`, `KSA_TEST_ENDPOINTS=1`). Default off.
     pub test_endpoints: bool,
     /// Access-token lifetime (`--access-ttl-secs`). Default 30 s.
     pub access_ttl: Duration,
@@ -118,6 +119,16 @@ impl Config {
                 _ => return Err(format!("unknown option {flag:?}\n{USAGE}")),
             }
         }
+        // Test-only: a debug build hashes the demo passwords at the default
+        // cost for seconds; a suite that starts many servers lowers it.
+        if c.test_endpoints {
+            if let Some(v) = env("KSA_TEST_ARGON2_MEMORY_KIB") {
+                match v.parse::<u32>() {
+                    Ok(n) if n >= 8 => c.argon2_memory_kib = n,
+                    _ => return Err(format!("KSA_TEST_ARGON2_MEMORY_KIB expects a number of KiB >= 8, got {v:?}")),
+                }
+            }
+        }
         Ok(c)
     }
 }
@@ -153,5 +164,13 @@ mod tests {
         assert!(e.contains("--idle-timeout-secs") && e.contains("soon"), "{e}");
         assert!(parse(&["--bogus", "1"], &[]).unwrap_err().contains("--bogus"));
         assert!(parse(&[], &[("KSA_SECRET", "short")]).is_err());
+    }
+
+    #[test]
+    fn argon2_cost_is_lowered_only_with_test_endpoints() {
+        let env = [("KSA_TEST_ARGON2_MEMORY_KIB", "64")];
+        assert_eq!(parse(&["--test-endpoints"], &env).unwrap().argon2_memory_kib, 64);
+        assert_eq!(parse(&[], &env).unwrap().argon2_memory_kib, argon2::Params::DEFAULT_M_COST);
+        assert!(parse(&["--test-endpoints"], &[("KSA_TEST_ARGON2_MEMORY_KIB", "4")]).is_err());
     }
 }

@@ -23,6 +23,12 @@ pub struct Counters {
     pub invalid_tokens: AtomicU64,
     /// Keepalives answered 429.
     pub keepalive_rate_limited: AtomicU64,
+    /// Keepalives answered 401 (no live session: it lapsed or was revoked).
+    pub keepalive_rejected: AtomicU64,
+    /// Refreshes answered 401 (missing, forged or reused token, dead session).
+    pub refresh_rejected: AtomicU64,
+    /// Requests answered by an armed test fault instead of their handler.
+    pub faults_injected: AtomicU64,
 }
 
 impl Counters {
@@ -48,6 +54,9 @@ impl Counters {
             "expiredTokensRejected": self.expired_tokens.load(Relaxed),
             "invalidTokensRejected": self.invalid_tokens.load(Relaxed),
             "keepaliveRateLimited": self.keepalive_rate_limited.load(Relaxed),
+            "keepaliveRejected": self.keepalive_rejected.load(Relaxed),
+            "refreshRejected": self.refresh_rejected.load(Relaxed),
+            "faultsInjected": self.faults_injected.load(Relaxed),
         })
     }
 
@@ -61,6 +70,9 @@ impl Counters {
             &self.expired_tokens,
             &self.invalid_tokens,
             &self.keepalive_rate_limited,
+            &self.keepalive_rejected,
+            &self.refresh_rejected,
+            &self.faults_injected,
         ] {
             c.store(0, Relaxed);
         }

@@ -8,8 +8,10 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod clock;
 pub mod config;
 pub mod counters;
+pub mod faults;
 pub mod redis_store;
 pub mod store;
 pub mod tokens;
@@ -38,8 +40,9 @@ pub struct App {
 pub async fn app(config: Config) -> Result<App, Error> {
     let policy =
         Policy::new(config.idle_timeout, config.absolute_lifetime, config.refresh_grace, config.keepalive_min_interval);
+    let clock = Arc::new(clock::Clock::default());
     let store: Arc<dyn Store> = match &config.redis_url {
-        Some(url) => Arc::new(redis_store::RedisStore::connect(url, policy).await?),
+        Some(url) => Arc::new(redis_store::RedisStore::connect(url, policy, clock.clone()).await?),
         None => Arc::new(MemoryStore::new(policy)),
     };
     // Instances sharing a Redis must verify each other's tokens, so unless
@@ -51,7 +54,7 @@ pub async fn app(config: Config) -> Result<App, Error> {
     let store_kind = store.kind();
     let (www, pkg) = (config.www_dir.clone(), config.pkg_dir.clone());
     // Hashing the demo passwords takes a moment: do it off the runtime.
-    let state = tokio::task::spawn_blocking(move || api::AppState::new(config, store, &secret)).await??;
+    let state = tokio::task::spawn_blocking(move || api::AppState::new(config, store, &secret, clock)).await??;
     let router = Router::new()
         .nest("/api", api::router(Arc::new(state)))
         .nest_service("/pkg", ServeDir::new(pkg))

@@ -22,7 +22,7 @@ async fn main() -> Result<(), Error> {
         println!("demo login: {email} / {password}");
     }
     if test_endpoints {
-        println!("test endpoints enabled: /api/test/counters, /api/test/reset");
+        println!("test endpoints enabled: /api/test/counters, /api/test/reset, /api/test/clock, /api/test/faults");
     }
     axum::serve(listener, app.router)
         .with_graceful_shutdown(async {

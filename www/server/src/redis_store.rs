@@ -4,11 +4,16 @@
 //! atomically, so two server instances can never both rotate one refresh
 //! token (compare-counter-and-increment happens inside Redis). The scripts
 //! read Redis' clock (`TIME`), so the `now` arguments of [`Store`] are unused
-//! here. Needs Redis >= 5 (scripts that write after `TIME`).
+//! here; the instance's test clock offset (see [`Clock`], 0 outside tests)
+//! is added to it, as the last argument of every script.
+//! Needs Redis >= 5 (scripts that write after `TIME`).
+
+use std::sync::Arc;
 
 use redis::aio::ConnectionManager;
 use redis::Script;
 
+use crate::clock::Clock;
 use crate::store::{BoxFut, Keepalive, Millis, Policy, Refresh, Store, StoreError};
 
 const SECRET_KEY: &str = "ksa:secret";
@@ -20,7 +25,7 @@ const SECRET_KEY: &str = "ksa:secret";
 /// only as precise as Redis' expiry sweep.
 const PRELUDE: &str = r#"
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + tonumber(ARGV[#ARGV])
 local function touch(key, idle, abs)
   redis.call('HSET', key, 'last_seen', now)
   redis.call('PEXPIRE', key, math.max(1, math.min(idle, abs - now)))
@@ -55,6 +60,20 @@ end
 redis.call('HSET', KEYS[1], 'last_ka', now)
 touch(KEYS[1], idle, abs)
 return {1, 0}
+"#;
+
+/// KEYS[1] session; ARGV idle. Returns the email, or false: no live session.
+const TOUCH: &str = r#"
+local v = redis.call('HMGET', KEYS[1], 'last_seen', 'abs_exp', 'email')
+local idle = tonumber(ARGV[1])
+if not v[1] then return false end
+local abs = tonumber(v[2])
+if now >= tonumber(v[1]) + idle or now >= abs then
+  redis.call('DEL', KEYS[1])
+  return false
+end
+touch(KEYS[1], idle, abs)
+return v[3]
 "#;
 
 /// KEYS[1] session; ARGV presented counter, idle, grace.
@@ -93,8 +112,10 @@ return redis.call('GET', KEYS[1])
 pub struct RedisStore {
     policy: Policy,
     conn: ConnectionManager,
+    clock: Arc<Clock>,
     create: Script,
     keepalive: Script,
+    touch: Script,
     refresh: Script,
     secret: Script,
 }
@@ -108,15 +129,18 @@ fn err(e: redis::RedisError) -> StoreError {
 }
 
 impl RedisStore {
-    /// Connects to `url` (e.g. `redis://127.0.0.1:6379/`).
-    pub async fn connect(url: &str, policy: Policy) -> Result<Self, StoreError> {
+    /// Connects to `url` (e.g. `redis://127.0.0.1:6379/`); `clock` gives the
+    /// test offset added to Redis' time.
+    pub async fn connect(url: &str, policy: Policy, clock: Arc<Clock>) -> Result<Self, StoreError> {
         let client = redis::Client::open(url).map_err(err)?;
         let conn = client.get_connection_manager().await.map_err(err)?;
         Ok(RedisStore {
             policy,
             conn,
+            clock,
             create: Script::new(&format!("{PRELUDE}{CREATE}")),
             keepalive: Script::new(&format!("{PRELUDE}{KEEPALIVE}")),
+            touch: Script::new(&format!("{PRELUDE}{TOUCH}")),
             refresh: Script::new(&format!("{PRELUDE}{REFRESH}")),
             secret: Script::new(SECRET),
         })
@@ -147,6 +171,7 @@ impl Store for RedisStore {
                 .arg(p.absolute_ms)
                 .arg(p.idle_ms)
                 .arg(family)
+                .arg(self.clock.offset_ms())
                 .invoke_async(&mut c)
                 .await
                 .map_err(err)?;
@@ -163,6 +188,7 @@ impl Store for RedisStore {
                 .key(key(&id))
                 .arg(p.idle_ms)
                 .arg(p.keepalive_min_ms)
+                .arg(self.clock.offset_ms())
                 .invoke_async(&mut c)
                 .await
                 .map_err(err)?;
@@ -171,6 +197,14 @@ impl Store for RedisStore {
                 2 => Keepalive::RateLimited { retry_after_ms: retry },
                 _ => Keepalive::NoSession,
             })
+        })
+    }
+
+    fn touch(&self, id: String, _now: Millis) -> BoxFut<'_, Option<String>> {
+        Box::pin(async move {
+            let p = self.policy;
+            let mut c = self.conn.clone();
+            self.touch.key(key(&id)).arg(p.idle_ms).arg(self.clock.offset_ms()).invoke_async(&mut c).await.map_err(err)
         })
     }
 
@@ -184,6 +218,7 @@ impl Store for RedisStore {
                 .arg(counter)
                 .arg(p.idle_ms)
                 .arg(p.grace_ms)
+                .arg(self.clock.offset_ms())
                 .invoke_async(&mut c)
                 .await
                 .map_err(err)?;

@@ -106,6 +106,9 @@ pub trait Store: Send + Sync {
     fn create(&self, id: String, email: String, with_family: bool, now: Millis) -> BoxFut<'_, ()>;
     /// Rate-limits, then slides the idle expiry.
     fn keepalive(&self, id: String, now: Millis) -> BoxFut<'_, Keepalive>;
+    /// Slides the idle expiry of a live session without the keepalive's rate
+    /// limit (app traffic); its user, or `None` when there is no live session.
+    fn touch(&self, id: String, now: Millis) -> BoxFut<'_, Option<String>>;
     /// Applies the rotation rule to refresh token `(id, counter)`.
     fn refresh(&self, id: String, counter: u64, now: Millis) -> BoxFut<'_, Refresh>;
     /// Deletes session and family; no error if absent.
@@ -204,6 +207,16 @@ impl Store for MemoryStore {
         Box::pin(async move { Ok(out) })
     }
 
+    fn touch(&self, id: String, now: Millis) -> BoxFut<'_, Option<String>> {
+        let p = self.policy;
+        let out = self.with(|m| {
+            let s = live_session(m, &id, now, &p)?;
+            s.last_seen = now;
+            Some(s.email.clone())
+        });
+        Box::pin(async move { Ok(out) })
+    }
+
     fn refresh(&self, id: String, counter: u64, now: Millis) -> BoxFut<'_, Refresh> {
         let p = self.policy;
         let out = self.with(|m| {
@@ -260,6 +273,18 @@ mod tests {
             assert_eq!(block(s.keepalive("b".into(), t)), Keepalive::Accepted);
         }
         assert_eq!(block(s.keepalive("b".into(), 1000)), Keepalive::NoSession);
+    }
+
+    #[test]
+    fn touch_slides_without_a_rate_limit() {
+        let s = store();
+        block(s.create("a".into(), "u".into(), false, 0));
+        assert_eq!(block(s.keepalive("a".into(), 1)), Keepalive::Accepted);
+        for t in [2, 3, 90, 180, 270] {
+            assert_eq!(block(s.touch("a".into(), t)).as_deref(), Some("u"));
+        }
+        assert_eq!(block(s.touch("a".into(), 370)), None);
+        assert_eq!(block(s.touch("nope".into(), 0)), None);
     }
 
     #[test]

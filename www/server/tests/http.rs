@@ -189,6 +189,22 @@ impl Client {
         self.send(req.bearer_auth(token)).await
     }
 
+    async fn session(&self, sid: &str) -> Reply {
+        let req = self.http.get(format!("{}/api/session", self.base));
+        self.send(req.header("cookie", format!("ksa_sid={sid}"))).await
+    }
+
+    async fn post_json(&self, path: &str, body: Value) -> Reply {
+        self.send(self.post(path).json(&body)).await
+    }
+
+    /// Moves the server's clock `ms` ahead of the wall clock.
+    async fn clock_offset(&self, ms: i64) -> Reply {
+        let r = self.post_json("/api/test/clock", json!({ "offsetMs": ms })).await;
+        assert_eq!(r.status, 200, "{r:?}");
+        r
+    }
+
     async fn counters(&self) -> Value {
         let r = self.send(self.http.get(format!("{}/api/test/counters", self.base))).await;
         assert_eq!(r.status, 200);
@@ -223,6 +239,8 @@ on_both_stores!(
     keepalive_is_rate_limited_with_retry_after,
     keepalive_slides_idle_expiry_and_idle_session_dies,
     absolute_lifetime_ends_even_an_active_session,
+    session_endpoint_slides_the_session_without_a_rate_limit,
+    clock_offset_moves_token_expiry_and_session_timeouts,
 );
 
 // ---------------------------------------------------- scenarios, both stores
@@ -373,7 +391,143 @@ async fn absolute_lifetime_ends_even_an_active_session(b: Backend) {
     assert_eq!(env.a().refresh(&rt1).await.status, 401);
 }
 
+async fn session_endpoint_slides_the_session_without_a_rate_limit(b: Backend) {
+    let env = Env::start(b, 1, |c| {
+        c.idle_timeout = ms(1500);
+        c.keepalive_min_interval = ms(5000);
+    })
+    .await;
+    let sid = env.a().login(EMAIL, PASSWORD, Some("cookie")).await.cookie("ksa_sid").unwrap();
+    assert_eq!(env.a().keepalive(&sid).await.status, 204);
+    // 5 x 500 ms = 2.5 s, longer than the idle timeout; each is well within
+    // the keepalive's 5 s spacing, which app traffic does not have.
+    for _ in 0..5 {
+        sleep(ms(500)).await;
+        let r = env.a().session(&sid).await;
+        assert_eq!((r.status, r.body["email"].as_str()), (200, Some(EMAIL)), "{r:?}");
+    }
+    assert_eq!(env.a().counters().await["keepaliveRateLimited"], 0);
+    let none = env.a().send(env.a().http.get(format!("{}/api/session", env.a().base))).await;
+    assert_eq!(none.status, 401);
+    sleep(ms(2000)).await;
+    assert_eq!(env.a().session(&sid).await.status, 401, "idled out without traffic");
+    assert_eq!(env.a().keepalive(&sid).await.status, 401);
+    assert_eq!(env.a().counters().await["keepaliveRejected"], 1);
+}
+
+/// The test clock offset reaches every time the server reads: the JWT's
+/// `iat`/`exp`, the idle timeout and the absolute lifetime, on both stores.
+async fn clock_offset_moves_token_expiry_and_session_timeouts(b: Backend) {
+    let env = Env::start(b, 1, |c| {
+        c.access_ttl = Duration::from_secs(30);
+        c.idle_timeout = Duration::from_secs(120);
+        c.absolute_lifetime = Duration::from_secs(600);
+        c.keepalive_min_interval = ms(0);
+    })
+    .await;
+    let a = env.a();
+    let (sid, rt0, token) = a.login_token().await;
+    // 20 s later the token is still good; 31 s later it is expired.
+    a.clock_offset(20_000).await;
+    assert_eq!(a.profile(&token).await.status, 200);
+    a.clock_offset(31_000).await;
+    assert_eq!(a.profile(&token).await.status, 401);
+    assert_eq!(a.counters().await["expiredTokensRejected"], 1);
+    // A token issued at +31 s carries the shifted iat and works there.
+    let r1 = a.refresh(&rt0).await;
+    assert_eq!(r1.status, 200);
+    assert_eq!(a.profile(&r1.token()).await.status, 200);
+    let iat = |t: &str| {
+        use base64::Engine;
+        let payload = t.split('.').nth(1).unwrap();
+        let claims: Value =
+            serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+        claims["iat"].as_u64().unwrap()
+    };
+    assert!(iat(&r1.token()) >= iat(&token) + 30, "{} vs {}", iat(&r1.token()), iat(&token));
+    // Sliding: touched at +31 s, alive at +150 s (119 s later), dead at +300 s.
+    a.clock_offset(150_000).await;
+    assert_eq!(a.keepalive(&sid).await.status, 204);
+    a.clock_offset(300_000).await;
+    assert_eq!(a.keepalive(&sid).await.status, 401);
+    // Absolute: kept alive every 100 s, it still ends 600 s after login.
+    let (sid2, _, _) = a.login_token().await;
+    for at in [400_000, 500_000, 600_000, 700_000, 800_000] {
+        a.clock_offset(at).await;
+        assert_eq!(a.keepalive(&sid2).await.status, 204, "at +{at} ms");
+    }
+    a.clock_offset(901_000).await;
+    assert_eq!(a.keepalive(&sid2).await.status, 401);
+    // nowMs sets the offset from an absolute time; reset puts it back to 0.
+    let clock = a.send(a.http.get(format!("{}/api/test/clock", a.base))).await;
+    assert_eq!(clock.body["offsetMs"], 901_000);
+    let target = clock.body["nowMs"].as_u64().unwrap() + 3_600_000;
+    let set = a.post_json("/api/test/clock", json!({ "nowMs": target })).await;
+    let offset = set.body["offsetMs"].as_i64().unwrap();
+    assert!((4_400_000..4_600_000).contains(&offset), "offset {offset}");
+    assert_eq!(a.send(a.post("/api/test/reset")).await.status, 204);
+    let after = a.send(a.http.get(format!("{}/api/test/clock", a.base))).await;
+    assert_eq!(after.body["offsetMs"], 0);
+    for bad in [json!({}), json!({ "offsetMs": 1, "nowMs": 2 }), json!({ "offset": 1 })] {
+        assert_eq!(a.post_json("/api/test/clock", bad).await.status, 400);
+    }
+}
+
 // ------------------------------------------------------- HTTP layer (memory)
+
+#[tokio::test]
+async fn faults_answer_without_running_the_handler_then_run_out() {
+    let env = Env::start(Backend::Memory, 1, |_| {}).await;
+    let a = env.a();
+    let (_, rt0, _) = a.login_token().await;
+    let arm = |body: Value| a.post_json("/api/test/faults", body);
+    assert_eq!(arm(json!({ "path": "/api/auth/refresh", "kind": "status", "times": 2 })).await.status, 204);
+    assert_eq!(arm(json!({ "path": "/api/auth/refresh", "kind": "malformed" })).await.status, 204);
+    assert_eq!(arm(json!({ "path": "/api/auth/refresh", "kind": "hang", "ms": 300 })).await.status, 204);
+    let listed = a.send(a.http.get(format!("{}/api/test/faults", a.base))).await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 3);
+    for _ in 0..2 {
+        let r = a.refresh(&rt0).await;
+        assert_eq!((r.status, r.body["error"].as_str()), (503, Some("injected fault")));
+        assert!(r.cookie("ksa_rt").is_none());
+    }
+    let raw = a.post("/api/auth/refresh").header("cookie", format!("ksa_rt={rt0}")).send().await.unwrap();
+    assert_eq!(raw.status(), 200);
+    assert_eq!(raw.headers()["content-type"], "application/json");
+    assert!(serde_json::from_str::<Value>(&raw.text().await.unwrap()).is_err(), "malformed JSON");
+    let started = std::time::Instant::now();
+    assert_eq!(a.refresh(&rt0).await.status, 503);
+    assert!(started.elapsed() >= ms(300), "the hang held the request");
+    // No fault ran the handler: rt0 is still the current token and rotates once.
+    let r = a.refresh(&rt0).await;
+    assert_eq!(r.status, 200);
+    let c = a.counters().await;
+    assert_eq!((c["faultsInjected"].as_u64(), c["refreshRotations"].as_u64()), (Some(4), Some(1)));
+    assert_eq!(c["requests"]["/api/auth/refresh"], 5, "faulted requests are counted too");
+
+    // A client that gives up on a hang leaves nothing behind.
+    assert_eq!(arm(json!({ "path": "/api/keepalive", "kind": "hang", "ms": 60000 })).await.status, 204);
+    let quick = reqwest::Client::builder().timeout(ms(200)).build().unwrap();
+    assert!(quick.post(format!("{}/api/keepalive", a.base)).send().await.is_err());
+    assert_eq!(arm(json!({ "path": "/api/keepalive", "kind": "status", "status": 500, "times": 5 })).await.status, 204);
+    assert_eq!(a.send(a.http.delete(format!("{}/api/test/faults", a.base))).await.status, 204);
+    assert_eq!(a.send(a.http.get(format!("{}/api/test/faults", a.base))).await.body, json!([]));
+    assert_eq!(arm(json!({ "path": "/api/keepalive", "kind": "status", "status": 500 })).await.status, 204);
+    assert_eq!(a.send(a.post("/api/test/reset")).await.status, 204);
+    assert_eq!(a.send(a.http.get(format!("{}/api/test/faults", a.base))).await.body, json!([]), "reset disarms");
+
+    for bad in [
+        json!({ "path": "/api/test/reset", "kind": "malformed" }),
+        json!({ "path": "/api/auth/refresh", "kind": "explode" }),
+        json!({ "path": "/api/auth/refresh", "kind": "status", "status": 204 }),
+        json!({ "path": "/api/auth/refresh", "kind": "status", "times": 0 }),
+        json!({ "path": "/api/auth/refresh", "kind": "status", "extra": true }),
+    ] {
+        let r = arm(bad.clone()).await;
+        assert_eq!(r.status, 400, "{bad}: {r:?}");
+        assert!(r.body["error"].is_string());
+    }
+}
 
 #[tokio::test]
 async fn keepalive_without_x_requested_with_is_403() {
@@ -448,9 +602,15 @@ async fn test_endpoints_count_reset_and_are_404_when_disabled() {
     assert_eq!(env.a().counters().await["requests"]["/api/auth/login"], Value::Null);
 
     let off = Env::start(Backend::Memory, 1, |c| c.test_endpoints = false).await;
-    let r = off.a().send(off.a().http.get(format!("{}/api/test/counters", off.a().base))).await;
-    assert_eq!(r.status, 404);
+    for path in ["/api/test/counters", "/api/test/clock", "/api/test/faults"] {
+        let r = off.a().send(off.a().http.get(format!("{}{path}", off.a().base))).await;
+        assert_eq!(r.status, 404, "{path}");
+    }
     assert_eq!(off.a().send(off.a().post("/api/test/reset")).await.status, 404);
+    let arm = json!({ "path": "/api/auth/login", "kind": "status" });
+    assert_eq!(off.a().post_json("/api/test/faults", arm).await.status, 404);
+    assert_eq!(off.a().post_json("/api/test/clock", json!({ "offsetMs": 1 })).await.status, 404);
+    assert_eq!(off.a().login(EMAIL, PASSWORD, None).await.status, 200);
 }
 
 #[tokio::test]
