@@ -108,6 +108,13 @@ fn token_keeper(test: &str) -> SessionKeeper {
     ))
 }
 
+/// Two keepers on one fresh channel, as two tabs of one user: `fields` are
+/// option fields of a JSON object, without the channel and the sibling wait.
+fn tab_pair(test: &str, fields: &str) -> (SessionKeeper, SessionKeeper) {
+    let options = format!(r#"{{{fields},"siblingWaitMs":50,"channelName":"{}"}}"#, channel(test));
+    (keeper(&options), keeper(&options))
+}
+
 fn set_session(k: &SessionKeeper, json: &str) {
     k.set_session(js(json).unchecked_into())
         .unwrap_or_else(|e| panic!("setSession threw: {}", error_message(e.into())));
@@ -809,11 +816,7 @@ async fn an_idle_timeout_longer_than_the_server_timeout_keeps_pinging_while_pres
 #[wasm_bindgen_test]
 async fn a_revoked_session_ends_every_tab_with_cause_revoked_and_remote_where_it_was_heard() {
     stub_reset();
-    let name = channel("revoked-everywhere");
-    let options =
-        format!(r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{name}"}}"#);
-    let a = keeper(&options);
-    let b = keeper(&options);
+    let (a, b) = tab_pair("revoked-everywhere", &format!(r#""refreshUrl":"{REFRESH}","idleTimeoutMs":60000"#));
     let (events_a, events_b) = (Events::of(&a), Events::of(&b));
     set_session(&a, r#"{"accessToken":"t0","expiresIn":60}"#);
     assert!(events_b.wait_for("login", 1, 1000).await, "B hears the login");
@@ -836,12 +839,8 @@ async fn a_revoked_session_ends_every_tab_with_cause_revoked_and_remote_where_it
 async fn touch_in_another_tab_suppresses_the_leaders_heartbeat_until_it_stops() {
     stub_reset();
     stub_route(KEEPALIVE, r#"[{"status":200}]"#);
-    let name = channel("touch");
-    let options = format!(
-        r#"{{"keepaliveUrl":"{KEEPALIVE}","sessionTimeoutMs":2000,"idleTimeoutMs":8000,"siblingWaitMs":50,"channelName":"{name}"}}"#
-    );
-    let leader = keeper(&options);
-    let other = keeper(&options);
+    let options = format!(r#""keepaliveUrl":"{KEEPALIVE}","sessionTimeoutMs":2000,"idleTimeoutMs":8000"#);
+    let (leader, other) = tab_pair("touch", &options);
     set_session(&leader, "{}");
     assert!(eventually(1000, || state_bool(&leader, "leader") && state_bool(&other, "authenticated")).await);
     assert!(!state_bool(&other, "leader"));
@@ -872,10 +871,7 @@ async fn touch_in_another_tab_suppresses_the_leaders_heartbeat_until_it_stops() 
 #[wasm_bindgen_test]
 async fn a_hold_in_one_tab_keeps_every_tab_present_until_released_or_disposed() {
     stub_reset();
-    let name = channel("hold");
-    let options = format!(r#"{{"idleTimeoutMs":800,"siblingWaitMs":50,"channelName":"{name}"}}"#);
-    let a = keeper(&options);
-    let b = keeper(&options);
+    let (a, b) = tab_pair("hold", r#""idleTimeoutMs":800"#);
     let (events_a, events_b) = (Events::of(&a), Events::of(&b));
     set_session(&a, "{}");
     assert!(events_b.wait_for("login", 1, 1000).await);
@@ -909,9 +905,7 @@ async fn a_hold_in_one_tab_keeps_every_tab_present_until_released_or_disposed() 
 #[wasm_bindgen_test]
 async fn pagehide_ends_a_tabs_holds_for_the_others_and_going_hidden_does_not_renew_them() {
     stub_reset();
-    let name = channel("pagehide");
-    let options = format!(r#"{{"idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{name}"}}"#);
-    let (a, b) = (keeper(&options), keeper(&options));
+    let (a, b) = tab_pair("pagehide", r#""idleTimeoutMs":60000"#);
     let events_b = Events::of(&b);
     set_session(&a, "{}");
     assert!(events_b.wait_for("login", 1, 1000).await);
