@@ -10,19 +10,31 @@ const IDLE = 15 * 60_000;
 // The server session outlives every jump below: only the page's clock decides.
 const FLAGS = { accessTtlSecs: TTL / 1000, idleTimeoutSecs: 3_600 };
 
-test('11a. sleep past the token expiry but within the idle timeout: the first keeper.fetch waits for a refresh, and the server sees no expired token', async (t) => {
+/**
+ * One signed-in token tab, active a second ago, whose laptop then sleeps for
+ * `ms`: Date jumps, no timer fires. `before` holds the server's counters from
+ * before the sleep; `sentSinceWaking()` the paths the page requested since.
+ */
+async function sleepingTab(t, ms) {
   const w = await World.start({ server: { flags: FLAGS } });
   t.after(() => w.close());
   const [tab] = await signedInTabs(w, 1, tokenOptions({ idleTimeoutMs: IDLE }));
   await tab.activity();
   await w.advance(1_000);
   const before = await w.counters();
-  const wokeAt = w.now + TTL + 100_000;
-  await w.jump(TTL + 100_000);
+  const wokeAt = w.now + ms;
+  await w.jump(ms);
+  const sentSinceWaking = async () =>
+    (await tab.eval(() => window.ksaRequests)).filter((r) => r.at >= wokeAt).map((r) => r.path);
+  return { w, tab, before, sentSinceWaking };
+}
+
+test('11a. sleep past the token expiry but within the idle timeout: the first keeper.fetch waits for a refresh, and the server sees no expired token', async (t) => {
+  const { w, tab, before, sentSinceWaking } = await sleepingTab(t, TTL + 100_000);
   const res = await tab.fetch(ROUTES.profile);
   await w.settle();
   const d = delta(before, await w.counters());
-  const sent = (await tab.eval(() => window.ksaRequests)).filter((r) => r.at >= wokeAt).map((r) => r.path);
+  const sent = await sentSinceWaking();
   record(t, import.meta.url, 'scenario 11a', {
     sleptMs: TTL + 100_000,
     requestsAfterWaking: sent,
@@ -41,20 +53,13 @@ test('11a. sleep past the token expiry but within the idle timeout: the first ke
 });
 
 test('11b. sleep past the idle timeout: no token is handed out, and the session ends as idle with no refresh request', async (t) => {
-  const w = await World.start({ server: { flags: FLAGS } });
-  t.after(() => w.close());
-  const [tab] = await signedInTabs(w, 1, tokenOptions({ idleTimeoutMs: IDLE }));
-  await tab.activity();
-  await w.advance(1_000);
-  const before = await w.counters();
-  const wokeAt = w.now + IDLE + 60_000;
-  await w.jump(IDLE + 60_000);
+  const { w, tab, before, sentSinceWaking } = await sleepingTab(t, IDLE + 60_000);
   const token = await tab.token();
   const res = await tab.fetch(ROUTES.profile);
   await w.settle();
   await w.advance(5_000, { step: 500 });
   const d = delta(before, await w.counters());
-  const sent = (await tab.eval(() => window.ksaRequests)).filter((r) => r.at >= wokeAt).map((r) => r.path);
+  const sent = await sentSinceWaking();
   const logouts = await tab.events('logout');
   record(t, import.meta.url, 'scenario 11b', {
     sleptMs: IDLE + 60_000,
