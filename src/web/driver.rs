@@ -88,28 +88,30 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
     let w = weak.clone();
     let channel = Channel::open(&channel_name, move |text| with(&w, |s| handle(s, Input::Message(text))));
     let window = global();
-    let on = |target: &JsValue, name: &str, input: fn() -> Input<'static>| {
+    // Each lifecycle event maps to an input, or to none for this occurrence.
+    let on = |target: &JsValue, name: &str, input: fn(&JsValue) -> Option<Input<'static>>| {
         let w = weak.clone();
-        super::handles::listen(target, name, false, move |_| with(&w, |s| handle(s, input())))
+        super::handles::listen(target, name, false, move |e| {
+            if let Some(input) = input(&e) {
+                with(&w, |s| handle(s, input));
+            }
+        })
     };
     let mut lifecycle = vec![
-        on(&window, "online", || Input::Online(true)),
-        on(&window, "offline", || Input::Online(false)),
-        on(&window, "pageshow", || Input::Resumed),
+        on(&window, "online", |_| Some(Input::Online(true))),
+        on(&window, "offline", |_| Some(Input::Online(false))),
+        on(&window, "pageshow", |_| Some(Input::Resumed)),
         // Closing or entering the back/forward cache: peers drop this tab's holds now.
-        on(&window, "pagehide", || Input::PageHide),
+        on(&window, "pagehide", |_| Some(Input::PageHide)),
     ];
     if let Some(document) = get(&window, "document") {
         // Only becoming visible is a resume: the `visibilitychange` to hidden
         // that follows `pagehide` must not announce this tab's holds again.
-        let w = weak.clone();
-        let page = document.clone();
-        lifecycle.push(super::handles::listen(&document, "visibilitychange", false, move |_| {
-            if get(&page, "visibilityState").and_then(|v| v.as_string()).as_deref() != Some("hidden") {
-                with(&w, |s| handle(s, Input::Resumed));
-            }
+        lifecycle.push(on(&document, "visibilitychange", |e| {
+            let state = get(e, "target").and_then(|d| get(&d, "visibilityState")).and_then(|v| v.as_string());
+            (state.as_deref() != Some("hidden")).then_some(Input::Resumed)
         }));
-        lifecycle.push(on(&document, "resume", || Input::Resumed));
+        lifecycle.push(on(&document, "resume", |_| Some(Input::Resumed)));
     }
     let leader = request_lock(&shared, "leader", || Input::Leadership(true));
     let online = get(&window, "navigator").and_then(|n| get(&n, "onLine")).and_then(|v| v.as_bool()).unwrap_or(true);
