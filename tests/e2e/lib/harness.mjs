@@ -172,7 +172,7 @@ export class World {
       const d = Math.min(step, left);
       if (each) await each(this.now);
       await this.server.setNow(this.now + d);
-      await this.context.clock.runFor(d);
+      await this.runClock(d);
       this.now += d;
       await this.settle({ pending });
       left -= d;
@@ -183,7 +183,22 @@ export class World {
   async jump(ms) {
     this.now += ms;
     await this.server.setNow(this.now);
-    await this.context.clock.setSystemTime(this.now);
+    await this.setPagesNow(this.now);
+  }
+
+  /** Sets the pages' Date.now() to `now` without firing timers. */
+  setPagesNow(now) {
+    return this.context.clock.setSystemTime(now);
+  }
+
+  /** Runs the pages' clock `ms` forward: every due timer fires at its time. */
+  runClock(ms) {
+    return this.context.clock.runFor(ms);
+  }
+
+  /** Requests the pages have in flight now. */
+  async inflightNow() {
+    return this.inflight;
   }
 
   /**
@@ -195,7 +210,7 @@ export class World {
     const until = Date.now() + maxMs;
     let quiet = 0;
     while (Date.now() < until) {
-      quiet = this.inflight <= pending ? quiet + 1 : 0;
+      quiet = (await this.inflightNow()) <= pending ? quiet + 1 : 0;
       if (quiet >= 3) return true;
       await sleep(POLL_MS);
     }
