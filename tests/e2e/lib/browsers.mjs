@@ -202,6 +202,9 @@ class WebKitBrowser {
       await b.close();
       throw e;
     }
+    // No script timeout: WebKit arms it with the page's own setTimeout, which
+    // the simulated clock would fire as it runs through simulated minutes.
+    await b.session.cmd('POST', '/timeouts', { script: null });
     b.version = `webkitgtk/${b.session.capabilities.browserVersion}`;
     b.first = await b.session.cmd('GET', '/window');
     b.tabs = [];
