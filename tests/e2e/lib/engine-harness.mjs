@@ -151,7 +151,8 @@ export class EngineTab extends Tab {
    * Goes back to the page left with leave(). Returns whether the browser
    * restored it from the back/forward cache (its `pageshow` said persisted);
    * if it loaded it anew instead, the new document is prepared like a fresh
-   * one (no keeper started).
+   * one (no keeper started) and `notRestoredReasons` says why, where the
+   * browser tells (Chromium).
    */
   async back() {
     // The restored page's clock reads the world's time in its first pageshow listener.
@@ -160,6 +161,11 @@ export class EngineTab extends Tab {
     this.away = false;
     const persisted = await this.page.evaluate(() => (window.ksaShown ?? []).at(-1) === true);
     if (!persisted || shown.docId === null) {
+      // Why not, where the browser says (Chromium's NotRestoredReasons).
+      this.notRestoredReasons = await this.page.evaluate(() => {
+        const why = performance.getEntriesByType('navigation')[0]?.notRestoredReasons;
+        return why ? JSON.parse(JSON.stringify(why)) : null;
+      });
       await this.prepare();
       return false;
     }
