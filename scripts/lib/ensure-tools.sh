@@ -102,6 +102,43 @@ ensure_chromium() {
   fi
 }
 
+# Firefox ESR (Debian's), for the browser tests and the end-to-end scenarios.
+ensure_firefox() {
+  if [ -x /usr/bin/firefox-esr ]; then
+    _ksa_say "firefox-esr: present"
+  else
+    _ksa_apt_install firefox-esr
+    _ksa_say "firefox-esr: installed with apt ($(firefox-esr --version 2>/dev/null))"
+  fi
+}
+
+# geckodriver, for wasm-pack's Firefox run, built from crates.io (a few
+# minutes once): the npm package of that name downloads a binary instead.
+KSA_GECKODRIVER_VERSION=0.37.1
+ensure_geckodriver() {
+  local have=
+  if command -v geckodriver >/dev/null 2>&1; then
+    have="$(geckodriver --version 2>/dev/null | awk 'NR == 1 { print $2 }')"
+  fi
+  if [ "${have%.*}" = "${KSA_GECKODRIVER_VERSION%.*}" ]; then
+    _ksa_say "geckodriver: present ($have)"
+  else
+    cargo install --locked geckodriver --version "=$KSA_GECKODRIVER_VERSION"
+    _ksa_say "geckodriver: installed $KSA_GECKODRIVER_VERSION${have:+ (was $have)}"
+  fi
+}
+
+# WebKitGTK's WebDriver (which drives its MiniBrowser) and Xvfb: MiniBrowser
+# has no headless mode.
+ensure_webkit() {
+  if [ -x /usr/bin/WebKitWebDriver ] && command -v Xvfb >/dev/null 2>&1 && command -v xvfb-run >/dev/null 2>&1; then
+    _ksa_say "WebKitWebDriver + Xvfb: present"
+  else
+    _ksa_apt_install webkit2gtk-driver xvfb xauth
+    _ksa_say "WebKitWebDriver + Xvfb: installed with apt"
+  fi
+}
+
 ensure_redis() {
   if command -v redis-server >/dev/null 2>&1; then
     _ksa_say "redis-server: present"
@@ -120,5 +157,20 @@ ensure_node_modules() {
     (cd "$KSA_ROOT" && npm ci --no-audit --no-fund --silent)
     touch "$mods"
     _ksa_say "node_modules: installed with npm ci"
+  fi
+}
+
+# tests/e2e has its own package.json and lock (playwright-core, puppeteer-core,
+# Vite, React, and the built pkg/ as a file: dependency, so after build-pkg):
+# npm ci when its node_modules is missing or older than the lock. No browser
+# download.
+ensure_e2e_node_modules() {
+  local dir="$KSA_ROOT/tests/e2e"
+  if [ -d "$dir/node_modules" ] && [ ! "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
+    _ksa_say "tests/e2e/node_modules: up to date"
+  else
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+    touch "$dir/node_modules"
+    _ksa_say "tests/e2e/node_modules: installed with npm ci"
   fi
 }
