@@ -1,0 +1,221 @@
+//! What crosses the engine's boundary: the inputs the driver feeds it, the
+//! commands and events it drains, the results of requests, and the snapshot
+//! for the app. Plain data, no behaviour beyond naming.
+
+use alloc::string::String;
+
+use super::time::Time;
+
+/// Why a session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// The app called `logout()`.
+    User,
+    /// No activity in any tab for the idle timeout.
+    Idle,
+    /// The absolute session lifetime ran out.
+    Absolute,
+    /// The server rejected the session (401/403 on refresh or heartbeat).
+    Revoked,
+}
+
+/// Which deadline a warning or timeout is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// The idle timeout.
+    Idle,
+    /// The absolute timeout.
+    Absolute,
+}
+
+/// Which request failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    /// The keepalive ping.
+    Heartbeat,
+    /// The token refresh.
+    Refresh,
+}
+
+/// Why a request failed without a definitive answer; all of these are retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The request did not reach the server or the reply did not come back.
+    Network,
+    /// No reply within `requestTimeoutMs`.
+    Timeout,
+    /// A 5xx or other unexpected status.
+    Server,
+    /// 429; the server's `Retry-After`, in milliseconds, when it gave one.
+    RateLimited(Option<u64>),
+    /// A 2xx whose body is not the expected JSON.
+    Malformed,
+}
+
+/// What a heartbeat request came back with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeartbeatResult {
+    /// 2xx: the server session was touched.
+    Ok,
+    /// 401/403: the server session is gone.
+    Rejected,
+    /// Anything else.
+    Failed(Failure),
+}
+
+/// What a refresh request came back with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RefreshResult {
+    /// A new access token valid for `expires_in_ms` from when the request was sent.
+    Ok {
+        /// The bearer token.
+        token: String,
+        /// Its lifetime, from the reply's `expiresIn` (seconds × 1000).
+        expires_in_ms: u64,
+    },
+    /// 401/403: the refresh cookie is no longer valid.
+    Rejected,
+    /// Anything else.
+    Failed(Failure),
+}
+
+/// Everything that can happen to the engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input<'a> {
+    /// The user did something in this tab.
+    Activity,
+    /// The user chose "stay signed in".
+    StaySignedIn,
+    /// The app asked to log out.
+    Logout,
+    /// A session exists after a login: with an access token and its lifetime in
+    /// milliseconds, or `None` for a cookie-only session.
+    SessionStarted(Option<(String, u64)>),
+    /// Someone wants an access token; answered by [`Command::ResolveTokenWaiters`].
+    TokenWanted,
+    /// The server answered 401 to a request made with the token of this generation.
+    TokenRejected(u32),
+    /// An authenticated app request sent at this time succeeded: the server session was touched.
+    ServerTouched(Time),
+    /// The heartbeat asked for by [`Command::SendHeartbeat`] finished.
+    HeartbeatDone(HeartbeatResult),
+    /// The cross-tab refresh lock asked for by [`Command::AcquireRefreshLock`] is held.
+    RefreshLockAcquired,
+    /// The refresh asked for by [`Command::SendRefresh`] finished.
+    RefreshDone(RefreshResult),
+    /// A message from another tab, undecoded.
+    Message(&'a str),
+    /// This tab became (true) or stopped being (false) the leader.
+    Leadership(bool),
+    /// The browser went online (true) or offline (false).
+    Online(bool),
+    /// The page became visible or resumed after a freeze or sleep (or came back
+    /// from the back/forward cache): the holds of this tab are announced again.
+    Resumed,
+    /// The app started one hold in this tab (a video playing, an upload): while
+    /// any tab holds one, the user counts as present everywhere.
+    Hold,
+    /// The app ended one hold in this tab; ignored when none is held. The idle
+    /// timeout then counts from now.
+    Release,
+    /// The page is going away or into the back/forward cache: the other tabs
+    /// are told now that this tab's holds end; this tab keeps its count and
+    /// announces it again on [`Input::Resumed`].
+    PageHide,
+}
+
+/// Something the app is told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// The user is back: a warning was dismissed or an idle session resumed.
+    Activity,
+    /// No activity for the idle timeout (the session stays, see `logoutOnIdle`).
+    Idle,
+    /// The session will end in `remaining_ms` unless the user stays.
+    Warning {
+        /// Which deadline.
+        cause: Cause,
+        /// Milliseconds left.
+        remaining_ms: u64,
+    },
+    /// The session timed out; a `Logout` follows.
+    Timeout(Cause),
+    /// A new access token arrived (here or from another tab).
+    Refresh {
+        /// Its expiry.
+        expires_at: Time,
+    },
+    /// A session started here or in another tab.
+    Login {
+        /// The access token's expiry, for a token session.
+        expires_at: Option<Time>,
+    },
+    /// The session ended.
+    Logout {
+        /// Why, as decided by the tab where it happened.
+        reason: Reason,
+        /// The logout came from another tab: this tab neither calls the
+        /// logout endpoint nor tells the others.
+        remote: bool,
+    },
+    /// A heartbeat touched the server session.
+    Heartbeat,
+    /// This tab became or stopped being the leader.
+    Leader(bool),
+    /// A request failed; it is retried.
+    Error(Operation, Failure),
+}
+
+/// What the driver must do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Attach (true) or detach (false) the activity listeners.
+    Listen(bool),
+    /// POST the keepalive endpoint, then report [`Input::HeartbeatDone`].
+    SendHeartbeat,
+    /// Take the cross-tab refresh lock, then report [`Input::RefreshLockAcquired`].
+    AcquireRefreshLock,
+    /// POST the refresh endpoint, then report [`Input::RefreshDone`].
+    SendRefresh,
+    /// Release the refresh lock (a no-op when not held).
+    ReleaseRefreshLock,
+    /// POST the logout endpoint; its outcome does not matter.
+    CallLogout,
+    /// Send this text to the other tabs.
+    Broadcast(String),
+    /// Tell the app.
+    Emit(Event),
+    /// Answer everyone waiting in `getAccessToken()` with [`Engine::access_token`].
+    ResolveTokenWaiters,
+}
+
+/// A read-only view of the engine for the app's `state` getter; never the token.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Snapshot {
+    /// A session exists.
+    pub authenticated: bool,
+    /// The tab is still asking siblings or the server whether a session exists.
+    pub restoring: bool,
+    /// No activity for the idle timeout (only with `logoutOnIdle: false`).
+    pub idle: bool,
+    /// This tab does the heartbeat.
+    pub leader: bool,
+    /// The browser is online.
+    pub online: bool,
+    /// When the access token expires.
+    pub token_expires_at: Option<Time>,
+    /// The last activity seen in any tab.
+    pub last_activity: Option<Time>,
+    /// When the last heartbeat succeeded.
+    pub last_heartbeat: Option<Time>,
+    /// When the last token arrived.
+    pub last_refresh: Option<Time>,
+    /// Time left while a warning is showing.
+    pub warning_remaining_ms: Option<u64>,
+    /// When the idle timeout will end the session, as of now.
+    pub idle_at: Option<Time>,
+    /// When the absolute timeout will end the session.
+    pub absolute_at: Option<Time>,
+    /// Holds active across tabs: this tab's and those of other tabs' unexpired leases.
+    pub holds: u32,
+}
