@@ -14,9 +14,9 @@
 
 use alloc::collections::VecDeque;
 use alloc::string::String;
-use alloc::vec::Vec;
 
 mod config;
+mod holds;
 mod io;
 pub mod message;
 mod time;
@@ -27,7 +27,7 @@ pub use message::{Envelope, Message, SharedToken};
 pub use time::Time;
 
 use config::Timing;
-
+use holds::Holds;
 
 #[derive(Clone, Debug)]
 struct Token {
@@ -77,19 +77,6 @@ enum Flight {
         sent_at: Time,
     },
 }
-
-/// Another tab's holds, as this tab last heard of them.
-#[derive(Clone, Copy, Debug)]
-struct Lease {
-    tab: u64,
-    count: u32,
-    /// Unless renewed: counted from when the message arrived, never from the
-    /// sender's clock, so a crashed or frozen tab cannot hold the session for ever.
-    expires_at: Time,
-}
-
-/// A peer's lease lasts this many activity-broadcast intervals (its renewal period).
-const LEASE_INTERVALS: u64 = 3;
 
 /// Retries of one kind of request: how many failed in a row and when to try again.
 #[derive(Clone, Copy, Debug, Default)]
@@ -148,19 +135,7 @@ pub struct Engine {
     /// session (a restore's 401 arriving after a fresh login) must not touch this one.
     epoch: u32,
     ignored_messages: u32,
-    /// Holds started here and not released; they outlive a logout, as the
-    /// app's handles do.
-    local_holds: u32,
-    /// The page is hidden or going away: the other tabs were told it holds nothing.
-    page_hidden: bool,
-    /// When the other tabs were last told this tab's hold count, and the count;
-    /// `None` when they must hear it at once (a new session, a resumed page).
-    holds_announced: Option<(Time, u32)>,
-    /// Other tabs' holds; only while signed in.
-    peer_holds: Vec<Lease>,
-    /// When the last hold ended, here or in a peer: like an activity, the user
-    /// counts as present for the idle timeout from then.
-    hold_ended_at: Time,
+    holds: Holds,
     out: VecDeque<Command>,
 }
 
@@ -193,11 +168,7 @@ impl Engine {
             generation: 0,
             epoch: 0,
             ignored_messages: 0,
-            local_holds: 0,
-            page_hidden: false,
-            holds_announced: None,
-            peer_holds: Vec::new(),
-            hold_ended_at: now,
+            holds: Holds::new(now),
             out: VecDeque::new(),
         };
         engine.broadcast(Message::SessionWanted);
@@ -249,20 +220,10 @@ impl Engine {
                     self.refresh_backoff.retry_at = None;
                 }
             }
-            Input::Resumed => {
-                // After a freeze the peers' leases may have run out; back from
-                // the back/forward cache the page told them it held nothing.
-                self.page_hidden = false;
-                self.holds_announced = None;
-            }
-            Input::Hold => self.local_holds = self.local_holds.saturating_add(1),
-            Input::Release => {
-                if self.local_holds > 0 {
-                    self.local_holds -= 1;
-                    self.hold_ended(now);
-                }
-            }
-            Input::PageHide => self.page_hidden = true,
+            Input::Resumed => self.holds.resume(),
+            Input::Hold => self.holds.hold(),
+            Input::Release => self.holds.release(now),
+            Input::PageHide => self.holds.page_hide(),
         }
         self.evaluate(now);
     }
@@ -291,7 +252,7 @@ impl Engine {
             self.listen_due(),
             self.activity_broadcast_due(),
             self.holds_announcement_due(),
-            self.peer_holds.iter().map(|l| l.expires_at).min(),
+            self.holds.next_expiry(),
         ]
         .into_iter()
         .flatten()
@@ -323,13 +284,12 @@ impl Engine {
     /// The state for the app, as of `now`.
     pub fn snapshot(&self, now: Time) -> Snapshot {
         let now = now.max(self.now);
-        let peer_holds = self.peer_holds.iter().filter(|l| l.expires_at > now);
         let mut s = Snapshot {
             leader: self.leader,
             online: self.online,
             last_heartbeat: self.last_heartbeat,
             last_refresh: self.last_refresh,
-            holds: peer_holds.fold(self.local_holds, |n, l| n.saturating_add(l.count)),
+            holds: self.holds.count(now),
             ..Snapshot::default()
         };
         match &self.auth {
@@ -489,7 +449,11 @@ impl Engine {
                 }
             }
             Message::StaySignedIn { at } => self.activity_at(at.min(now)),
-            Message::Hold { count } => self.peer_hold(now, from, count),
+            // Leases belong to a session; the holder announces again at the next login.
+            Message::Hold { count } if matches!(self.auth, Auth::In(_)) => {
+                self.holds.heard(now, from, count, self.activity_broadcast_interval_ms());
+            }
+            Message::Hold { .. } => {}
             Message::SessionWanted => {
                 if let Auth::In(session) = &self.auth {
                     let token = session
@@ -504,31 +468,7 @@ impl Engine {
         }
     }
 
-    /// Records, renews or drops another tab's lease on its holds.
-    fn peer_hold(&mut self, now: Time, tab: u64, count: u32) {
-        // Leases belong to a session; the holder announces again at the next login.
-        if !matches!(self.auth, Auth::In(_)) {
-            return;
-        }
-        let expires_at = now.after(LEASE_INTERVALS * self.activity_broadcast_interval_ms());
-        if count == 0 {
-            let before = self.peer_holds.len();
-            self.peer_holds.retain(|l| l.tab != tab);
-            if self.peer_holds.len() < before {
-                self.hold_ended(now);
-            }
-        } else if let Some(lease) = self.peer_holds.iter_mut().find(|l| l.tab == tab) {
-            *lease = Lease { tab, count, expires_at };
-        } else {
-            self.peer_holds.push(Lease { tab, count, expires_at });
-        }
-    }
-
     // ---- state changes ------------------------------------------------------
-
-    fn hold_ended(&mut self, at: Time) {
-        self.hold_ended_at = self.hold_ended_at.max(at);
-    }
 
     fn new_token(&mut self, value: String, expires_at: Time, now: Time) -> Token {
         self.generation = self.generation.wrapping_add(1);
@@ -561,7 +501,7 @@ impl Engine {
         self.refresh_backoff = Backoff::default();
         // Holds taken before the login (or heard of by tabs that just joined)
         // are announced to this session's tabs.
-        self.holds_announced = None;
+        self.holds.announce_again();
         self.emit(Event::Login { expires_at });
         self.resolve_waiters();
     }
@@ -607,7 +547,7 @@ impl Engine {
         self.heartbeat_backoff = Backoff::default();
         self.refresh_backoff = Backoff::default();
         self.activity_unsent = false;
-        self.peer_holds.clear();
+        self.holds.forget_peers();
         if !remote {
             match reason {
                 Reason::Idle => self.emit(Event::Timeout(Cause::Idle)),
@@ -661,7 +601,7 @@ impl Engine {
                 self.resolve_waiters();
             }
         }
-        self.expire_peer_holds(now);
+        self.holds.expire(now);
         if self.absolute_due().is_some_and(|d| d <= now) {
             self.end(Reason::Absolute, false);
         }
@@ -694,24 +634,13 @@ impl Engine {
             self.broadcast(Message::Activity { at, touched });
         }
         if self.holds_announcement_due().is_some_and(|d| d <= now) {
-            let count = self.holds_to_announce();
-            self.holds_announced = Some((now, count));
+            let count = self.holds.announce(now);
             self.broadcast(Message::Hold { count });
         }
         let listen = self.should_listen(now);
         if listen != self.listening {
             self.listening = listen;
             self.out.push_back(Command::Listen(listen));
-        }
-    }
-
-    /// A lease that ran out ended its holds when it expired, not when noticed:
-    /// a tab waking late must not count the user as present for longer.
-    fn expire_peer_holds(&mut self, now: Time) {
-        let expired = self.peer_holds.iter().map(|l| l.expires_at).filter(|&e| e <= now).max();
-        if let Some(at) = expired {
-            self.peer_holds.retain(|l| l.expires_at > now);
-            self.hold_ended(at);
         }
     }
 
@@ -767,20 +696,15 @@ impl Engine {
         Some(s.started_at.after(self.t.absolute_ms?))
     }
 
-    /// Any tab holds: the user counts as present, however long it lasts.
-    fn holding(&self) -> bool {
-        self.local_holds > 0 || self.peer_holds.iter().any(|l| l.expires_at > self.now)
-    }
-
     /// The last moment the user is known to have been there: their last
     /// activity in any tab, or the end of the last hold.
     fn present_since(&self) -> Time {
-        self.last_activity.max(self.hold_ended_at)
+        self.last_activity.max(self.holds.ended_at())
     }
 
     /// When the user stops counting as present; `None` while a hold keeps them.
     fn idle_at(&self) -> Option<Time> {
-        (!self.holding()).then(|| self.present_since().after(self.t.idle_ms))
+        (!self.holds.holding(self.now)).then(|| self.present_since().after(self.t.idle_ms))
     }
 
     fn idle_due(&self) -> Option<Time> {
@@ -911,27 +835,9 @@ impl Engine {
         Some(self.activity_sent_at.map_or(self.now, |s| s.after(self.activity_broadcast_interval_ms())))
     }
 
-    /// The hold count the other tabs should see: none while the page is hidden.
-    fn holds_to_announce(&self) -> u32 {
-        if self.page_hidden {
-            0
-        } else {
-            self.local_holds
-        }
-    }
-
-    /// At once when the count the others know is not the one to announce (or
-    /// they must hear it again), then once per interval while holds last.
     fn holds_announcement_due(&self) -> Option<Time> {
-        if !matches!(self.auth, Auth::In(_)) {
-            return None;
-        }
-        let count = self.holds_to_announce();
-        match self.holds_announced {
-            Some((_, told)) if told != count => Some(self.now),
-            Some((at, told)) => (told > 0).then(|| at.after(self.activity_broadcast_interval_ms())),
-            None => (count > 0).then_some(self.now),
-        }
+        self.session()?;
+        self.holds.announcement_due(self.now, self.activity_broadcast_interval_ms())
     }
 
     // ---- small helpers -------------------------------------------------------

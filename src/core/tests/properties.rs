@@ -259,7 +259,7 @@ fn apply(w: &mut World, ops: Vec<Op>) {
 fn the_user_leaves(w: &mut World) {
     let left_at = w.now;
     for i in 0..w.tabs.len() {
-        for _ in 0..w.tabs[i].engine.local_holds {
+        for _ in 0..w.tabs[i].engine.holds.local() {
             w.input(i, Input::Release);
         }
     }
