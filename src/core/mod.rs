@@ -15,6 +15,7 @@
 use alloc::collections::VecDeque;
 use alloc::string::String;
 
+mod backoff;
 mod config;
 mod holds;
 mod io;
@@ -26,6 +27,7 @@ pub use io::{Cause, Command, Event, Failure, HeartbeatResult, Input, Operation, 
 pub use message::{Envelope, Message, SharedToken};
 pub use time::Time;
 
+use backoff::{Backoff, Rng};
 use config::Timing;
 use holds::Holds;
 
@@ -78,16 +80,6 @@ enum Flight {
     },
 }
 
-/// Retries of one kind of request: how many failed in a row and when to try again.
-#[derive(Clone, Copy, Debug, Default)]
-struct Backoff {
-    failures: u32,
-    retry_at: Option<Time>,
-}
-
-const RETRY_BASE_MS: u64 = 1_000;
-const RETRY_MAX_MS: u64 = 60_000;
-
 /// One tab's session engine. See the module documentation for the calling rules.
 ///
 /// # Example
@@ -111,7 +103,7 @@ pub struct Engine {
     t: Timing,
     tab: u64,
     now: Time,
-    rng: u64,
+    rng: Rng,
     auth: Auth,
     online: bool,
     leader: bool,
@@ -147,7 +139,7 @@ impl Engine {
             t,
             tab,
             now,
-            rng: config.seed ^ tab.rotate_left(32) ^ 0x2545_f491_4f6c_dd1d,
+            rng: Rng::new(config.seed, tab),
             auth: Auth::Restoring(Some(now.after(t.sibling_wait_ms))),
             online: true,
             leader: false,
@@ -216,8 +208,8 @@ impl Engine {
                 if online {
                     // Back online: try at once instead of waiting out a backoff
                     // that was caused by being offline.
-                    self.heartbeat_backoff.retry_at = None;
-                    self.refresh_backoff.retry_at = None;
+                    self.heartbeat_backoff.retry_now();
+                    self.refresh_backoff.retry_now();
                 }
             }
             Input::Resumed => self.holds.resume(),
@@ -362,7 +354,7 @@ impl Engine {
             }
             HeartbeatResult::Rejected => self.end(Reason::Revoked, false),
             HeartbeatResult::Failed(f) => {
-                self.heartbeat_backoff = self.failed(now, self.heartbeat_backoff, f);
+                self.heartbeat_backoff.fail(now, f, &mut self.rng);
                 self.emit(Event::Error(Operation::Heartbeat, f));
             }
         }
@@ -417,7 +409,7 @@ impl Engine {
     }
 
     fn refresh_failed(&mut self, now: Time, f: Failure) {
-        self.refresh_backoff = self.failed(now, self.refresh_backoff, f);
+        self.refresh_backoff.fail(now, f, &mut self.rng);
         self.emit(Event::Error(Operation::Refresh, f));
     }
 
@@ -563,27 +555,6 @@ impl Engine {
             self.emit(Event::Logout { reason, remote });
         }
         self.resolve_waiters();
-    }
-
-    fn failed(&mut self, now: Time, b: Backoff, f: Failure) -> Backoff {
-        let failures = b.failures.saturating_add(1);
-        let exp = RETRY_BASE_MS.saturating_mul(1u64 << (failures - 1).min(16)).min(RETRY_MAX_MS);
-        // Equal jitter: half fixed, half random, so tabs that failed together
-        // do not retry together.
-        let mut delay = exp / 2 + self.next_random() % (exp / 2 + 1);
-        if let Failure::RateLimited(Some(after)) = f {
-            delay = delay.max(after.min(10 * RETRY_MAX_MS));
-        }
-        Backoff { failures, retry_at: Some(now.after(delay)) }
-    }
-
-    fn next_random(&mut self) -> u64 {
-        // splitmix64
-        self.rng = self.rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
     }
 
     // ---- the evaluation -------------------------------------------------------
@@ -771,7 +742,7 @@ impl Engine {
             return None;
         }
         let due = self.refresh_wanted_at()?;
-        Some(self.refresh_backoff.retry_at.map_or(due, |r| due.max(r)))
+        Some(self.refresh_backoff.delay(due))
     }
 
     /// A ping is due only for the leader, online, with a live non-idle session,
@@ -797,9 +768,7 @@ impl Engine {
         if let Some(last) = self.heartbeat_sent_at {
             due = due.max(last.after(h.min_interval_ms));
         }
-        if let Some(r) = self.heartbeat_backoff.retry_at {
-            due = due.max(r);
-        }
+        due = self.heartbeat_backoff.delay(due);
         let needed = match self.idle_at() {
             None => true, // a hold
             Some(idle_at) => self.present_since() > self.last_touch || (self.t.idle_ms > h.session_ms && idle_at > due),

@@ -158,10 +158,7 @@ fn heartbeat_due_before_issue_12(e: &Engine, heartbeat_sent_at: Option<Time>, in
     if let Some(last) = heartbeat_sent_at {
         due = due.max(last.after(h.min_interval_ms));
     }
-    if let Some(r) = e.heartbeat_backoff.retry_at {
-        due = due.max(r);
-    }
-    Some(due)
+    Some(e.heartbeat_backoff.delay(due))
 }
 
 fn fault(b: u8) -> (HeartbeatResult, RefreshResult) {
