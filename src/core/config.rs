@@ -110,7 +110,7 @@ fn fail<T>(option: &'static str, problem: &'static str, got: Option<u64>) -> Res
 /// The option values the engine runs on, defaults resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Timing {
-    pub heartbeat: Option<Heartbeat>,
+    pub heartbeat: Option<HeartbeatTiming>,
     pub refresh: bool,
     pub idle_ms: u64,
     pub warning_ms: u64,
@@ -122,7 +122,7 @@ pub(crate) struct Timing {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Heartbeat {
+pub(crate) struct HeartbeatTiming {
     pub session_ms: u64,
     pub min_interval_ms: u64,
     /// Ping this long before the server's sliding timeout would lapse, to absorb
@@ -209,7 +209,7 @@ impl Config {
                         Some(min_interval_ms),
                     );
                 }
-                Some(Heartbeat { session_ms: s, min_interval_ms, margin_ms: (s / 4).min(90 * SECOND) })
+                Some(HeartbeatTiming { session_ms: s, min_interval_ms, margin_ms: (s / 4).min(90 * SECOND) })
             }
         };
 

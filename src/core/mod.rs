@@ -17,6 +17,7 @@ use alloc::string::String;
 
 mod backoff;
 mod config;
+mod heartbeat;
 mod holds;
 mod io;
 pub mod message;
@@ -29,6 +30,7 @@ pub use time::Time;
 
 use backoff::{Backoff, Rng};
 use config::Timing;
+use heartbeat::Heartbeat;
 use holds::Holds;
 
 #[derive(Clone, Debug)]
@@ -113,11 +115,7 @@ pub struct Engine {
     activity_sent_at: Option<Time>,
     activity_unsent: bool,
     last_touch: Time,
-    /// The session epoch the heartbeat in flight was sent in.
-    heartbeat_in_flight: Option<u32>,
-    heartbeat_sent_at: Option<Time>,
-    heartbeat_backoff: Backoff,
-    last_heartbeat: Option<Time>,
+    heartbeat: Heartbeat,
     refresh: Flight,
     refresh_backoff: Backoff,
     last_refresh: Option<Time>,
@@ -149,10 +147,7 @@ impl Engine {
             activity_sent_at: None,
             activity_unsent: false,
             last_touch: now,
-            heartbeat_in_flight: None,
-            heartbeat_sent_at: None,
-            heartbeat_backoff: Backoff::default(),
-            last_heartbeat: None,
+            heartbeat: Heartbeat::default(),
             refresh: Flight::Idle,
             refresh_backoff: Backoff::default(),
             last_refresh: None,
@@ -208,7 +203,7 @@ impl Engine {
                 if online {
                     // Back online: try at once instead of waiting out a backoff
                     // that was caused by being offline.
-                    self.heartbeat_backoff.retry_now();
+                    self.heartbeat.retry_now();
                     self.refresh_backoff.retry_now();
                 }
             }
@@ -279,7 +274,7 @@ impl Engine {
         let mut s = Snapshot {
             leader: self.leader,
             online: self.online,
-            last_heartbeat: self.last_heartbeat,
+            last_heartbeat: self.heartbeat.last_ok(),
             last_refresh: self.last_refresh,
             holds: self.holds.count(now),
             ..Snapshot::default()
@@ -340,21 +335,19 @@ impl Engine {
     }
 
     fn heartbeat_done(&mut self, now: Time, result: HeartbeatResult) {
-        let Some(epoch) = self.heartbeat_in_flight.take() else { return };
-        if !matches!(self.auth, Auth::In(_)) || epoch != self.epoch {
+        let Some(sent_at) = self.heartbeat.done(self.epoch) else { return };
+        if !matches!(self.auth, Auth::In(_)) {
             return;
         }
-        let sent_at = self.heartbeat_sent_at.unwrap_or(now);
         match result {
             HeartbeatResult::Ok => {
-                self.heartbeat_backoff = Backoff::default();
-                self.last_heartbeat = Some(now);
+                self.heartbeat.succeeded(now);
                 self.touched(sent_at);
                 self.emit(Event::Heartbeat);
             }
             HeartbeatResult::Rejected => self.end(Reason::Revoked, false),
             HeartbeatResult::Failed(f) => {
-                self.heartbeat_backoff.fail(now, f, &mut self.rng);
+                self.heartbeat.failed(now, f, &mut self.rng);
                 self.emit(Event::Error(Operation::Heartbeat, f));
             }
         }
@@ -489,7 +482,7 @@ impl Engine {
         // A login is the user at work, and a request that touched the server.
         self.activity_at(now);
         self.last_touch = self.last_touch.max(now);
-        self.heartbeat_backoff = Backoff::default();
+        self.heartbeat.forget_failures();
         self.refresh_backoff = Backoff::default();
         // Holds taken before the login (or heard of by tabs that just joined)
         // are announced to this session's tabs.
@@ -536,7 +529,7 @@ impl Engine {
         }
         self.auth = Auth::Out;
         self.epoch = self.epoch.wrapping_add(1);
-        self.heartbeat_backoff = Backoff::default();
+        self.heartbeat.forget_failures();
         self.refresh_backoff = Backoff::default();
         self.activity_unsent = false;
         self.holds.forget_peers();
@@ -594,8 +587,7 @@ impl Engine {
             self.start_refresh();
         }
         if self.heartbeat_due().is_some_and(|d| d <= now) {
-            self.heartbeat_in_flight = Some(self.epoch);
-            self.heartbeat_sent_at = Some(now);
+            self.heartbeat.send(now, self.epoch);
             self.out.push_back(Command::SendHeartbeat);
         }
         if self.activity_broadcast_due().is_some_and(|d| d <= now) {
@@ -760,15 +752,10 @@ impl Engine {
     fn heartbeat_due(&self) -> Option<Time> {
         let h = self.t.heartbeat?;
         let s = self.session()?;
-        if s.idle || !self.leader || !self.online || self.heartbeat_in_flight.is_some() {
+        if s.idle || !self.leader || !self.online {
             return None;
         }
-        let mut due = self.last_touch.after(h.session_ms - h.margin_ms);
-        // Retries too: the minimum interval is a promise to the server.
-        if let Some(last) = self.heartbeat_sent_at {
-            due = due.max(last.after(h.min_interval_ms));
-        }
-        due = self.heartbeat_backoff.delay(due);
+        let due = self.heartbeat.earliest(&h, self.last_touch)?;
         let needed = match self.idle_at() {
             None => true, // a hold
             Some(idle_at) => self.present_since() > self.last_touch || (self.t.idle_ms > h.session_ms && idle_at > due),

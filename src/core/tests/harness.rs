@@ -473,7 +473,8 @@ impl World {
             let due = oracle(e, previous, false);
             assert!(due.is_some_and(|d| d <= now), "tab {i} pinged at {now:?}, the oracle had it due at {due:?}");
         } else {
-            let due = oracle(e, e.heartbeat_sent_at, e.heartbeat_in_flight.is_some());
+            let (_, sent_at, in_flight) = e.heartbeat.inspect();
+            let due = oracle(e, sent_at, in_flight);
             assert!(due.map_or(true, |d| d > now), "tab {i} did not ping at {now:?}, the oracle had it due at {due:?}");
             assert_eq!(e.heartbeat_due(), due, "tab {i} schedules its next ping elsewhere than the oracle");
         }

@@ -158,7 +158,7 @@ fn heartbeat_due_before_issue_12(e: &Engine, heartbeat_sent_at: Option<Time>, in
     if let Some(last) = heartbeat_sent_at {
         due = due.max(last.after(h.min_interval_ms));
     }
-    Some(e.heartbeat_backoff.delay(due))
+    Some(e.heartbeat.inspect().0.delay(due))
 }
 
 fn fault(b: u8) -> (HeartbeatResult, RefreshResult) {
