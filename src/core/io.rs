@@ -88,13 +88,21 @@ pub enum Input<'a> {
     StaySignedIn,
     /// The app asked to log out.
     Logout,
-    /// A session exists after a login: with an access token and its lifetime in
-    /// milliseconds, or `None` for a cookie-only session.
-    SessionStarted(Option<(String, u64)>),
+    /// A session exists after a login: with an access token and its lifetime
+    /// in milliseconds (at least [`MIN_TOKEN_LIFETIME_MS`](super::MIN_TOKEN_LIFETIME_MS),
+    /// else the input is ignored), or `None` for a cookie-only session. The
+    /// lifetime counts from `sent_at`, when the login request left (`now`
+    /// for a session the app started itself).
+    SessionStarted {
+        /// The access token and its lifetime, for a token session.
+        token: Option<(String, u64)>,
+        /// When the request that produced it left.
+        sent_at: Time,
+    },
     /// Someone wants an access token; answered by [`Command::ResolveTokenWaiters`].
     TokenWanted,
-    /// The server answered 401 to a request made with the token of this generation.
-    TokenRejected(u32),
+    /// The server answered 401 to a request made with this token.
+    TokenRejected(&'a str),
     /// An authenticated app request sent at this time succeeded: the server session was touched.
     ServerTouched(Time),
     /// The heartbeat asked for by [`Command::SendHeartbeat`] finished.

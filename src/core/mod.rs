@@ -13,7 +13,6 @@
 //! also how a tab that slept through its deadlines catches up.
 
 use alloc::collections::VecDeque;
-use alloc::string::String;
 
 mod backoff;
 mod config;
@@ -21,37 +20,20 @@ mod heartbeat;
 mod holds;
 mod io;
 pub mod message;
+mod refresh;
 mod time;
 
 pub use config::{Config, ConfigError};
 pub use io::{Cause, Command, Event, Failure, HeartbeatResult, Input, Operation, Reason, RefreshResult, Snapshot};
 pub use message::{Envelope, Message, SharedToken};
+pub use refresh::MIN_TOKEN_LIFETIME_MS;
 pub use time::Time;
 
-use backoff::{Backoff, Rng};
+use backoff::Rng;
 use config::Timing;
 use heartbeat::Heartbeat;
 use holds::Holds;
-
-#[derive(Clone, Debug)]
-struct Token {
-    value: String,
-    expires_at: Time,
-    received_at: Time,
-    generation: u32,
-    rejected: bool,
-}
-
-impl Token {
-    fn lifetime(&self) -> u64 {
-        self.expires_at.since(self.received_at)
-    }
-    /// A token is handed out only if it will still be valid when the request
-    /// lands: not in its last tenth of life (at most 5 s).
-    fn usable(&self, now: Time) -> bool {
-        !self.rejected && now < self.expires_at.before((self.lifetime() / 10).min(5_000))
-    }
-}
+use refresh::{Refresh, Token};
 
 #[derive(Clone, Debug)]
 struct Session {
@@ -71,17 +53,6 @@ enum Auth {
     In(Session),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Flight {
-    Idle,
-    WaitingLock,
-    /// The request left at `sent_at`, during session `epoch`.
-    Sending {
-        epoch: u32,
-        sent_at: Time,
-    },
-}
-
 /// One tab's session engine. See the module documentation for the calling rules.
 ///
 /// # Example
@@ -90,7 +61,7 @@ enum Flight {
 /// use keep_session_alive::core::{Command, Config, Engine, Input, Time};
 /// let config = Config { idle_timeout_ms: Some(60_000), ..Config::default() };
 /// let mut engine = Engine::new(&config, 1, Time(0))?;
-/// engine.handle(Time(0), Input::SessionStarted(None));
+/// engine.handle(Time(0), Input::SessionStarted { token: None, sent_at: Time(0) });
 /// let mut commands = Vec::new();
 /// while let Some(c) = engine.poll_command() {
 ///     commands.push(c);
@@ -116,11 +87,7 @@ pub struct Engine {
     activity_unsent: bool,
     last_touch: Time,
     heartbeat: Heartbeat,
-    refresh: Flight,
-    refresh_backoff: Backoff,
-    last_refresh: Option<Time>,
-    token_waiters: bool,
-    generation: u32,
+    refresh: Refresh,
     /// Counts session starts and ends: a reply to a request sent in an earlier
     /// session (a restore's 401 arriving after a fresh login) must not touch this one.
     epoch: u32,
@@ -148,11 +115,7 @@ impl Engine {
             activity_unsent: false,
             last_touch: now,
             heartbeat: Heartbeat::default(),
-            refresh: Flight::Idle,
-            refresh_backoff: Backoff::default(),
-            last_refresh: None,
-            token_waiters: false,
-            generation: 0,
+            refresh: Refresh::new(),
             epoch: 0,
             ignored_messages: 0,
             holds: Holds::new(now),
@@ -174,13 +137,18 @@ impl Engine {
                 }
             }
             Input::Logout => self.end(Reason::User, false),
-            Input::SessionStarted(token) => {
-                let token = token.map(|(value, ms)| self.new_token(value, now.after(ms), now));
-                self.start_session(now, token, true);
+            Input::SessionStarted { token: None, .. } => self.start_session(now, None, true),
+            // Counted from when the login left, as a refreshed token's is: the
+            // server issued it after that, however long the reply took.
+            Input::SessionStarted { token: Some((value, ms)), sent_at } if ms >= MIN_TOKEN_LIFETIME_MS => {
+                let sent_at = sent_at.min(now);
+                self.start_session(now, Some(Token::new(value, sent_at.after(ms), sent_at)), true);
             }
+            // The facade refuses such a token before it gets here.
+            Input::SessionStarted { .. } => {}
             Input::TokenWanted => self.token_wanted(now),
-            Input::TokenRejected(generation) => {
-                if let Some(t) = self.token_mut().filter(|t| t.generation == generation) {
+            Input::TokenRejected(value) => {
+                if let Some(t) = self.token_mut().filter(|t| t.value == value) {
                     t.rejected = true;
                 }
             }
@@ -204,7 +172,7 @@ impl Engine {
                     // Back online: try at once instead of waiting out a backoff
                     // that was caused by being offline.
                     self.heartbeat.retry_now();
-                    self.refresh_backoff.retry_now();
+                    self.refresh.retry_now();
                 }
             }
             Input::Resumed => self.holds.resume(),
@@ -246,12 +214,12 @@ impl Engine {
         .min()
     }
 
-    /// The access token and its generation (report it back with
-    /// [`Input::TokenRejected`]), only while it is valid at `now`.
-    pub fn access_token(&self, now: Time) -> Option<(&str, u32)> {
+    /// The access token (report it back with [`Input::TokenRejected`] if the
+    /// server refuses it), only while it is valid at `now`.
+    pub fn access_token(&self, now: Time) -> Option<&str> {
         match &self.auth {
             Auth::In(Session { token: Some(t), idle: false, .. }) if t.usable(now.max(self.now)) => {
-                Some((t.value.as_str(), t.generation))
+                Some(t.value.as_str())
             }
             _ => None,
         }
@@ -275,7 +243,7 @@ impl Engine {
             leader: self.leader,
             online: self.online,
             last_heartbeat: self.heartbeat.last_ok(),
-            last_refresh: self.last_refresh,
+            last_refresh: self.refresh.last(),
             holds: self.holds.count(now),
             ..Snapshot::default()
         };
@@ -330,7 +298,7 @@ impl Engine {
         if self.access_token(now).is_some() {
             self.out.push_back(Command::ResolveTokenWaiters);
         } else {
-            self.token_waiters = true;
+            self.refresh.wait();
         }
     }
 
@@ -354,37 +322,38 @@ impl Engine {
     }
 
     fn refresh_lock_acquired(&mut self, now: Time) {
-        if self.refresh != Flight::WaitingLock {
+        if !self.refresh.lock_acquired() {
             self.out.push_back(Command::ReleaseRefreshLock);
             return;
         }
         // Another tab may have refreshed while we waited for the lock.
         if self.refresh_needed() {
-            self.refresh = Flight::Sending { epoch: self.epoch, sent_at: now };
+            self.refresh.send(now, self.epoch);
             self.out.push_back(Command::SendRefresh);
         } else {
-            self.refresh = Flight::Idle;
+            self.refresh.not_needed();
             self.out.push_back(Command::ReleaseRefreshLock);
             self.resolve_waiters();
         }
     }
 
     fn refresh_done(&mut self, now: Time, result: RefreshResult) {
-        let Flight::Sending { epoch, sent_at } = self.refresh else { return };
-        self.refresh = Flight::Idle;
+        let Some((epoch, sent_at)) = self.refresh.done() else { return };
         let stale = epoch != self.epoch;
         match (result, &self.auth) {
             (_, Auth::Out) => {}
             // Sent for an earlier session: neither its token nor its 401 is about this one.
             _ if stale => {}
             // Below one second a token would be refreshed in a tight loop.
-            (RefreshResult::Ok { token, expires_in_ms }, _) if !token.is_empty() && expires_in_ms >= 1_000 => {
-                self.refresh_backoff = Backoff::default();
+            (RefreshResult::Ok { token, expires_in_ms }, _)
+                if !token.is_empty() && expires_in_ms >= MIN_TOKEN_LIFETIME_MS =>
+            {
+                self.refresh.succeeded();
                 // Counted from when the request left: the server issued the token
                 // after that, so this errs early, whatever the server's clock says
                 // and however long the reply took (a laptop may sleep in between).
-                let token = self.new_token(token, sent_at.after(expires_in_ms), sent_at);
-                let shared = SharedToken { expires_at: token.expires_at, value: token.value.clone() };
+                let token = Token::new(token, sent_at.after(expires_in_ms), sent_at);
+                let shared = token.shared();
                 if self.adopt_token(now, now, token) {
                     let started_at = self.started_at().unwrap_or(now);
                     self.broadcast(Message::Token { started_at, token: shared });
@@ -402,19 +371,19 @@ impl Engine {
     }
 
     fn refresh_failed(&mut self, now: Time, f: Failure) {
-        self.refresh_backoff.fail(now, f, &mut self.rng);
+        self.refresh.failed(now, f, &mut self.rng);
         self.emit(Event::Error(Operation::Refresh, f));
     }
 
     fn message(&mut self, now: Time, from: u64, message: Message) {
         match message {
             Message::Login { started_at, token } => {
-                let token = token.map(|t| self.new_token(t.value, t.expires_at, now));
+                let token = token.map(|t| Token::new(t.value, t.expires_at, now));
                 self.start_session(started_at.min(now), token, false);
             }
             Message::Token { started_at, token } | Message::Session { started_at, token: Some(token) } => {
                 if !matches!(self.auth, Auth::Out) {
-                    let token = self.new_token(token.value, token.expires_at, now);
+                    let token = Token::new(token.value, token.expires_at, now);
                     self.adopt_token(now, started_at.min(now), token);
                     self.resolve_waiters();
                 }
@@ -441,11 +410,7 @@ impl Engine {
             Message::Hold { .. } => {}
             Message::SessionWanted => {
                 if let Auth::In(session) = &self.auth {
-                    let token = session
-                        .token
-                        .as_ref()
-                        .filter(|t| !t.rejected && t.expires_at > now)
-                        .map(|t| SharedToken { expires_at: t.expires_at, value: t.value.clone() });
+                    let token = session.token.as_ref().filter(|t| !t.rejected && t.expires_at > now).map(Token::shared);
                     let started_at = session.started_at;
                     self.broadcast(Message::Session { started_at, token });
                 }
@@ -454,11 +419,6 @@ impl Engine {
     }
 
     // ---- state changes ------------------------------------------------------
-
-    fn new_token(&mut self, value: String, expires_at: Time, now: Time) -> Token {
-        self.generation = self.generation.wrapping_add(1);
-        Token { value, expires_at, received_at: now, generation: self.generation, rejected: false }
-    }
 
     fn start_session(&mut self, started_at: Time, token: Option<Token>, local: bool) {
         let now = self.now;
@@ -471,11 +431,11 @@ impl Engine {
         };
         let expires_at = token.as_ref().map(|t| t.expires_at);
         if local {
-            let token = token.as_ref().map(|t| SharedToken { expires_at: t.expires_at, value: t.value.clone() });
+            let token = token.as_ref().map(Token::shared);
             self.broadcast(Message::Login { started_at, token });
         }
         if token.is_some() {
-            self.last_refresh = Some(now);
+            self.refresh.received(now);
         }
         self.auth = Auth::In(Session { started_at, token, idle_warned: false, absolute_warned: false, idle: false });
         self.epoch = self.epoch.wrapping_add(1);
@@ -483,7 +443,7 @@ impl Engine {
         self.activity_at(now);
         self.last_touch = self.last_touch.max(now);
         self.heartbeat.forget_failures();
-        self.refresh_backoff = Backoff::default();
+        self.refresh.forget_failures();
         // Holds taken before the login (or heard of by tabs that just joined)
         // are announced to this session's tabs.
         self.holds.announce_again();
@@ -505,7 +465,7 @@ impl Engine {
                     return false;
                 }
                 session.token = Some(token);
-                self.last_refresh = Some(now);
+                self.refresh.received(now);
                 self.emit(Event::Refresh { expires_at });
                 true
             }
@@ -530,7 +490,7 @@ impl Engine {
         self.auth = Auth::Out;
         self.epoch = self.epoch.wrapping_add(1);
         self.heartbeat.forget_failures();
-        self.refresh_backoff = Backoff::default();
+        self.refresh.forget_failures();
         self.activity_unsent = false;
         self.holds.forget_peers();
         if !remote {
@@ -580,7 +540,7 @@ impl Engine {
             }
         }
         self.evaluate_presence(now);
-        if self.token_waiters && !self.can_get_token() {
+        if self.refresh.waiting() && !self.can_get_token() {
             self.resolve_waiters();
         }
         if self.refresh_due().is_some_and(|d| d <= now) {
@@ -639,8 +599,7 @@ impl Engine {
     }
 
     fn start_refresh(&mut self) {
-        if self.refresh == Flight::Idle {
-            self.refresh = Flight::WaitingLock;
+        if self.refresh.wait_for_lock() {
             self.out.push_back(Command::AcquireRefreshLock);
         }
     }
@@ -711,7 +670,9 @@ impl Engine {
             Auth::Out | Auth::Restoring(Some(_)) => None,
             Auth::Restoring(None) => Some(now),
             Auth::In(s) => match &s.token {
-                Some(t) if !t.rejected && (!self.token_waiters || t.usable(now)) => Some(self.refresh_at(t)),
+                Some(t) if !t.rejected && (!self.refresh.waiting() || t.usable(now)) => {
+                    Some(t.refresh_at(self.t.refresh_lead_ms, self.leader))
+                }
                 _ => Some(now),
             },
         }
@@ -721,20 +682,12 @@ impl Engine {
         self.refresh_wanted_at().is_some_and(|d| d <= self.now)
     }
 
-    /// The leader refreshes `refreshLeadMs` before expiry (at most half the
-    /// token's life); other tabs only if the leader has not delivered halfway
-    /// through the remaining lead, which covers a frozen leader tab.
-    fn refresh_at(&self, t: &Token) -> Time {
-        let lead = self.t.refresh_lead_ms.min(t.lifetime() / 2);
-        t.expires_at.before(if self.leader { lead } else { lead / 2 })
-    }
-
     fn refresh_due(&self) -> Option<Time> {
-        if !self.can_get_token() || self.refresh != Flight::Idle {
+        if !self.can_get_token() || !self.refresh.ready() {
             return None;
         }
         let due = self.refresh_wanted_at()?;
-        Some(self.refresh_backoff.delay(due))
+        Some(self.refresh.delay(due))
     }
 
     /// A ping is due only for the leader, online, with a live non-idle session,
@@ -821,8 +774,7 @@ impl Engine {
     }
 
     fn resolve_waiters(&mut self) {
-        if self.token_waiters {
-            self.token_waiters = false;
+        if self.refresh.take_waiters() {
             self.out.push_back(Command::ResolveTokenWaiters);
         }
     }

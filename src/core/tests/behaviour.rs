@@ -360,7 +360,8 @@ fn token_expiry_is_counted_from_local_arrival_not_server_clock() {
     let mut w = World::new(token_config(), 1);
     let t0 = w.now;
     w.server.tokens.insert("abc".into(), t0.after(120_000));
-    w.input(0, Input::SessionStarted(Some(("abc".into(), 120_000))));
+    let now = w.now;
+    w.input(0, Input::SessionStarted { token: Some(("abc".into(), 120_000)), sent_at: now });
     assert_eq!(w.tabs[0].engine.snapshot(w.now).token_expires_at, Some(t0.after(120_000)));
 }
 
@@ -431,7 +432,8 @@ fn concurrent_requests_for_an_expired_token_share_one_refresh() {
 fn expired_token_is_never_handed_out() {
     let mut w = World::new(token_config(), 1);
     w.server.tokens.insert("short".into(), w.now.after(10_000));
-    w.input(0, Input::SessionStarted(Some(("short".into(), 10_000))));
+    let now = w.now;
+    w.input(0, Input::SessionStarted { token: Some(("short".into(), 10_000)), sent_at: now });
     w.input(0, Input::Online(false));
     assert!(w.get_token(0).is_some());
     w.advance(9_000); // in its last tenth: too close to expiry to send
@@ -492,16 +494,16 @@ fn malformed_refresh_reply_is_an_error_not_a_logout() {
 fn a_401_on_an_app_request_triggers_one_refresh_then_a_new_token() {
     let mut w = World::new(token_config(), 1);
     w.login(0);
-    let generation = w.tabs[0].engine.access_token(w.now).map(|t| t.1).unwrap_or_default();
+    let rejected = w.get_token(0).unwrap_or_default();
     for _ in 0..5 {
-        w.input(0, Input::TokenRejected(generation));
+        w.input(0, Input::TokenRejected(&rejected));
         w.input(0, Input::TokenWanted);
     }
     w.advance(1_000);
     assert_eq!(w.server.refreshes.len(), 1);
     assert_eq!(w.get_token(0).as_deref(), Some("tok-2"));
-    // A stale report about the old generation changes nothing.
-    w.input(0, Input::TokenRejected(generation));
+    // A stale report about the old token changes nothing.
+    w.input(0, Input::TokenRejected(&rejected));
     w.advance(1_000);
     assert_eq!(w.server.refreshes.len(), 1);
 }
@@ -891,8 +893,8 @@ fn a_tab_that_waited_for_the_lock_skips_its_refresh_when_a_token_arrived() {
     w.advance(10);
     // Both tabs lose the token at once (say a 401 each) and want a new one.
     for i in 0..2 {
-        let g = w.tabs[i].engine.access_token(w.now).map(|t| t.1).unwrap_or_default();
-        w.input(i, Input::TokenRejected(g));
+        let rejected = w.get_token(i).unwrap_or_default();
+        w.input(i, Input::TokenRejected(&rejected));
         w.input(i, Input::TokenWanted);
     }
     w.advance(1_000);
@@ -1035,7 +1037,8 @@ fn confirming_a_session_on_every_page_load_does_not_restart_the_absolute_timeout
     for _ in 0..5 {
         w.advance(10 * MIN);
         let t = w.open_tab(); // a reload: the app calls setSession({}) at once
-        w.input(t, Input::SessionStarted(None));
+        let now = w.now;
+        w.input(t, Input::SessionStarted { token: None, sent_at: now });
     }
     w.advance(20 * MIN);
     let end = w.tabs[0].events.iter().find(|(_, e)| matches!(e, Event::Logout { .. })).map(|x| x.0);

@@ -266,7 +266,7 @@ impl World {
         let now = self.now;
         let (token, ms) = self.server.login(now);
         let token = self.config.refresh_url.as_ref().map(|_| (token, ms));
-        self.input(i, Input::SessionStarted(token));
+        self.input(i, Input::SessionStarted { token, sent_at: now });
     }
 
     /// One minute in which the user works in tab `active` and app traffic in
@@ -292,7 +292,7 @@ impl World {
 
     pub fn get_token(&mut self, i: usize) -> Option<String> {
         let now = self.now;
-        self.tabs[i].engine.access_token(now).map(|(t, _)| t.to_string())
+        self.tabs[i].engine.access_token(now).map(String::from)
     }
 
     /// Moves the clock forward by `ms`, delivering replies and messages and
@@ -489,7 +489,7 @@ impl World {
         let now = self.now;
         let tab = &self.tabs[i];
         let s = tab.engine.snapshot(now);
-        if let Some((token, _)) = tab.engine.access_token(now) {
+        if let Some(token) = tab.engine.access_token(now) {
             let exp = self.server.tokens.get(token).copied();
             assert!(
                 exp.is_some_and(|e| e > now),

@@ -202,8 +202,8 @@ fn apply(w: &mut World, ops: Vec<Op>) {
             Op::Login(i) => w.login(pick(i)),
             Op::TokenWanted(i) => w.input(pick(i), Input::TokenWanted),
             Op::TokenRejected(i) => {
-                let g = w.tabs[pick(i)].engine.access_token(w.now).map(|t| t.1).unwrap_or(0);
-                w.input(pick(i), Input::TokenRejected(g))
+                let rejected = w.get_token(pick(i)).unwrap_or_default();
+                w.input(pick(i), Input::TokenRejected(&rejected))
             }
             Op::Touch(i) => {
                 if w.server.logged_in {
@@ -377,7 +377,7 @@ proptest! {
         let lossy = String::from_utf8_lossy(&bytes);
         let _ = Envelope::decode(&lossy);
         let mut e = Engine::new(&token_config(), 1, Time(0)).map_err(|e| TestCaseError::fail(e.message()))?;
-        e.handle(Time(1), Input::SessionStarted(Some(("t".into(), 60_000))));
+        e.handle(Time(1), Input::SessionStarted { token: Some(("t".into(), 60_000)), sent_at: Time(1) });
         e.handle(Time(2), Input::Message(&text));
         e.handle(Time(3), Input::Message(&lossy));
         while e.poll_command().is_some() {}

@@ -1,0 +1,79 @@
+//! The keepalive ping against the server's sliding timeout: what is in
+//! flight, when the last one left and succeeded, its retries, and the
+//! earliest moment the next one may go. Whether the user still counts as
+//! present then is the engine's question, not this module's.
+
+use super::backoff::{Backoff, Rng};
+use super::config::HeartbeatTiming;
+use super::io::Failure;
+use super::time::Time;
+
+#[derive(Debug, Default)]
+pub(super) struct Heartbeat {
+    /// The session epoch the ping in flight was sent in.
+    in_flight: Option<u32>,
+    sent_at: Option<Time>,
+    backoff: Backoff,
+    last_ok: Option<Time>,
+}
+
+impl Heartbeat {
+    /// A ping leaves at `now`, during session `epoch`.
+    pub(super) fn send(&mut self, now: Time, epoch: u32) {
+        self.in_flight = Some(epoch);
+        self.sent_at = Some(now);
+    }
+
+    /// The ping in flight came back: when it was sent, if it was sent during
+    /// session `epoch` (a reply to an earlier session's ping is about nothing).
+    pub(super) fn done(&mut self, epoch: u32) -> Option<Time> {
+        let sent_in = self.in_flight.take()?;
+        (sent_in == epoch).then_some(self.sent_at).flatten()
+    }
+
+    pub(super) fn succeeded(&mut self, now: Time) {
+        self.backoff = Backoff::default();
+        self.last_ok = Some(now);
+    }
+
+    pub(super) fn failed(&mut self, now: Time, failure: Failure, rng: &mut Rng) {
+        self.backoff.fail(now, failure, rng);
+    }
+
+    /// A new or ended session starts without the last one's retries.
+    pub(super) fn forget_failures(&mut self) {
+        self.backoff = Backoff::default();
+    }
+
+    /// Back online: retry at once.
+    pub(super) fn retry_now(&mut self) {
+        self.backoff.retry_now();
+    }
+
+    /// For the property tests' copy of the old heartbeat rule: the retry
+    /// state, when the last ping left, and whether one is in flight.
+    #[cfg(test)]
+    pub(super) fn inspect(&self) -> (&Backoff, Option<Time>, bool) {
+        (&self.backoff, self.sent_at, self.in_flight.is_some())
+    }
+
+    pub(super) fn last_ok(&self) -> Option<Time> {
+        self.last_ok
+    }
+
+    /// The earliest a ping may go, `None` while one is in flight: the latest
+    /// moment that still beats the server's sliding timeout (from its last
+    /// touch) by the margin, but never closer to the last ping than the
+    /// minimum interval (retries too: that interval is a promise to the
+    /// server), and not before a retry's backoff.
+    pub(super) fn earliest(&self, h: &HeartbeatTiming, last_touch: Time) -> Option<Time> {
+        if self.in_flight.is_some() {
+            return None;
+        }
+        let mut due = last_touch.after(h.session_ms - h.margin_ms);
+        if let Some(last) = self.sent_at {
+            due = due.max(last.after(h.min_interval_ms));
+        }
+        Some(self.backoff.delay(due))
+    }
+}
