@@ -13,7 +13,7 @@ use web_sys::{Headers, Request, Response};
 
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use crate::core::{message::push_u64, Config, Engine, Input, Time};
+use crate::core::{digits::push_u64, Config, Engine, Input, Time};
 use crate::web::driver::{self, now, Shared, WebConfig};
 use crate::web::http::{self, global_fetch};
 use crate::web::js_values::{self, State};

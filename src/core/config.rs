@@ -96,7 +96,7 @@ impl ConfigError {
         s.push_str(self.problem);
         if let Some(got) = self.got {
             s.push_str(" (got ");
-            crate::core::message::push_u64(&mut s, got);
+            super::digits::push_u64(&mut s, got);
             s.push(')');
         }
         s

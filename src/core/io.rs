@@ -4,6 +4,7 @@
 
 use alloc::string::String;
 
+use super::message::Envelope;
 use super::time::Time;
 
 /// Why a session ended.
@@ -17,6 +18,23 @@ pub enum Reason {
     Absolute,
     /// The server rejected the session (401/403 on refresh or heartbeat).
     Revoked,
+}
+
+impl Reason {
+    /// Its name, for other tabs and the app.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::User => "user",
+            Reason::Idle => "idle",
+            Reason::Absolute => "absolute",
+            Reason::Revoked => "revoked",
+        }
+    }
+
+    /// The reason of that [`Reason::name`].
+    pub fn from_name(name: &str) -> Option<Reason> {
+        [Reason::User, Reason::Idle, Reason::Absolute, Reason::Revoked].into_iter().find(|r| r.name() == name)
+    }
 }
 
 /// Which deadline a warning or timeout is about.
@@ -189,8 +207,10 @@ pub enum Command {
     ReleaseRefreshLock,
     /// POST the logout endpoint; its outcome does not matter.
     CallLogout,
-    /// Send this text to the other tabs.
-    Broadcast(String),
+    /// Send this message to the other tabs: [`Envelope::encode`] where the
+    /// channel is private to the origin's pages, [`Envelope::without_token`]
+    /// where other scripts can read it.
+    Broadcast(Envelope),
     /// Tell the app.
     Emit(Event),
     /// Answer everyone waiting in `getAccessToken()` with [`Engine::access_token`].

@@ -8,8 +8,9 @@
 
 use alloc::string::String;
 
+use super::digits::{number, push_u64};
+use super::io::Reason;
 use super::time::Time;
-use super::Reason;
 
 const VERSION: &str = "ksa1";
 
@@ -56,34 +57,6 @@ pub struct Envelope {
     pub message: Message,
 }
 
-/// Appends the decimal digits of `n` (no `core::fmt`: it costs kilobytes in
-/// the wasm; no indexing either: a bounds check's panic message formats numbers).
-pub fn push_u64(s: &mut String, n: u64) {
-    if n >= 10 {
-        push_u64(s, n / 10);
-    }
-    s.push(char::from(b'0' + (n % 10) as u8));
-}
-
-fn reason_code(r: Reason) -> &'static str {
-    match r {
-        Reason::User => "user",
-        Reason::Idle => "idle",
-        Reason::Absolute => "absolute",
-        Reason::Revoked => "revoked",
-    }
-}
-
-fn reason_from(code: &str) -> Option<Reason> {
-    Some(match code {
-        "user" => Reason::User,
-        "idle" => Reason::Idle,
-        "absolute" => Reason::Absolute,
-        "revoked" => Reason::Revoked,
-        _ => return None,
-    })
-}
-
 impl Envelope {
     /// The wire form.
     pub fn encode(&self) -> String {
@@ -108,7 +81,7 @@ impl Envelope {
             }
             Message::Logout { reason } => {
                 s.push_str(" O ");
-                s.push_str(reason_code(*reason));
+                s.push_str(reason.name());
             }
             Message::Token { started_at, token: t } => {
                 s.push_str(" T");
@@ -136,6 +109,21 @@ impl Envelope {
             }
         }
         s
+    }
+
+    /// The message as scripts outside the origin's pages may see it (the
+    /// `storage` event's fallback channel): never a token. A login or a
+    /// session answer goes as a notice without one, and the receiving tabs
+    /// refresh for themselves; a token update is not sent at all (`None`):
+    /// each tab refreshes on its own schedule.
+    pub fn without_token(self) -> Option<Envelope> {
+        let message = match self.message {
+            Message::Login { started_at, .. } => Message::Login { started_at, token: None },
+            Message::Session { started_at, .. } => Message::Session { started_at, token: None },
+            Message::Token { .. } => return None,
+            other => other,
+        };
+        Some(Envelope { from: self.from, message })
     }
 
     /// Decodes a message from another tab; `None` for anything malformed, from
@@ -167,7 +155,7 @@ impl Envelope {
                     _ => Message::Token { started_at, token: token? },
                 }
             }
-            "O" => Message::Logout { reason: reason_from(rest)? },
+            "O" => Message::Logout { reason: Reason::from_name(rest)? },
             "A" => {
                 let (at, touched) = field(rest)?;
                 Message::Activity { at: Time(number(at)?), touched: Time(number(touched?)?) }
@@ -188,20 +176,4 @@ fn field(text: &str) -> Option<(&str, Option<&str>)> {
         Some(i) => Some((text.get(..i)?, Some(text.get(i + 1..)?))),
         None => Some((text, None)),
     }
-}
-
-/// A decimal number of one or more ASCII digits that fits in a `u64`.
-pub fn number(text: &str) -> Option<u64> {
-    if text.is_empty() {
-        return None;
-    }
-    // Overflow checked by comparison: checked_mul needs a 128-bit multiply on wasm32.
-    const LIMIT: u64 = u64::MAX / 10;
-    text.bytes().try_fold(0u64, |n, b| {
-        let digit = u64::from(b.checked_sub(b'0').filter(|d| *d <= 9)?);
-        if n > LIMIT || (n == LIMIT && digit > u64::MAX % 10) {
-            return None;
-        }
-        Some(n * 10 + digit)
-    })
 }

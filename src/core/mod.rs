@@ -16,10 +16,11 @@ use alloc::collections::VecDeque;
 
 mod backoff;
 mod config;
+pub(crate) mod digits;
 mod heartbeat;
 mod holds;
 mod io;
-pub mod message;
+mod message;
 mod refresh;
 mod time;
 
@@ -784,7 +785,7 @@ impl Engine {
     }
 
     fn broadcast(&mut self, message: Message) {
-        self.out.push_back(Command::Broadcast(Envelope { from: self.tab, message }.encode()));
+        self.out.push_back(Command::Broadcast(Envelope { from: self.tab, message }));
     }
 }
 

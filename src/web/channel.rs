@@ -52,7 +52,7 @@ impl Channel {
                 *sent = sent.wrapping_add(1);
                 let mut value = notice;
                 value.push('\n');
-                crate::core::message::push_u64(&mut value, u64::from(*sent));
+                crate::core::digits::push_u64(&mut value, u64::from(*sent));
                 let _ = storage.set_item(key, &value);
             }
         }

@@ -11,7 +11,7 @@ use web_sys::{AbortController, AbortSignal, Headers, RequestCredentials, Request
 
 use super::global::object;
 use super::handles::timeout;
-use crate::core::message::number;
+use crate::core::digits::number;
 use crate::core::{Failure, HeartbeatResult, RefreshResult};
 
 #[wasm_bindgen]

@@ -36,7 +36,7 @@ fn ms(t: Option<Time>) -> Option<u64> {
 impl State {
     pub(crate) fn new(s: Snapshot, tab: u64, ignored_messages: u32) -> State {
         let mut tab_id = String::new();
-        crate::core::message::push_u64(&mut tab_id, tab);
+        crate::core::digits::push_u64(&mut tab_id, tab);
         State {
             authenticated: s.authenticated,
             restoring: s.restoring,

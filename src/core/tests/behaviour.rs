@@ -1124,7 +1124,7 @@ fn defaults_are_valid_and_follow_the_session_timeout() {
 
 #[test]
 fn numbers_in_messages_are_plain_decimal_u64() {
-    use crate::core::message::number;
+    use crate::core::digits::number;
     assert_eq!(number("0"), Some(0));
     assert_eq!(number("18446744073709551615"), Some(u64::MAX));
     assert_eq!(number("18446744073709551616"), None, "overflow");
@@ -1133,7 +1133,7 @@ fn numbers_in_messages_are_plain_decimal_u64() {
     }
     for n in [0, 9, 10, 99, 100, 1_700_000_000_000, u64::MAX / 10, u64::MAX] {
         let mut s = String::from("x");
-        crate::core::message::push_u64(&mut s, n);
+        crate::core::digits::push_u64(&mut s, n);
         assert_eq!(s, format!("x{n}"));
         assert_eq!(number(&s[1..]), Some(n));
     }

@@ -427,8 +427,10 @@ impl World {
                     self.server.logouts += 1;
                     self.server.logged_in = false;
                 }
-                Command::Broadcast(m) => {
-                    if let Some(Envelope { message: Message::Logout { reason }, .. }) = Envelope::decode(&m) {
+                Command::Broadcast(envelope) => {
+                    // Sent as the driver sends it: the wire text, which the receivers decode.
+                    let m = envelope.encode();
+                    if let Message::Logout { reason } = envelope.message {
                         self.logouts_told.push((i, reason));
                     }
                     self.tabs[i].broadcasts.push(m.clone());
