@@ -5,8 +5,9 @@
 
 use super::backoff::{Backoff, Rng};
 use super::config::HeartbeatTiming;
-use super::io::Failure;
+use super::io::{Event, Failure, HeartbeatResult, Operation, Reason};
 use super::time::Time;
+use super::{Auth, Engine};
 
 #[derive(Debug, Default)]
 pub(super) struct Heartbeat {
@@ -75,5 +76,55 @@ impl Heartbeat {
             due = due.max(last.after(h.min_interval_ms));
         }
         Some(self.backoff.delay(due))
+    }
+}
+
+/// The engine's side of the heartbeat: when a ping is needed, and what its
+/// reply changes.
+impl Engine {
+    pub(super) fn heartbeat_done(&mut self, now: Time, result: HeartbeatResult) {
+        let Some(sent_at) = self.heartbeat.done(self.epoch) else { return };
+        if !matches!(self.auth, Auth::In(_)) {
+            return;
+        }
+        match result {
+            HeartbeatResult::Ok => {
+                self.heartbeat.succeeded(now);
+                self.activity.touched(sent_at);
+                self.emit(Event::Heartbeat);
+            }
+            HeartbeatResult::Rejected => self.end(Reason::Revoked, false),
+            HeartbeatResult::Failed(f) => {
+                self.heartbeat.failed(now, f, &mut self.rng);
+                self.emit(Event::Error(Operation::Heartbeat, f));
+            }
+        }
+    }
+
+    /// A ping is due only for the leader, online, with a live non-idle session,
+    /// at the latest moment that still beats the server's sliding timeout with a
+    /// margin, and only if the user must still count as present then: a hold
+    /// keeps them, they were there (active, or a hold ended) since the server
+    /// was last touched, or the idle window outlasts the server's and reaches
+    /// past that moment.
+    ///
+    /// With an idle timeout no longer than the session timeout the last case
+    /// never applies: presence since the last touch is then exactly what keeps
+    /// the server session alive until the idle deadline (a touch after it
+    /// already outlives the deadline), and a ping for activity just before a
+    /// touch would be one the server does not need.
+    pub(super) fn heartbeat_due(&self) -> Option<Time> {
+        let h = self.t.heartbeat?;
+        let s = self.session()?;
+        if s.idle || !self.leader || !self.online {
+            return None;
+        }
+        let last_touch = self.activity.last_touch();
+        let due = self.heartbeat.earliest(&h, last_touch)?;
+        let needed = match self.idle_at() {
+            None => true, // a hold
+            Some(idle_at) => self.present_since() > last_touch || (self.t.idle_ms > h.session_ms && idle_at > due),
+        };
+        needed.then_some(due)
     }
 }

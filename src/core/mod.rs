@@ -14,6 +14,7 @@
 
 use alloc::collections::VecDeque;
 
+mod activity;
 mod backoff;
 mod config;
 pub(crate) mod digits;
@@ -30,6 +31,7 @@ pub use message::{Envelope, Message, SharedToken};
 pub use refresh::MIN_TOKEN_LIFETIME_MS;
 pub use time::Time;
 
+use activity::Activity;
 use backoff::Rng;
 use config::Timing;
 use heartbeat::Heartbeat;
@@ -81,12 +83,7 @@ pub struct Engine {
     auth: Auth,
     online: bool,
     leader: bool,
-    listening: bool,
-    last_activity: Time,
-    listen_again_at: Time,
-    activity_sent_at: Option<Time>,
-    activity_unsent: bool,
-    last_touch: Time,
+    activity: Activity,
     heartbeat: Heartbeat,
     refresh: Refresh,
     /// Counts session starts and ends: a reply to a request sent in an earlier
@@ -109,12 +106,7 @@ impl Engine {
             auth: Auth::Restoring(Some(now.after(t.sibling_wait_ms))),
             online: true,
             leader: false,
-            listening: false,
-            last_activity: now,
-            listen_again_at: now,
-            activity_sent_at: None,
-            activity_unsent: false,
-            last_touch: now,
+            activity: Activity::new(now, t.idle_ms),
             heartbeat: Heartbeat::default(),
             refresh: Refresh::new(),
             epoch: 0,
@@ -133,7 +125,7 @@ impl Engine {
             Input::Activity => self.local_activity(now),
             Input::StaySignedIn => {
                 if let Auth::In(_) = self.auth {
-                    self.activity_at(now);
+                    self.activity.seen(now);
                     self.broadcast(Message::StaySignedIn { at: now });
                 }
             }
@@ -153,7 +145,7 @@ impl Engine {
                     t.rejected = true;
                 }
             }
-            Input::ServerTouched(sent_at) => self.touched(sent_at.min(now)),
+            Input::ServerTouched(sent_at) => self.activity.touched(sent_at.min(now)),
             Input::HeartbeatDone(result) => self.heartbeat_done(now, result),
             Input::RefreshLockAcquired => self.refresh_lock_acquired(now),
             Input::RefreshDone(result) => self.refresh_done(now, result),
@@ -255,7 +247,7 @@ impl Engine {
                 s.authenticated = true;
                 s.idle = session.idle;
                 s.token_expires_at = session.token.as_ref().map(|t| t.expires_at);
-                s.last_activity = Some(self.last_activity);
+                s.last_activity = Some(self.activity.last());
                 s.idle_at = self.idle_due();
                 s.absolute_at = self.absolute_due();
                 let warned_idle = s.idle_at.filter(|_| session.idle_warned);
@@ -274,106 +266,9 @@ impl Engine {
     }
 
     fn local_activity(&mut self, now: Time) {
-        // During an idle warning only "stay signed in" counts: the pointer moving
-        // towards the dialog's button must not dismiss it.
-        if !matches!(self.auth, Auth::In(Session { idle_warned: false, .. })) {
-            return;
+        if self.wants_activity() {
+            self.activity.local(now);
         }
-        self.activity_at(now);
-        self.listen_again_at = now.after(self.sample_ms());
-        self.activity_unsent = true;
-    }
-
-    fn activity_at(&mut self, at: Time) {
-        self.last_activity = self.last_activity.max(at);
-    }
-
-    fn touched(&mut self, at: Time) {
-        if at > self.last_touch {
-            self.last_touch = at;
-            self.activity_unsent = true;
-        }
-    }
-
-    fn token_wanted(&mut self, now: Time) {
-        if self.access_token(now).is_some() {
-            self.out.push_back(Command::ResolveTokenWaiters);
-        } else {
-            self.refresh.wait();
-        }
-    }
-
-    fn heartbeat_done(&mut self, now: Time, result: HeartbeatResult) {
-        let Some(sent_at) = self.heartbeat.done(self.epoch) else { return };
-        if !matches!(self.auth, Auth::In(_)) {
-            return;
-        }
-        match result {
-            HeartbeatResult::Ok => {
-                self.heartbeat.succeeded(now);
-                self.touched(sent_at);
-                self.emit(Event::Heartbeat);
-            }
-            HeartbeatResult::Rejected => self.end(Reason::Revoked, false),
-            HeartbeatResult::Failed(f) => {
-                self.heartbeat.failed(now, f, &mut self.rng);
-                self.emit(Event::Error(Operation::Heartbeat, f));
-            }
-        }
-    }
-
-    fn refresh_lock_acquired(&mut self, now: Time) {
-        if !self.refresh.lock_acquired() {
-            self.out.push_back(Command::ReleaseRefreshLock);
-            return;
-        }
-        // Another tab may have refreshed while we waited for the lock.
-        if self.refresh_needed() {
-            self.refresh.send(now, self.epoch);
-            self.out.push_back(Command::SendRefresh);
-        } else {
-            self.refresh.not_needed();
-            self.out.push_back(Command::ReleaseRefreshLock);
-            self.resolve_waiters();
-        }
-    }
-
-    fn refresh_done(&mut self, now: Time, result: RefreshResult) {
-        let Some((epoch, sent_at)) = self.refresh.done() else { return };
-        let stale = epoch != self.epoch;
-        match (result, &self.auth) {
-            (_, Auth::Out) => {}
-            // Sent for an earlier session: neither its token nor its 401 is about this one.
-            _ if stale => {}
-            // Below one second a token would be refreshed in a tight loop.
-            (RefreshResult::Ok { token, expires_in_ms }, _)
-                if !token.is_empty() && expires_in_ms >= MIN_TOKEN_LIFETIME_MS =>
-            {
-                self.refresh.succeeded();
-                // Counted from when the request left: the server issued the token
-                // after that, so this errs early, whatever the server's clock says
-                // and however long the reply took (a laptop may sleep in between).
-                let token = Token::new(token, sent_at.after(expires_in_ms), sent_at);
-                let shared = token.shared();
-                if self.adopt_token(now, now, token) {
-                    let started_at = self.started_at().unwrap_or(now);
-                    self.broadcast(Message::Token { started_at, token: shared });
-                }
-            }
-            (RefreshResult::Ok { .. }, _) => self.refresh_failed(now, Failure::Malformed),
-            (RefreshResult::Rejected, Auth::Restoring(_)) => self.auth = Auth::Out,
-            (RefreshResult::Rejected, Auth::In(_)) => self.end(Reason::Revoked, false),
-            (RefreshResult::Failed(f), _) => self.refresh_failed(now, f),
-        }
-        // Released after the broadcast, so that a tab queued on the lock most
-        // likely hears of the new token before it gets the lock.
-        self.out.push_back(Command::ReleaseRefreshLock);
-        self.resolve_waiters();
-    }
-
-    fn refresh_failed(&mut self, now: Time, f: Failure) {
-        self.refresh.failed(now, f, &mut self.rng);
-        self.emit(Event::Error(Operation::Refresh, f));
     }
 
     fn message(&mut self, now: Time, from: u64, message: Message) {
@@ -398,15 +293,12 @@ impl Engine {
             Message::Activity { at, touched } => {
                 // Another tab's clock is ours, but its message may be stale or
                 // forged: never let it push our view into the future.
-                self.activity_at(at.min(now));
-                if touched.min(now) > self.last_touch {
-                    self.last_touch = touched.min(now);
-                }
+                self.activity.heard(at.min(now), touched.min(now));
             }
-            Message::StaySignedIn { at } => self.activity_at(at.min(now)),
+            Message::StaySignedIn { at } => self.activity.seen(at.min(now)),
             // Leases belong to a session; the holder announces again at the next login.
             Message::Hold { count } if matches!(self.auth, Auth::In(_)) => {
-                self.holds.heard(now, from, count, self.activity_broadcast_interval_ms());
+                self.holds.heard(now, from, count, self.activity.broadcast_interval_ms());
             }
             Message::Hold { .. } => {}
             Message::SessionWanted => {
@@ -441,8 +333,7 @@ impl Engine {
         self.auth = Auth::In(Session { started_at, token, idle_warned: false, absolute_warned: false, idle: false });
         self.epoch = self.epoch.wrapping_add(1);
         // A login is the user at work, and a request that touched the server.
-        self.activity_at(now);
-        self.last_touch = self.last_touch.max(now);
+        self.activity.login(now);
         self.heartbeat.forget_failures();
         self.refresh.forget_failures();
         // Holds taken before the login (or heard of by tabs that just joined)
@@ -492,7 +383,7 @@ impl Engine {
         self.epoch = self.epoch.wrapping_add(1);
         self.heartbeat.forget_failures();
         self.refresh.forget_failures();
-        self.activity_unsent = false;
+        self.activity.forget_unsent();
         self.holds.forget_peers();
         if !remote {
             match reason {
@@ -552,18 +443,15 @@ impl Engine {
             self.out.push_back(Command::SendHeartbeat);
         }
         if self.activity_broadcast_due().is_some_and(|d| d <= now) {
-            self.activity_unsent = false;
-            self.activity_sent_at = Some(now);
-            let (at, touched) = (self.last_activity, self.last_touch);
+            let (at, touched) = self.activity.broadcast(now);
             self.broadcast(Message::Activity { at, touched });
         }
         if self.holds_announcement_due().is_some_and(|d| d <= now) {
             let count = self.holds.announce(now);
             self.broadcast(Message::Hold { count });
         }
-        let listen = self.should_listen(now);
-        if listen != self.listening {
-            self.listening = listen;
+        let listen = self.activity.should_listen(now, self.wants_activity());
+        if self.activity.set_listening(listen) {
             self.out.push_back(Command::Listen(listen));
         }
     }
@@ -599,12 +487,6 @@ impl Engine {
         }
     }
 
-    fn start_refresh(&mut self) {
-        if self.refresh.wait_for_lock() {
-            self.out.push_back(Command::AcquireRefreshLock);
-        }
-    }
-
     // ---- deadlines: each is when its action is due, derived from the state ----
 
     fn restore_due(&self) -> Option<Time> {
@@ -622,7 +504,7 @@ impl Engine {
     /// The last moment the user is known to have been there: their last
     /// activity in any tab, or the end of the last hold.
     fn present_since(&self) -> Time {
-        self.last_activity.max(self.holds.ended_at())
+        self.activity.last().max(self.holds.ended_at())
     }
 
     /// When the user stops counting as present; `None` while a hold keeps them.
@@ -651,103 +533,25 @@ impl Engine {
             .map(|a| a.before(self.t.warning_ms))
     }
 
-    /// Whether a refresh may be started at all: an alive session (or a restore),
-    /// online, nothing in flight.
-    fn can_get_token(&self) -> bool {
-        let alive = match &self.auth {
-            Auth::In(s) => !s.idle,
-            Auth::Restoring(_) => true,
-            Auth::Out => false,
-        };
-        alive && self.t.refresh && self.online
-    }
-
-    /// When the token should be renewed, whatever is in flight: at its
-    /// refresh time, or now if there is none, it was rejected, or someone waits
-    /// for one it can no longer serve.
-    fn refresh_wanted_at(&self) -> Option<Time> {
-        let now = self.now;
-        match &self.auth {
-            Auth::Out | Auth::Restoring(Some(_)) => None,
-            Auth::Restoring(None) => Some(now),
-            Auth::In(s) => match &s.token {
-                Some(t) if !t.rejected && (!self.refresh.waiting() || t.usable(now)) => {
-                    Some(t.refresh_at(self.t.refresh_lead_ms, self.leader))
-                }
-                _ => Some(now),
-            },
-        }
-    }
-
-    fn refresh_needed(&self) -> bool {
-        self.refresh_wanted_at().is_some_and(|d| d <= self.now)
-    }
-
-    fn refresh_due(&self) -> Option<Time> {
-        if !self.can_get_token() || !self.refresh.ready() {
-            return None;
-        }
-        let due = self.refresh_wanted_at()?;
-        Some(self.refresh.delay(due))
-    }
-
-    /// A ping is due only for the leader, online, with a live non-idle session,
-    /// at the latest moment that still beats the server's sliding timeout with a
-    /// margin, and only if the user must still count as present then: a hold
-    /// keeps them, they were there (active, or a hold ended) since the server
-    /// was last touched, or the idle window outlasts the server's and reaches
-    /// past that moment.
-    ///
-    /// With an idle timeout no longer than the session timeout the last case
-    /// never applies: presence since the last touch is then exactly what keeps
-    /// the server session alive until the idle deadline (a touch after it
-    /// already outlives the deadline), and a ping for activity just before a
-    /// touch would be one the server does not need.
-    fn heartbeat_due(&self) -> Option<Time> {
-        let h = self.t.heartbeat?;
-        let s = self.session()?;
-        if s.idle || !self.leader || !self.online {
-            return None;
-        }
-        let due = self.heartbeat.earliest(&h, self.last_touch)?;
-        let needed = match self.idle_at() {
-            None => true, // a hold
-            Some(idle_at) => self.present_since() > self.last_touch || (self.t.idle_ms > h.session_ms && idle_at > due),
-        };
-        needed.then_some(due)
-    }
-
-    /// Listeners are attached only while a session is alive, no idle warning is
-    /// up, and the last recorded activity is older than one sampling period: one
-    /// event per period reaches the engine, however hot the event stream.
-    fn should_listen(&self, now: Time) -> bool {
-        matches!(self.auth, Auth::In(Session { idle_warned: false, .. })) && now >= self.listen_again_at
+    /// Activity matters only while a session is alive and no idle warning is
+    /// up (then only "stay signed in" counts: the pointer moving towards the
+    /// dialog's button must not dismiss it).
+    fn wants_activity(&self) -> bool {
+        matches!(self.auth, Auth::In(Session { idle_warned: false, .. }))
     }
 
     fn listen_due(&self) -> Option<Time> {
-        (matches!(self.auth, Auth::In(Session { idle_warned: false, .. })) && !self.listening)
-            .then_some(self.listen_again_at)
-    }
-
-    fn sample_ms(&self) -> u64 {
-        (self.t.idle_ms / 16).clamp(50, 1_000)
-    }
-
-    /// How often a tab tells the others of its activity, and renews its holds' lease.
-    fn activity_broadcast_interval_ms(&self) -> u64 {
-        (self.t.idle_ms / 8).clamp(100, 5_000)
+        self.activity.listen_due().filter(|_| self.wants_activity())
     }
 
     fn activity_broadcast_due(&self) -> Option<Time> {
-        if !self.activity_unsent || !matches!(self.auth, Auth::In(_)) {
-            return None;
-        }
-        Some(self.activity_sent_at.map_or(self.now, |s| s.after(self.activity_broadcast_interval_ms())))
+        self.session()?;
+        self.activity.broadcast_due(self.now)
     }
 
     fn holds_announcement_due(&self) -> Option<Time> {
         self.session()?;
-        self.holds.announcement_due(self.now, self.activity_broadcast_interval_ms())
+        self.holds.announcement_due(self.now, self.activity.broadcast_interval_ms())
     }
 
     // ---- small helpers -------------------------------------------------------

@@ -5,9 +5,10 @@
 use alloc::string::String;
 
 use super::backoff::{Backoff, Rng};
-use super::io::Failure;
-use super::message::SharedToken;
+use super::io::{Command, Event, Failure, Operation, Reason, RefreshResult};
+use super::message::{Message, SharedToken};
 use super::time::Time;
+use super::{Auth, Engine};
 
 /// The shortest token lifetime accepted, from a login or a refresh: shorter
 /// ones would be refreshed in a tight loop.
@@ -160,5 +161,117 @@ impl Refresh {
     /// Whether anyone waited; they are all answered now.
     pub(super) fn take_waiters(&mut self) -> bool {
         core::mem::take(&mut self.waiters)
+    }
+}
+
+/// The engine's side of the refresh: when one is due, and what its lock and
+/// reply change.
+impl Engine {
+    pub(super) fn token_wanted(&mut self, now: Time) {
+        if self.access_token(now).is_some() {
+            self.out.push_back(Command::ResolveTokenWaiters);
+        } else {
+            self.refresh.wait();
+        }
+    }
+
+    pub(super) fn refresh_lock_acquired(&mut self, now: Time) {
+        if !self.refresh.lock_acquired() {
+            self.out.push_back(Command::ReleaseRefreshLock);
+            return;
+        }
+        // Another tab may have refreshed while we waited for the lock.
+        if self.refresh_needed() {
+            self.refresh.send(now, self.epoch);
+            self.out.push_back(Command::SendRefresh);
+        } else {
+            self.refresh.not_needed();
+            self.out.push_back(Command::ReleaseRefreshLock);
+            self.resolve_waiters();
+        }
+    }
+
+    pub(super) fn refresh_done(&mut self, now: Time, result: RefreshResult) {
+        let Some((epoch, sent_at)) = self.refresh.done() else { return };
+        let stale = epoch != self.epoch;
+        match (result, &self.auth) {
+            (_, Auth::Out) => {}
+            // Sent for an earlier session: neither its token nor its 401 is about this one.
+            _ if stale => {}
+            // Below one second a token would be refreshed in a tight loop.
+            (RefreshResult::Ok { token, expires_in_ms }, _)
+                if !token.is_empty() && expires_in_ms >= MIN_TOKEN_LIFETIME_MS =>
+            {
+                self.refresh.succeeded();
+                // Counted from when the request left: the server issued the token
+                // after that, so this errs early, whatever the server's clock says
+                // and however long the reply took (a laptop may sleep in between).
+                let token = Token::new(token, sent_at.after(expires_in_ms), sent_at);
+                let shared = token.shared();
+                if self.adopt_token(now, now, token) {
+                    let started_at = self.started_at().unwrap_or(now);
+                    self.broadcast(Message::Token { started_at, token: shared });
+                }
+            }
+            (RefreshResult::Ok { .. }, _) => self.refresh_failed(now, Failure::Malformed),
+            (RefreshResult::Rejected, Auth::Restoring(_)) => self.auth = Auth::Out,
+            (RefreshResult::Rejected, Auth::In(_)) => self.end(Reason::Revoked, false),
+            (RefreshResult::Failed(f), _) => self.refresh_failed(now, f),
+        }
+        // Released after the broadcast, so that a tab queued on the lock most
+        // likely hears of the new token before it gets the lock.
+        self.out.push_back(Command::ReleaseRefreshLock);
+        self.resolve_waiters();
+    }
+
+    fn refresh_failed(&mut self, now: Time, f: Failure) {
+        self.refresh.failed(now, f, &mut self.rng);
+        self.emit(Event::Error(Operation::Refresh, f));
+    }
+
+    pub(super) fn start_refresh(&mut self) {
+        if self.refresh.wait_for_lock() {
+            self.out.push_back(Command::AcquireRefreshLock);
+        }
+    }
+
+    /// Whether a refresh may be started at all: an alive session (or a restore),
+    /// online, nothing in flight.
+    pub(super) fn can_get_token(&self) -> bool {
+        let alive = match &self.auth {
+            Auth::In(s) => !s.idle,
+            Auth::Restoring(_) => true,
+            Auth::Out => false,
+        };
+        alive && self.t.refresh && self.online
+    }
+
+    /// When the token should be renewed, whatever is in flight: at its
+    /// refresh time, or now if there is none, it was rejected, or someone waits
+    /// for one it can no longer serve.
+    fn refresh_wanted_at(&self) -> Option<Time> {
+        let now = self.now;
+        match &self.auth {
+            Auth::Out | Auth::Restoring(Some(_)) => None,
+            Auth::Restoring(None) => Some(now),
+            Auth::In(s) => match &s.token {
+                Some(t) if !t.rejected && (!self.refresh.waiting() || t.usable(now)) => {
+                    Some(t.refresh_at(self.t.refresh_lead_ms, self.leader))
+                }
+                _ => Some(now),
+            },
+        }
+    }
+
+    fn refresh_needed(&self) -> bool {
+        self.refresh_wanted_at().is_some_and(|d| d <= self.now)
+    }
+
+    pub(super) fn refresh_due(&self) -> Option<Time> {
+        if !self.can_get_token() || !self.refresh.ready() {
+            return None;
+        }
+        let due = self.refresh_wanted_at()?;
+        Some(self.refresh.delay(due))
     }
 }

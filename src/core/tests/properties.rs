@@ -151,10 +151,10 @@ fn heartbeat_due_before_issue_12(e: &Engine, heartbeat_sent_at: Option<Time>, in
     if s.idle || !e.leader || !e.online || in_flight {
         return None;
     }
-    if e.last_activity <= e.last_touch {
+    if e.activity.last() <= e.activity.last_touch() {
         return None;
     }
-    let mut due = e.last_touch.after(h.session_ms - h.margin_ms);
+    let mut due = e.activity.last_touch().after(h.session_ms - h.margin_ms);
     if let Some(last) = heartbeat_sent_at {
         due = due.max(last.after(h.min_interval_ms));
     }
