@@ -24,6 +24,7 @@ mod io;
 mod message;
 mod refresh;
 mod time;
+mod timeouts;
 
 pub use config::{Config, ConfigError};
 pub use io::{Cause, Command, Event, Failure, HeartbeatResult, Input, Operation, Reason, RefreshResult, Snapshot};
@@ -122,7 +123,8 @@ impl Engine {
     pub fn handle(&mut self, now: Time, input: Input<'_>) {
         let now = self.tick(now);
         match input {
-            Input::Activity => self.local_activity(now),
+            Input::Activity if self.wants_activity() => self.activity.local(now),
+            Input::Activity => {}
             Input::StaySignedIn => {
                 if let Auth::In(_) = self.auth {
                     self.activity.seen(now);
@@ -263,12 +265,6 @@ impl Engine {
     fn tick(&mut self, now: Time) -> Time {
         self.now = self.now.max(now);
         self.now
-    }
-
-    fn local_activity(&mut self, now: Time) {
-        if self.wants_activity() {
-            self.activity.local(now);
-        }
     }
 
     fn message(&mut self, now: Time, from: u64, message: Message) {
@@ -456,37 +452,6 @@ impl Engine {
         }
     }
 
-    /// Warnings appear once when their time comes and go when activity (here, in
-    /// another tab, or "stay signed in") or a hold moves the idle deadline away again.
-    fn evaluate_presence(&mut self, now: Time) {
-        let idle_at = self.idle_at();
-        let absolute_at = self.absolute_due();
-        let warning_ms = self.t.warning_ms;
-        let Some(s) = self.session_mut() else { return };
-        let mut events: [Option<Event>; 2] = [None, None];
-        // Without an idle deadline (a hold) the user is present, and no warning is due.
-        let present = idle_at.map_or(true, |i| now < i);
-        let before_warning = idle_at.map_or(true, |i| now < i.before(warning_ms));
-        if (s.idle && present) || (s.idle_warned && before_warning) {
-            s.idle = false;
-            s.idle_warned = false;
-            events[0] = Some(Event::Activity);
-        } else if !s.idle && !s.idle_warned && warning_ms > 0 && !before_warning {
-            s.idle_warned = true;
-            let remaining_ms = idle_at.map_or(0, |i| i.since(now));
-            events[0] = Some(Event::Warning { cause: Cause::Idle, remaining_ms });
-        }
-        if let Some(abs) = absolute_at {
-            if !s.absolute_warned && warning_ms > 0 && now >= abs.before(warning_ms) {
-                s.absolute_warned = true;
-                events[1] = Some(Event::Warning { cause: Cause::Absolute, remaining_ms: abs.since(now) });
-            }
-        }
-        for e in events.into_iter().flatten() {
-            self.emit(e);
-        }
-    }
-
     // ---- deadlines: each is when its action is due, derived from the state ----
 
     fn restore_due(&self) -> Option<Time> {
@@ -494,43 +459,6 @@ impl Engine {
             Auth::Restoring(until) => until,
             _ => None,
         }
-    }
-
-    fn absolute_due(&self) -> Option<Time> {
-        let s = self.session()?;
-        Some(s.started_at.after(self.t.absolute_ms?))
-    }
-
-    /// The last moment the user is known to have been there: their last
-    /// activity in any tab, or the end of the last hold.
-    fn present_since(&self) -> Time {
-        self.activity.last().max(self.holds.ended_at())
-    }
-
-    /// When the user stops counting as present; `None` while a hold keeps them.
-    fn idle_at(&self) -> Option<Time> {
-        (!self.holds.holding(self.now)).then(|| self.present_since().after(self.t.idle_ms))
-    }
-
-    fn idle_due(&self) -> Option<Time> {
-        let s = self.session()?;
-        (!s.idle).then(|| self.idle_at()).flatten()
-    }
-
-    fn idle_warning_due(&self) -> Option<Time> {
-        let s = self.session()?;
-        (!s.idle && !s.idle_warned && self.t.warning_ms > 0)
-            .then(|| self.idle_at())
-            .flatten()
-            .map(|i| i.before(self.t.warning_ms))
-    }
-
-    fn absolute_warning_due(&self) -> Option<Time> {
-        let s = self.session()?;
-        (!s.absolute_warned && self.t.warning_ms > 0)
-            .then(|| self.absolute_due())
-            .flatten()
-            .map(|a| a.before(self.t.warning_ms))
     }
 
     /// Activity matters only while a session is alive and no idle warning is
