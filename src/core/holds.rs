@@ -111,7 +111,7 @@ impl Holds {
     }
 
     /// Holds started here and not released.
-    #[cfg(test)]
+    #[cfg(all(test, not(target_arch = "wasm32")))]
     pub(super) fn local(&self) -> u32 {
         self.local
     }

@@ -44,18 +44,26 @@ extern "C" {
 }
 
 pub(crate) struct Driver {
-    pub engine: Engine,
-    pub config: WebConfig,
-    pub events: Target,
+    engine: Engine,
+    config: WebConfig,
+    events: Target,
     waiters: Vec<Deferred>,
+    locks: Option<LockManager>,
+    /// Everything held in the browser; `None` once disposed.
+    handles: Option<Handles>,
+}
+
+/// What the driver holds in the browser, each an RAII handle: dropping this
+/// removes every listener, clears the timer, closes the channel and releases
+/// or withdraws the locks.
+#[derive(Default)]
+struct Handles {
     activity: Vec<Listener>,
     lifecycle: Vec<Listener>,
     timer: Option<Timeout>,
     channel: Option<Channel>,
-    locks: Option<LockManager>,
     leader_lock: Option<LockRequest>,
     refresh_lock: Option<LockRequest>,
-    pub disposed: bool,
 }
 
 pub(crate) type Shared = Rc<RefCell<Driver>>;
@@ -75,14 +83,8 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
         config,
         events,
         waiters: Vec::new(),
-        activity: Vec::new(),
-        lifecycle: Vec::new(),
-        timer: None,
-        channel: None,
         locks,
-        leader_lock: None,
-        refresh_lock: None,
-        disposed: false,
+        handles: Some(Handles::default()),
     }));
     let weak = Rc::downgrade(&shared);
     let w = weak.clone();
@@ -115,10 +117,10 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
     }
     let leader = request_lock(&shared, "leader", || Input::Leadership(true));
     let online = get(&window, "navigator").and_then(|n| get(&n, "onLine")).and_then(|v| v.as_bool()).unwrap_or(true);
-    if let Ok(mut d) = shared.try_borrow_mut() {
-        d.channel = channel;
-        d.lifecycle = lifecycle;
-        d.leader_lock = leader;
+    if let Some(h) = handles(&shared).as_deref_mut() {
+        h.channel = channel;
+        h.lifecycle = lifecycle;
+        h.leader_lock = leader;
     }
     if !online {
         handle(&shared, Input::Online(false));
@@ -159,7 +161,7 @@ pub(crate) fn with(weak: &Weak<RefCell<Driver>>, f: impl FnOnce(&Shared)) {
 /// Feeds one input and executes everything it caused.
 pub(crate) fn handle(shared: &Shared, input: Input<'_>) {
     if let Ok(mut d) = shared.try_borrow_mut() {
-        if d.disposed {
+        if d.handles.is_none() {
             return;
         }
         d.engine.handle(now(), input);
@@ -170,7 +172,7 @@ pub(crate) fn handle(shared: &Shared, input: Input<'_>) {
 fn pump(shared: &Shared) {
     loop {
         let command = match shared.try_borrow_mut() {
-            Ok(mut d) if !d.disposed => d.engine.poll_command(),
+            Ok(mut d) if d.handles.is_some() => d.engine.poll_command(),
             _ => return,
         };
         match command {
@@ -185,7 +187,7 @@ fn pump(shared: &Shared) {
 /// late firing needs no special case: the engine compares deadlines with now.
 fn rearm(shared: &Shared) {
     let Ok(mut d) = shared.try_borrow_mut() else { return };
-    d.timer = d.engine.poll_timeout().map(|at| {
+    let timer = d.engine.poll_timeout().map(|at| {
         let weak = Rc::downgrade(shared);
         let delay = at.0 as f64 - js_sys::Date::now();
         timeout(delay, move || {
@@ -197,6 +199,9 @@ fn rearm(shared: &Shared) {
             })
         })
     });
+    if let Some(h) = d.handles.as_mut() {
+        h.timer = timer;
+    }
 }
 
 fn execute(shared: &Shared, command: Command) {
@@ -212,8 +217,8 @@ fn execute(shared: &Shared, command: Command) {
         }
         Command::AcquireRefreshLock => match request_lock(shared, "refresh", || Input::RefreshLockAcquired) {
             Some(r) => {
-                if let Ok(mut d) = shared.try_borrow_mut() {
-                    d.refresh_lock = Some(r);
+                if let Some(h) = handles(shared).as_deref_mut() {
+                    h.refresh_lock = Some(r);
                 }
             }
             None => handle(shared, Input::RefreshLockAcquired),
@@ -226,7 +231,7 @@ fn execute(shared: &Shared, command: Command) {
             });
         }
         Command::ReleaseRefreshLock => {
-            let lock = shared.try_borrow_mut().ok().and_then(|mut d| d.refresh_lock.take());
+            let lock = handles(shared).as_deref_mut().and_then(|h| h.refresh_lock.take());
             drop(lock);
         }
         Command::CallLogout => {
@@ -236,11 +241,9 @@ fn execute(shared: &Shared, command: Command) {
                 let _ = http::post(&params, None).await;
             });
         }
-        Command::Broadcast(text) => {
-            if let Ok(mut d) = shared.try_borrow_mut() {
-                if let Some(c) = d.channel.as_mut() {
-                    c.post(&text);
-                }
+        Command::Broadcast(envelope) => {
+            if let Some(c) = handles(shared).as_deref_mut().and_then(|h| h.channel.as_mut()) {
+                c.post(envelope);
             }
         }
         Command::Emit(event) => {
@@ -263,21 +266,19 @@ pub(crate) fn request_params(shared: &Shared, url: fn(&WebConfig) -> &Option<Str
 
 fn listen(shared: &Shared, on: bool) {
     let Ok(mut d) = shared.try_borrow_mut() else { return };
-    if !on {
-        d.activity.clear();
-        return;
-    }
-    let window = global();
-    let listeners = d
-        .config
-        .activity_events
-        .iter()
-        .map(|name| {
+    let listeners = if on {
+        let window = global();
+        let listen_to = |name: &String| {
             let weak = Rc::downgrade(shared);
             super::handles::listen(&window, name, true, move |_| with(&weak, |s| handle(s, Input::Activity)))
-        })
-        .collect();
-    d.activity = listeners;
+        };
+        d.config.activity_events.iter().map(listen_to).collect()
+    } else {
+        Vec::new()
+    };
+    if let Some(h) = d.handles.as_mut() {
+        h.activity = listeners;
+    }
 }
 
 /// Registers a waiter for `getAccessToken()`; the engine answers at once when
@@ -303,18 +304,36 @@ pub(crate) fn event_target(shared: &Shared) -> Option<Target> {
 
 /// Whether `dispose()` was called (or the driver is unreachable).
 pub(crate) fn disposed(shared: &Shared) -> bool {
-    shared.try_borrow().map_or(true, |d| d.disposed)
+    shared.try_borrow().map_or(true, |d| d.handles.is_none())
 }
 
-/// The token and its generation, if valid now and the keeper is not disposed:
-/// the one place the token leaves the engine.
-pub(crate) fn current_token(shared: &Shared) -> Option<(String, u32)> {
-    let d = shared.try_borrow().ok().filter(|d| !d.disposed)?;
-    d.engine.access_token(now()).map(|(t, g)| (t.to_owned(), g))
+/// The driver's handles while it is not disposed, under a short borrow.
+fn handles(shared: &Shared) -> Option<std::cell::RefMut<'_, Handles>> {
+    let d = shared.try_borrow_mut().ok()?;
+    std::cell::RefMut::filter_map(d, |d| d.handles.as_mut()).ok()
+}
+
+/// The token, if valid now and the keeper is not disposed: the one place
+/// the token leaves the engine.
+fn current_token(shared: &Shared) -> Option<String> {
+    let d = shared.try_borrow().ok().filter(|d| d.handles.is_some())?;
+    d.engine.access_token(now()).map(String::from)
+}
+
+/// The `state` for the app, as of now; `None` while the driver is busy.
+pub(crate) fn state(shared: &Shared) -> Option<js_values::State> {
+    let d = shared.try_borrow().ok()?;
+    Some(js_values::State::new(d.engine.snapshot(now()), d.engine.tab(), d.engine.ignored_messages()))
+}
+
+/// Whether the keeper has token sessions (a `refreshUrl`): its `fetch()`
+/// then sends a bearer token.
+pub(crate) fn token_session(shared: &Shared) -> bool {
+    shared.try_borrow().is_ok_and(|d| d.config.refresh_url.is_some())
 }
 
 fn resolve_waiters(shared: &Shared) {
-    let token = current_token(shared).map_or(JsValue::NULL, |(t, _)| JsValue::from_str(&t));
+    let token = current_token(shared).map_or(JsValue::NULL, |t| JsValue::from_str(&t));
     let waiters = match shared.try_borrow_mut() {
         Ok(mut d) => std::mem::take(&mut d.waiters),
         Err(_) => return,
@@ -329,18 +348,8 @@ fn resolve_waiters(shared: &Shared) {
 pub(crate) fn dispose(shared: &Shared) {
     // Holds end with the keeper: tell the other tabs while the channel is open.
     handle(shared, Input::PageHide);
-    let held = {
-        let Ok(mut d) = shared.try_borrow_mut() else { return };
-        d.disposed = true;
-        (
-            std::mem::take(&mut d.activity),
-            std::mem::take(&mut d.lifecycle),
-            d.timer.take(),
-            d.channel.take(),
-            d.leader_lock.take(),
-            d.refresh_lock.take(),
-        )
-    };
+    // Dropped after the borrow ends: releasing a lock may call into JavaScript.
+    let held = shared.try_borrow_mut().ok().and_then(|mut d| d.handles.take());
     drop(held);
     resolve_waiters(shared);
 }

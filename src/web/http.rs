@@ -12,7 +12,7 @@ use web_sys::{AbortController, AbortSignal, Headers, RequestCredentials, Request
 use super::global::object;
 use super::handles::timeout;
 use crate::core::digits::number;
-use crate::core::{Failure, HeartbeatResult, RefreshResult};
+use crate::core::{Failure, HeartbeatResult, RefreshResult, MIN_TOKEN_LIFETIME_MS};
 
 #[wasm_bindgen]
 extern "C" {
@@ -158,11 +158,11 @@ pub(crate) fn token_from(v: &JsValue) -> Option<(String, u64)> {
         return None;
     }
     let token = field(v, "accessToken", "access_token")?.as_string().filter(|t| !t.is_empty())?;
-    // At least one second everywhere (login, setSession, refresh): shorter
-    // lifetimes would be refreshed in a tight loop.
-    let secs = field(v, "expiresIn", "expires_in")?.as_f64().filter(|s| s.is_finite() && *s >= 1.0)?;
-    // `as` saturates: an absurd lifetime becomes a very long one, never a panic.
-    Some((token, (secs * 1000.0) as u64))
+    let secs = field(v, "expiresIn", "expires_in")?.as_f64().filter(|s| s.is_finite())?;
+    // `as` saturates: an absurd lifetime becomes a very long one, never a
+    // panic; a negative or NaN one 0, which the minimum refuses.
+    let ms = (secs * 1000.0) as u64;
+    (ms >= MIN_TOKEN_LIFETIME_MS).then_some((token, ms))
 }
 
 /// A session as `login()` replies or `setSession()` gets it: `Ok(Some(token))`,

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::core::{Cause, Event, Failure, Operation, Reason, Snapshot, Time};
+use crate::core::{Cause, Event, Failure, Operation, Snapshot, Time};
 
 /// `SessionState`, field for field.
 #[derive(Serialize)]
@@ -80,7 +80,7 @@ pub(crate) fn event(event: Event) -> (&'static str, Detail) {
         Event::Timeout(c) => ("timeout", Detail::Cause { cause: cause(c) }),
         Event::Refresh { expires_at } => ("refresh", Detail::Expiry { expires_at: Some(expires_at.0) }),
         Event::Login { expires_at } => ("login", Detail::Expiry { expires_at: ms(expires_at) }),
-        Event::Logout { reason: r, remote } => ("logout", Detail::Logout { reason: reason(r), remote }),
+        Event::Logout { reason, remote } => ("logout", Detail::Logout { reason: reason.name(), remote }),
         Event::Leader(leader) => ("leader", Detail::Leader { leader }),
         Event::Error(op, f) => {
             let operation = match op {
@@ -102,15 +102,6 @@ fn cause(c: Cause) -> &'static str {
     match c {
         Cause::Idle => "idle",
         Cause::Absolute => "absolute",
-    }
-}
-
-fn reason(r: Reason) -> &'static str {
-    match r {
-        Reason::User => "user",
-        Reason::Idle => "idle",
-        Reason::Absolute => "absolute",
-        Reason::Revoked => "revoked",
     }
 }
 

@@ -35,6 +35,7 @@ pub(crate) fn lock_manager() -> Option<LockManager> {
 /// held until drop. Dropping also withdraws a request still waiting.
 /// `on_denied` runs if the browser refuses the request (a name it does not
 /// accept, an opaque origin): the caller then carries on as without Web Locks.
+#[must_use = "the lock is released, or the request withdrawn, when dropped"]
 pub(crate) struct LockRequest {
     abort: Option<AbortController>,
     held: std::rc::Rc<std::cell::RefCell<Option<Deferred>>>,
