@@ -22,8 +22,11 @@ mod options;
 
 use options::Parsed;
 
+// One section: the options' declaration, then the state's and the events'.
 #[wasm_bindgen(typescript_custom_section)]
-const TYPES: &str = r#"
+const TYPES: &str = concat!(
+    options::options_type!(),
+    r#"
 /** A snapshot of the session; never contains the token. Times are `Date.now()` milliseconds. */
 export interface SessionState {
   authenticated: boolean;
@@ -67,7 +70,8 @@ export interface SessionKeeper {
   addEventListener<K extends keyof SessionEventMap>(type: K, listener: (event: CustomEvent<SessionEventMap[K]>) => void): void;
   removeEventListener<K extends keyof SessionEventMap>(type: K, listener: (event: CustomEvent<SessionEventMap[K]>) => void): void;
 }
-"#;
+"#
+);
 
 #[wasm_bindgen]
 extern "C" {

@@ -10,8 +10,11 @@ use web_sys::Headers;
 
 use crate::core::Config;
 
-#[wasm_bindgen(typescript_custom_section)]
-const OPTIONS_TYPE: &str = r#"
+/// The TypeScript declaration of the options, as a literal for `concat!`:
+/// `api/mod.rs` emits it first in the `.d.ts`, in one section with the rest.
+macro_rules! options_type {
+    () => {
+        r#"
 /** Options for `new SessionKeeper(options)`. Durations are milliseconds. */
 export interface SessionKeeperOptions {
   /** Endpoint POSTed to keep a cookie/server session alive. Requires `sessionTimeoutMs`. */
@@ -47,7 +50,10 @@ export interface SessionKeeperOptions {
   /** Log out at the idle timeout; when false only an `idle` event fires. Default: true. */
   logoutOnIdle?: boolean;
 }
-"#;
+"#
+    };
+}
+pub(super) use options_type;
 
 /// The options as given: the engine's part, still to be validated, and the
 /// driver's extras with their defaults.
