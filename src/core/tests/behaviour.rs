@@ -366,6 +366,35 @@ fn token_expiry_is_counted_from_local_arrival_not_server_clock() {
 }
 
 #[test]
+fn a_login_tokens_lifetime_counts_from_when_the_login_left_and_under_a_second_is_refused() {
+    let mut w = World::new(token_config(), 1);
+    let sent_at = w.now;
+    w.advance(500);
+    w.server.tokens.insert("slow".into(), sent_at.after(120_000));
+    w.input(0, Input::SessionStarted { token: Some(("slow".into(), 120_000)), sent_at });
+    // The reply took 500 ms: the token expires 120 s after the send, not after the reply.
+    assert_eq!(w.tabs[0].engine.snapshot(w.now).token_expires_at, Some(sent_at.after(120_000)));
+    w.input(0, Input::Logout);
+    let now = w.now;
+    w.input(0, Input::SessionStarted { token: Some(("brief".into(), 999)), sent_at: now });
+    assert!(!w.tabs[0].engine.snapshot(w.now).authenticated, "a token under MIN_TOKEN_LIFETIME_MS starts no session");
+}
+
+#[test]
+fn the_storage_channel_form_of_a_message_never_carries_a_token() {
+    let token = SharedToken { expires_at: Time(9), value: "secret".into() };
+    let at = Time(5);
+    let strip = |message| Envelope { from: 7, message }.without_token().map(|e| e.encode());
+    assert_eq!(strip(Message::Token { started_at: at, token: token.clone() }), None);
+    let login = strip(Message::Login { started_at: at, token: Some(token.clone()) });
+    assert_eq!(login, Some(Envelope { from: 7, message: Message::Login { started_at: at, token: None } }.encode()));
+    let session = strip(Message::Session { started_at: at, token: Some(token) });
+    assert_eq!(session, Some(Envelope { from: 7, message: Message::Session { started_at: at, token: None } }.encode()));
+    let logout = Message::Logout { reason: Reason::Idle };
+    assert_eq!(strip(logout.clone()), Some(Envelope { from: 7, message: logout }.encode()));
+}
+
+#[test]
 fn refresh_happens_refresh_lead_before_expiry_for_an_active_user() {
     let mut w = World::new(token_config(), 1);
     w.login(0);
