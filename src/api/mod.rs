@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::core::{digits::push_u64, Engine, Input, Time};
-use crate::web::driver::{self, now, Shared, WebConfig};
+use crate::web::driver::{self, now, Endpoint, Shared, WebConfig};
 use crate::web::http;
 use crate::web::js_values;
 
@@ -61,7 +61,7 @@ export interface SessionEventMap {
   leader: { leader: boolean };
   error: {
     operation: "heartbeat" | "refresh";
-    kind: "network" | "timeout" | "server" | "rate-limited" | "malformed";
+    kind: "network" | "timeout" | "server" | "rate-limited" | "malformed" | "rejected";
     message: string;
   };
 }
@@ -127,14 +127,14 @@ impl SessionKeeper {
     /// Starts keeping the session; throws an `Error` naming any invalid option.
     #[wasm_bindgen(constructor)]
     pub fn new(options: OptionsArg) -> Result<SessionKeeper, JsError> {
-        let Parsed { config, activity_events, headers } = options::parse(&options)?;
+        let Parsed { config, activity_events, headers, keepalive, refresh, logout } = options::parse(&options)?;
         let tab = (js_sys::Math::random() * 4_503_599_627_370_496.0) as u64;
         // Validates every option; the engine keeps what it needs, the driver the rest.
         let engine = Engine::new(&config, tab, now()).map_err(|e| JsError::new(&e.message()))?;
         let web = WebConfig {
-            keepalive_url: config.keepalive_url,
-            refresh_url: config.refresh_url,
-            logout_url: config.logout_url,
+            keepalive: Endpoint::from(config.keepalive_url, keepalive),
+            refresh: Endpoint::from(config.refresh_url, refresh),
+            logout: Endpoint::from(config.logout_url, logout),
             login_url: config.login_url,
             activity_events,
             headers,

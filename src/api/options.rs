@@ -3,7 +3,7 @@
 //! their types. The engine checks what the values mean together
 //! (`Config::validate`).
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Headers;
@@ -25,6 +25,17 @@ export interface SessionKeeperOptions {
   logoutUrl?: string;
   /** Endpoint `login(body)` POSTs JSON to. */
   loginUrl?: string;
+  /**
+   * Instead of `refreshUrl`: your own token source (an OpenID Connect client library). Resolve
+   * `{ accessToken, expiresIn }` (seconds) for a new token, or `null` when the session is over;
+   * reject for a transient failure (retried with backoff). Called in one tab at a time, only while
+   * the user is present; its token is shared with every tab.
+   */
+  refresh?: () => Promise<{ accessToken: string; expiresIn: number } | null>;
+  /** Instead of `keepaliveUrl`: touch the server session yourself. Resolve `true` or nothing when it was touched, `false` when it is over; reject for a transient failure. Requires `sessionTimeoutMs`. */
+  keepalive?: () => Promise<boolean | void>;
+  /** Instead of `logoutUrl`: end the session at its source (revoke the refresh token). Called in the tab that logs out; its outcome is ignored. */
+  logout?: () => Promise<void>;
   /** The server's sliding session timeout. Required with `keepaliveUrl`. */
   sessionTimeoutMs?: number;
   /** Least time between heartbeats. Default: min(sessionTimeoutMs / 4, 60000). */
@@ -61,6 +72,9 @@ pub(super) struct Parsed {
     pub config: Config,
     pub activity_events: Vec<String>,
     pub headers: Headers,
+    pub keepalive: Option<Function>,
+    pub refresh: Option<Function>,
+    pub logout: Option<Function>,
 }
 
 /// What `activityEvents` means when left out.
@@ -76,17 +90,21 @@ enum Slot {
     Flag(fn(&mut Parsed) -> &mut bool),
     Events(fn(&mut Parsed) -> &mut Vec<String>),
     Headers(fn(&mut Parsed) -> &mut Headers),
+    Callback(fn(&mut Parsed) -> &mut Option<Function>),
 }
 
 /// Every option, by its JS name: each name is written once here, and each
 /// kind of value is checked in one place. The TypeScript interface above
 /// lists the same names: `tests/pkg/options.mjs` compares the two, through
 /// the unknown-option error, which lists these.
-const OPTIONS: [(&str, Slot); 16] = [
+const OPTIONS: [(&str, Slot); 19] = [
     ("keepaliveUrl", Slot::Url(|p| &mut p.config.keepalive_url)),
     ("refreshUrl", Slot::Url(|p| &mut p.config.refresh_url)),
     ("logoutUrl", Slot::Url(|p| &mut p.config.logout_url)),
     ("loginUrl", Slot::Url(|p| &mut p.config.login_url)),
+    ("refresh", Slot::Callback(|p| &mut p.refresh)),
+    ("keepalive", Slot::Callback(|p| &mut p.keepalive)),
+    ("logout", Slot::Callback(|p| &mut p.logout)),
     ("sessionTimeoutMs", Slot::Millis(|p| &mut p.config.session_timeout_ms)),
     ("minHeartbeatIntervalMs", Slot::Millis(|p| &mut p.config.min_heartbeat_interval_ms)),
     ("idleTimeoutMs", Slot::Millis(|p| &mut p.config.idle_timeout_ms)),
@@ -185,6 +203,9 @@ pub(super) fn parse(options: &JsValue) -> Result<Parsed, JsError> {
         config: Config { seed, ..Config::default() },
         activity_events: DEFAULT_ACTIVITY_EVENTS.map(String::from).to_vec(),
         headers,
+        keepalive: None,
+        refresh: None,
+        logout: None,
     };
     for key in Object::keys(options.unchecked_ref::<Object>()).iter() {
         let k = key.as_string().unwrap_or_default();
@@ -208,7 +229,13 @@ pub(super) fn parse(options: &JsValue) -> Result<Parsed, JsError> {
             Slot::Flag(at) => *at(&mut p) = v.as_bool().ok_or_else(|| err(k, "must be true or false"))?,
             Slot::Events(at) => *at(&mut p) = event_names(k, &v)?,
             Slot::Headers(at) => *at(&mut p) = header_pairs(k, &v)?,
+            Slot::Callback(at) => *at(&mut p) = Some(v.dyn_into().map_err(|_| err(k, "must be a function"))?),
         }
     }
+    // The engine sees only that there is an endpoint, and checks that a URL
+    // and its callback are not both given.
+    p.config.keepalive_callback = p.keepalive.is_some();
+    p.config.refresh_callback = p.refresh.is_some();
+    p.config.logout_callback = p.logout.is_some();
     Ok(p)
 }

@@ -23,6 +23,14 @@ pub struct Config {
     pub logout_url: Option<String>,
     /// Endpoint `login()` posts credentials to. Default: none.
     pub login_url: Option<String>,
+    /// The app gives a `keepalive` callback instead of `keepalive_url` (the
+    /// driver calls it; the engine does not see the difference).
+    pub keepalive_callback: bool,
+    /// The app gives a `refresh` callback (its own token source, an OpenID
+    /// Connect client library) instead of `refresh_url`.
+    pub refresh_callback: bool,
+    /// The app gives a `logout` callback instead of `logout_url`.
+    pub logout_callback: bool,
     /// The server's sliding session timeout. Required with `keepalive_url`.
     pub session_timeout_ms: Option<u64>,
     /// The least time between two heartbeats. Default: a quarter of the session
@@ -61,6 +69,9 @@ impl Default for Config {
             refresh_url: None,
             logout_url: None,
             login_url: None,
+            keepalive_callback: false,
+            refresh_callback: false,
+            logout_callback: false,
             session_timeout_ms: None,
             min_heartbeat_interval_ms: None,
             idle_timeout_ms: None,
@@ -145,6 +156,24 @@ fn check_url(option: &'static str, url: &Option<String>) -> Result<bool, ConfigE
     }
 }
 
+/// An endpoint given as a URL or as the app's callback: whether there is one.
+fn endpoint(
+    url_option: &'static str,
+    url: &Option<String>,
+    callback: bool,
+    both: ConfigError,
+) -> Result<bool, ConfigError> {
+    let url = check_url(url_option, url)?;
+    if url && callback {
+        return Err(both);
+    }
+    Ok(url || callback)
+}
+
+fn alternatives(option: &'static str, problem: &'static str) -> ConfigError {
+    ConfigError { option, problem, got: None }
+}
+
 fn positive(option: &'static str, v: u64) -> Result<u64, ConfigError> {
     if v == 0 {
         fail(option, "must be a positive number of milliseconds", Some(v))
@@ -161,9 +190,24 @@ impl Config {
     }
 
     pub(crate) fn timing(&self) -> Result<Timing, ConfigError> {
-        let keepalive = check_url("keepaliveUrl", &self.keepalive_url)?;
-        let refresh = check_url("refreshUrl", &self.refresh_url)?;
-        let logout_call = check_url("logoutUrl", &self.logout_url)?;
+        let keepalive = endpoint(
+            "keepaliveUrl",
+            &self.keepalive_url,
+            self.keepalive_callback,
+            alternatives("keepalive", "replaces keepaliveUrl: give one of the two, not both"),
+        )?;
+        let refresh = endpoint(
+            "refreshUrl",
+            &self.refresh_url,
+            self.refresh_callback,
+            alternatives("refresh", "replaces refreshUrl: give one of the two, not both"),
+        )?;
+        let logout_call = endpoint(
+            "logoutUrl",
+            &self.logout_url,
+            self.logout_callback,
+            alternatives("logout", "replaces logoutUrl: give one of the two, not both"),
+        )?;
         check_url("loginUrl", &self.login_url)?;
         if self.channel_name.trim_ascii().is_empty() {
             return fail("channelName", "must be a non-empty string", None);
@@ -193,7 +237,7 @@ impl Config {
             (true, None) => {
                 return fail(
                     "sessionTimeoutMs",
-                    "is required with keepaliveUrl: set it to the server's sliding session timeout",
+                    "is required with keepaliveUrl or keepalive: set it to the server's sliding session timeout",
                     None,
                 )
             }

@@ -66,8 +66,11 @@ pub enum Failure {
     Server,
     /// 429; the server's `Retry-After`, in milliseconds, when it gave one.
     RateLimited(Option<u64>),
-    /// A 2xx whose body is not the expected JSON.
+    /// A 2xx whose body is not the expected JSON, or a callback's result
+    /// that is not of the documented form.
     Malformed,
+    /// The app's callback (`refresh`, `keepalive`) rejected or threw.
+    Rejected,
 }
 
 /// What a heartbeat request came back with.

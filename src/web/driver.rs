@@ -15,6 +15,7 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
+use super::callback;
 use super::channel::Channel;
 use super::global::{get, global, object};
 use super::handles::{timeout, Listener, Target};
@@ -22,13 +23,28 @@ use super::http::{self, RequestParams};
 use super::js_values;
 use super::locks::{lock_manager, LockManager, LockRequest};
 use super::promise::Deferred;
-use crate::core::{Command, Engine, Event, Input, Time};
+use crate::core::{Command, Engine, Event, Input, Operation, Time};
+
+/// Where the heartbeat, the refresh or the logout goes: a POST to the
+/// server, or the app's own callback.
+pub(crate) enum Endpoint {
+    Url(String),
+    Callback(js_sys::Function),
+}
+
+impl Endpoint {
+    /// From the URL option or the callback option (the engine's validation
+    /// has already refused both together).
+    pub(crate) fn from(url: Option<String>, callback: Option<js_sys::Function>) -> Option<Endpoint> {
+        callback.map(Endpoint::Callback).or_else(|| url.map(Endpoint::Url))
+    }
+}
 
 /// What the driver needs beyond the engine's options.
 pub(crate) struct WebConfig {
-    pub keepalive_url: Option<String>,
-    pub refresh_url: Option<String>,
-    pub logout_url: Option<String>,
+    pub keepalive: Option<Endpoint>,
+    pub refresh: Option<Endpoint>,
+    pub logout: Option<Endpoint>,
     pub login_url: Option<String>,
     pub activity_events: Vec<String>,
     pub headers: web_sys::Headers,
@@ -209,9 +225,12 @@ fn execute(shared: &Shared, command: Command) {
     match command {
         Command::Listen(on) => listen(shared, on),
         Command::SendHeartbeat => {
-            let Some(params) = request_params(shared, |c| &c.keepalive_url) else { return };
+            let Some(out) = outgoing(shared, |c| &c.keepalive) else { return };
             spawn_local(async move {
-                let result = http::heartbeat_result(http::post(&params, None).await);
+                let result = match out {
+                    Outgoing::Request(params) => http::heartbeat_result(http::post(&params, None).await),
+                    Outgoing::Callback(f, ms) => callback::heartbeat_result(callback::call(&f, ms).await),
+                };
                 with(&weak, |s| handle(s, Input::HeartbeatDone(result)));
             });
         }
@@ -224,9 +243,12 @@ fn execute(shared: &Shared, command: Command) {
             None => handle(shared, Input::RefreshLockAcquired),
         },
         Command::SendRefresh => {
-            let Some(params) = request_params(shared, |c| &c.refresh_url) else { return };
+            let Some(out) = outgoing(shared, |c| &c.refresh) else { return };
             spawn_local(async move {
-                let result = http::refresh_result(http::post(&params, None).await);
+                let result = match out {
+                    Outgoing::Request(params) => http::refresh_result(http::post(&params, None).await),
+                    Outgoing::Callback(f, ms) => callback::refresh_result(callback::call(&f, ms).await),
+                };
                 with(&weak, |s| handle(s, Input::RefreshDone(result)));
             });
         }
@@ -235,10 +257,13 @@ fn execute(shared: &Shared, command: Command) {
             drop(lock);
         }
         Command::CallLogout => {
-            let Some(params) = request_params(shared, |c| &c.logout_url) else { return };
+            let Some(out) = outgoing(shared, |c| &c.logout) else { return };
             // The outcome does not matter: the session is already over here.
             spawn_local(async move {
-                let _ = http::post(&params, None).await;
+                match out {
+                    Outgoing::Request(params) => drop(http::post(&params, None).await),
+                    Outgoing::Callback(f, ms) => drop(callback::call(&f, ms).await),
+                }
             });
         }
         Command::Broadcast(envelope) => {
@@ -247,21 +272,45 @@ fn execute(shared: &Shared, command: Command) {
             }
         }
         Command::Emit(event) => {
+            let callback = match event {
+                Event::Error(Operation::Heartbeat, _) => uses_callback(shared, |c| &c.keepalive),
+                Event::Error(Operation::Refresh, _) => uses_callback(shared, |c| &c.refresh),
+                _ => false,
+            };
             if let Some(target) = event_target(shared) {
-                dispatch(&target, event);
+                dispatch(&target, event, callback);
             }
         }
         Command::ResolveTokenWaiters => resolve_waiters(shared),
     }
 }
 
+/// One outgoing call of the SDK: a request, or the app's callback and its time limit.
+enum Outgoing {
+    Request(RequestParams),
+    Callback(js_sys::Function, u64),
+}
+
+fn outgoing(shared: &Shared, endpoint: fn(&WebConfig) -> &Option<Endpoint>) -> Option<Outgoing> {
+    let d = shared.try_borrow().ok()?;
+    let timeout_ms = d.config.request_timeout_ms;
+    Some(match endpoint(&d.config).as_ref()? {
+        Endpoint::Url(url) => Outgoing::Request(params(&d.config, url.clone())),
+        Endpoint::Callback(f) => Outgoing::Callback(f.clone(), timeout_ms),
+    })
+}
+
+fn uses_callback(shared: &Shared, endpoint: fn(&WebConfig) -> &Option<Endpoint>) -> bool {
+    shared.try_borrow().is_ok_and(|d| matches!(endpoint(&d.config), Some(Endpoint::Callback(_))))
+}
+
+fn params(config: &WebConfig, url: String) -> RequestParams {
+    RequestParams { url, headers: config.headers.clone(), timeout_ms: config.request_timeout_ms }
+}
+
 pub(crate) fn request_params(shared: &Shared, url: fn(&WebConfig) -> &Option<String>) -> Option<RequestParams> {
     let d = shared.try_borrow().ok()?;
-    Some(RequestParams {
-        url: url(&d.config).clone()?,
-        headers: d.config.headers.clone(),
-        timeout_ms: d.config.request_timeout_ms,
-    })
+    Some(params(&d.config, url(&d.config).clone()?))
 }
 
 fn listen(shared: &Shared, on: bool) {
@@ -329,7 +378,7 @@ pub(crate) fn state(shared: &Shared) -> Option<js_values::State> {
 /// Whether the keeper has token sessions (a `refreshUrl`): its `fetch()`
 /// then sends a bearer token.
 pub(crate) fn token_session(shared: &Shared) -> bool {
-    shared.try_borrow().is_ok_and(|d| d.config.refresh_url.is_some())
+    shared.try_borrow().is_ok_and(|d| d.config.refresh.is_some())
 }
 
 fn resolve_waiters(shared: &Shared) {
@@ -354,8 +403,8 @@ pub(crate) fn dispose(shared: &Shared) {
     resolve_waiters(shared);
 }
 
-fn dispatch(target: &Target, event: Event) {
-    let (name, detail) = js_values::event(event);
+fn dispatch(target: &Target, event: Event, callback: bool) {
+    let (name, detail) = js_values::event(event, callback);
     let init = object(&[("detail", &js_values::to_js(&detail))]);
     if let Ok(e) = CustomEvent::new(name, &init) {
         // A listener that throws is the app's problem; the browser reports it.

@@ -70,8 +70,9 @@ pub(crate) enum Detail {
     Error { operation: &'static str, kind: &'static str, message: &'static str },
 }
 
-/// The event's name and its detail.
-pub(crate) fn event(event: Event) -> (&'static str, Detail) {
+/// The event's name and its detail; `callback`: the operation of an error
+/// event is done by the app's callback, not by a request.
+pub(crate) fn event(event: Event, callback: bool) -> (&'static str, Detail) {
     match event {
         Event::Activity => ("activity", Detail::Empty {}),
         Event::Idle => ("idle", Detail::Empty {}),
@@ -87,7 +88,8 @@ pub(crate) fn event(event: Event) -> (&'static str, Detail) {
                 Operation::Heartbeat => "heartbeat",
                 Operation::Refresh => "refresh",
             };
-            ("error", Detail::Error { operation, kind: failure_kind(f), message: failure_message(op, f) })
+            let message = if callback { callback_failure_message(op, f) } else { failure_message(op, f) };
+            ("error", Detail::Error { operation, kind: failure_kind(f), message })
         }
     }
 }
@@ -112,6 +114,7 @@ fn failure_kind(f: Failure) -> &'static str {
         Failure::Server => "server",
         Failure::RateLimited(_) => "rate-limited",
         Failure::Malformed => "malformed",
+        Failure::Rejected => "rejected",
     }
 }
 
@@ -125,5 +128,21 @@ fn failure_message(op: Operation, f: Failure) -> &'static str {
             "the refresh reply is not JSON of the form {accessToken, expiresIn} or {access_token, expires_in} with expiresIn >= 1 second; retrying"
         }
         (Operation::Heartbeat, Failure::Malformed) => "the keepalive reply was malformed; retrying",
+        // Only callbacks reject; a request's failures are the ones above.
+        (op, Failure::Rejected) => callback_failure_message(op, Failure::Rejected),
+    }
+}
+
+fn callback_failure_message(op: Operation, f: Failure) -> &'static str {
+    match (op, f) {
+        (Operation::Refresh, Failure::Rejected) => "the refresh callback rejected or threw; retrying with backoff",
+        (Operation::Heartbeat, Failure::Rejected) => "the keepalive callback rejected or threw; retrying with backoff",
+        (_, Failure::Timeout) => "the callback did not settle within requestTimeoutMs; retrying with backoff",
+        (Operation::Refresh, _) => {
+            "the refresh callback must resolve with {accessToken, expiresIn} (expiresIn >= 1 second), or null when the session is over; retrying"
+        }
+        (Operation::Heartbeat, _) => {
+            "the keepalive callback must resolve with true or nothing, or false when the session is over; retrying"
+        }
     }
 }

@@ -1077,6 +1077,27 @@ fn confirming_a_session_on_every_page_load_does_not_restart_the_absolute_timeout
 // ---- 10. options -----------------------------------------------------------------
 
 #[test]
+fn a_callback_drives_the_engine_exactly_as_its_url_does() {
+    let urls = Config {
+        keepalive_url: Some("/k".into()),
+        refresh_url: Some("/r".into()),
+        logout_url: Some("/o".into()),
+        session_timeout_ms: Some(10 * MIN),
+        ..Config::default()
+    };
+    let callbacks = Config {
+        keepalive_callback: true,
+        refresh_callback: true,
+        logout_callback: true,
+        session_timeout_ms: Some(10 * MIN),
+        ..Config::default()
+    };
+    assert_eq!(callbacks.timing(), urls.timing());
+    let none = Config { session_timeout_ms: Some(10 * MIN), ..Config::default() };
+    assert_ne!(none.timing(), urls.timing(), "the comparison sees the endpoints");
+}
+
+#[test]
 fn invalid_options_are_rejected_with_the_option_name_and_the_rule() {
     let base = Config::default;
     let cases: Vec<(Config, &str, &str)> = vec![
@@ -1098,6 +1119,10 @@ fn invalid_options_are_rejected_with_the_option_name_and_the_rule() {
             "three quarters",
         ),
         (Config { refresh_url: Some("  ".into()), ..base() }, "refreshUrl", "non-empty"),
+        (Config { refresh_url: Some("/r".into()), refresh_callback: true, ..base() }, "refresh", "not both"),
+        (Config { keepalive_url: Some("/k".into()), keepalive_callback: true, ..base() }, "keepalive", "not both"),
+        (Config { logout_url: Some("/o".into()), logout_callback: true, ..base() }, "logout", "not both"),
+        (Config { keepalive_callback: true, ..base() }, "sessionTimeoutMs", "required with keepaliveUrl or keepalive"),
         (Config { logout_url: Some("/a b".into()), ..base() }, "logoutUrl", "without spaces"),
         (Config { login_url: Some("/login\n".into()), ..base() }, "loginUrl", "control characters"),
         (Config { keepalive_url: Some("/ka\u{7f}".into()), ..base() }, "keepaliveUrl", "control characters"),

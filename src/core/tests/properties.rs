@@ -162,7 +162,8 @@ fn heartbeat_due_before_issue_12(e: &Engine, heartbeat_sent_at: Option<Time>, in
 }
 
 fn fault(b: u8) -> (HeartbeatResult, RefreshResult) {
-    let f = match b % 5 {
+    let f = match b % 6 {
+        5 => Failure::Rejected,
         0 => Failure::Network,
         1 => Failure::Timeout,
         2 => Failure::Server,
