@@ -149,8 +149,14 @@ pub enum Input<'a> {
     Release,
     /// The page is going away or into the back/forward cache: the other tabs
     /// are told now that this tab's holds end; this tab keeps its count and
-    /// announces it again on [`Input::Resumed`].
+    /// announces it again on [`Input::Resumed`]. Without Web Locks it also
+    /// gives up leading, and claims it again on [`Input::Resumed`].
     PageHide,
+    /// This browser has no Web Locks, or refused a lock request: from now on
+    /// the tabs elect their leader and serialize refreshes over their
+    /// messages ([`Message::Claim`](super::Message::Claim)), and the driver
+    /// gets no lock commands and sends no [`Input::Leadership`].
+    LocksUnavailable,
 }
 
 /// Something the app is told.

@@ -16,6 +16,7 @@ use alloc::collections::VecDeque;
 
 mod activity;
 mod backoff;
+mod claims;
 mod config;
 pub(crate) mod digits;
 mod heartbeat;
@@ -26,6 +27,7 @@ mod refresh;
 mod time;
 mod timeouts;
 
+pub use claims::LockName;
 pub use config::{Config, ConfigError};
 pub use io::{Cause, Command, Event, Failure, HeartbeatResult, Input, Operation, Reason, RefreshResult, Snapshot};
 pub use message::{Envelope, Message, SharedToken};
@@ -34,6 +36,7 @@ pub use time::Time;
 
 use activity::Activity;
 use backoff::Rng;
+use claims::Claims;
 use config::Timing;
 use heartbeat::Heartbeat;
 use holds::Holds;
@@ -92,6 +95,8 @@ pub struct Engine {
     epoch: u32,
     ignored_messages: u32,
     holds: Holds,
+    /// Without Web Locks: the leader and refresh locks over messages.
+    claims: Option<Claims>,
     out: VecDeque<Command>,
 }
 
@@ -113,6 +118,7 @@ impl Engine {
             epoch: 0,
             ignored_messages: 0,
             holds: Holds::new(now),
+            claims: None,
             out: VecDeque::new(),
         };
         engine.broadcast(Message::SessionWanted);
@@ -155,12 +161,9 @@ impl Engine {
                 Some(e) if e.from != self.tab => self.message(now, e.from, e.message),
                 _ => self.ignored_messages = self.ignored_messages.saturating_add(1),
             },
-            Input::Leadership(leader) => {
-                if leader != self.leader {
-                    self.leader = leader;
-                    self.emit(Event::Leader(leader));
-                }
-            }
+            // Without Web Locks the tabs elect their leader themselves.
+            Input::Leadership(leader) if self.claims.is_none() => self.set_leader(leader),
+            Input::Leadership(_) => {}
             Input::Online(online) => {
                 self.online = online;
                 if online {
@@ -170,10 +173,17 @@ impl Engine {
                     self.refresh.retry_now();
                 }
             }
-            Input::Resumed => self.holds.resume(),
+            Input::Resumed => {
+                self.holds.resume();
+                self.claims_resumed(now);
+            }
             Input::Hold => self.holds.hold(),
             Input::Release => self.holds.release(now),
-            Input::PageHide => self.holds.page_hide(),
+            Input::PageHide => {
+                self.holds.page_hide();
+                self.stop_leading();
+            }
+            Input::LocksUnavailable => self.locks_unavailable(),
         }
         self.evaluate(now);
     }
@@ -203,6 +213,7 @@ impl Engine {
             self.activity_broadcast_due(),
             self.holds_announcement_due(),
             self.holds.next_expiry(),
+            self.claims.as_ref().and_then(Claims::due),
         ]
         .into_iter()
         .flatten()
@@ -297,6 +308,8 @@ impl Engine {
                 self.holds.heard(now, from, count, self.activity.broadcast_interval_ms());
             }
             Message::Hold { .. } => {}
+            Message::Claim { lock, held } => self.heard_claim(now, from, lock, held),
+            Message::Unclaim { lock } => self.heard_unclaim(from, lock),
             Message::SessionWanted => {
                 if let Auth::In(session) = &self.auth {
                     let token = session.token.as_ref().filter(|t| !t.rejected && t.expires_at > now).map(Token::shared);
@@ -446,6 +459,7 @@ impl Engine {
             let count = self.holds.announce(now);
             self.broadcast(Message::Hold { count });
         }
+        self.evaluate_claims(now);
         let listen = self.activity.should_listen(now, self.wants_activity());
         if self.activity.set_listening(listen) {
             self.out.push_back(Command::Listen(listen));
@@ -509,6 +523,13 @@ impl Engine {
     fn resolve_waiters(&mut self) {
         if self.refresh.take_waiters() {
             self.out.push_back(Command::ResolveTokenWaiters);
+        }
+    }
+
+    fn set_leader(&mut self, leader: bool) {
+        if leader != self.leader {
+            self.leader = leader;
+            self.emit(Event::Leader(leader));
         }
     }
 

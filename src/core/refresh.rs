@@ -95,8 +95,8 @@ impl Refresh {
         start
     }
 
-    /// The lock came: true if this tab was waiting for it (else it must be released).
-    pub(super) fn lock_acquired(&self) -> bool {
+    /// Waiting for the cross-tab lock (when it comes, the refresh may go).
+    pub(super) fn waiting_for_lock(&self) -> bool {
         self.flight == Flight::WaitingLock
     }
 
@@ -176,8 +176,8 @@ impl Engine {
     }
 
     pub(super) fn refresh_lock_acquired(&mut self, now: Time) {
-        if !self.refresh.lock_acquired() {
-            self.out.push_back(Command::ReleaseRefreshLock);
+        if !self.refresh.waiting_for_lock() {
+            self.unlock_refresh();
             return;
         }
         // Another tab may have refreshed while we waited for the lock.
@@ -186,7 +186,7 @@ impl Engine {
             self.out.push_back(Command::SendRefresh);
         } else {
             self.refresh.not_needed();
-            self.out.push_back(Command::ReleaseRefreshLock);
+            self.unlock_refresh();
             self.resolve_waiters();
         }
     }
@@ -220,7 +220,7 @@ impl Engine {
         }
         // Released after the broadcast, so that a tab queued on the lock most
         // likely hears of the new token before it gets the lock.
-        self.out.push_back(Command::ReleaseRefreshLock);
+        self.unlock_refresh();
         self.resolve_waiters();
     }
 
@@ -231,7 +231,7 @@ impl Engine {
 
     pub(super) fn start_refresh(&mut self) {
         if self.refresh.wait_for_lock() {
-            self.out.push_back(Command::AcquireRefreshLock);
+            self.lock_refresh();
         }
     }
 

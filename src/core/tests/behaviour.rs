@@ -1192,3 +1192,74 @@ fn numbers_in_messages_are_plain_decimal_u64() {
         assert_eq!(number(&s[1..]), Some(n));
     }
 }
+
+// ---- without Web Locks: leader and refresh claims over messages ------------------
+
+fn leaders(w: &World) -> Vec<usize> {
+    (0..w.tabs.len()).filter(|&i| w.tabs[i].open && w.tabs[i].engine.snapshot(w.now).leader).collect()
+}
+
+#[test]
+fn without_web_locks_three_tabs_elect_one_leader_and_refresh_once_per_token_cycle() {
+    let mut w = World::without_web_locks(token_config(), 3);
+    assert_eq!(leaders(&w).len(), 1, "one leader after the election");
+    w.login(0);
+    let t0 = w.now;
+    for i in 0..30 {
+        active_for(&mut w, i % 3, MIN, 10_000);
+        assert_eq!(leaders(&w).len(), 1, "one leader at minute {i}");
+    }
+    // 5-minute tokens refreshed 30 s before expiry: one refresh every 4.5 minutes,
+    // whichever tab does it (the harness fails any two that overlap at the server).
+    let cycles = w.now.since(t0) / (5 * MIN - 30_000);
+    assert_eq!(w.server.refreshes.len() as u64, cycles);
+    for i in 0..3 {
+        assert!(w.get_token(i).is_some(), "tab {i} holds the shared token");
+    }
+}
+
+#[test]
+fn without_web_locks_a_leader_that_goes_away_is_replaced() {
+    let mut w = World::without_web_locks(cookie_config(), 3);
+    w.login(0);
+    let first = leaders(&w);
+    assert_eq!(first.len(), 1);
+    // pagehide: the others take over within one claim window.
+    w.input(first[0], Input::PageHide);
+    w.advance(1_000);
+    let second = leaders(&w);
+    assert_eq!(second.len(), 1, "a new leader at once after pagehide");
+    assert_ne!(second, first);
+    // A crash tells nobody: the claim runs out, then another tab leads.
+    w.close_tab(second[0]);
+    w.advance(30_000);
+    assert!(leaders(&w).is_empty(), "the crashed leader's claim still counts");
+    w.advance(60_000);
+    assert_eq!(leaders(&w).len(), 1, "a new leader once the claim expired");
+    // The first tab's page comes back: it stands again but the leader keeps the lock.
+    w.input(first[0], Input::Resumed);
+    w.advance(1_000);
+    assert_eq!(leaders(&w).len(), 1);
+}
+
+#[test]
+fn without_web_locks_tabs_waking_together_keep_one_leader_and_ping_once() {
+    let mut w = World::without_web_locks(cookie_config(), 3);
+    w.login(0);
+    active_for(&mut w, 1, 10 * MIN, 20_000);
+    // A laptop sleeps past every claim; on waking all tabs resume at once.
+    w.now = w.now.after(3 * 3_600_000);
+    for i in 0..3 {
+        w.input(i, Input::Resumed);
+    }
+    w.advance(5_000);
+    assert_eq!(leaders(&w).len(), 1);
+    w.login(2);
+    let sent_before: Vec<usize> = w.tabs.iter().map(|t| t.heartbeat_sent.len()).collect();
+    active_for(&mut w, 2, 40 * MIN, 20_000);
+    let pinged: Vec<usize> = w.tabs.iter().zip(&sent_before).map(|(t, b)| t.heartbeat_sent.len() - b).collect();
+    // A 20-minute sliding timeout is pinged its margin (90 s) before it lapses:
+    // twice in 40 minutes, by the one leader.
+    assert_eq!(pinged.iter().sum::<usize>(), 2, "{pinged:?}");
+    assert_eq!(pinged.iter().filter(|&&n| n > 0).count(), 1, "one tab pings, not three: {pinged:?}");
+}

@@ -373,6 +373,25 @@ proptest! {
     }
 
     #[test]
+    fn without_web_locks_no_refresh_token_is_spent_twice_and_one_tab_leads(
+        kind in any::<u8>(),
+        tabs in 1usize..5,
+        ops in prop::collection::vec(op().prop_filter("the browser moves no lock", |o| !matches!(o, Op::Leader(_))), 1..80),
+    ) {
+        let mut w = World::without_web_locks(config(kind), tabs);
+        // Every refresh is checked not to overlap another at the server (the harness).
+        run(&mut w, ops);
+        // Pages hidden by the ops come back; then, once every claim has had
+        // time to run out and be renewed, exactly one open tab leads.
+        for i in 0..w.tabs.len() {
+            w.input(i, Input::Resumed);
+        }
+        w.advance(3 * 75_000);
+        let leaders = (0..w.tabs.len()).filter(|&i| w.tabs[i].open && w.tabs[i].engine.snapshot(w.now).leader).count();
+        prop_assert_eq!(leaders, 1);
+    }
+
+    #[test]
     fn arbitrary_text_never_panics_the_decoder_or_the_engine(text in ".{0,200}", bytes in prop::collection::vec(any::<u8>(), 0..200)) {
         let _ = Envelope::decode(&text);
         let lossy = String::from_utf8_lossy(&bytes);
