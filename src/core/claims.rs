@@ -200,7 +200,7 @@ impl Claims {
         let mut leader = Claim::new(tab, LEADER_TTL_MS, Some(LEADER_RENEW_MS));
         leader.want();
         // A refresh ends within the request timeout; its claim outlives that.
-        let refresh = Claim::new(tab, 2 * request_timeout_ms + 5_000, None);
+        let refresh = Claim::new(tab, super::refresh::lock_patience_ms(request_timeout_ms), None);
         Claims { leader, refresh }
     }
 
@@ -274,7 +274,13 @@ impl Engine {
     }
 
     pub(super) fn heard_claim(&mut self, now: Time, from: u64, lock: LockName, held: bool) {
-        let Some(c) = self.claims.as_mut() else { return };
+        let Some(c) = self.claims.as_mut() else {
+            // With Web Locks: another tab took the refresh lock over.
+            if lock == LockName::Refresh && held {
+                self.lock_taken_over(now);
+            }
+            return;
+        };
         let step = c.get(lock).heard(now, from, held);
         self.claim_step(now, lock, step);
     }

@@ -16,6 +16,9 @@ pub(super) struct Heartbeat {
     sent_at: Option<Time>,
     backoff: Backoff,
     last_ok: Option<Time>,
+    /// A follower does not take the leader lock over before then (it just
+    /// did, or the page just woke and the leader has not had its chance).
+    hold_off_until: Option<Time>,
 }
 
 impl Heartbeat {
@@ -56,6 +59,11 @@ impl Heartbeat {
     #[cfg(all(test, not(target_arch = "wasm32")))]
     pub(super) fn inspect(&self) -> (&Backoff, Option<Time>, bool) {
         (&self.backoff, self.sent_at, self.in_flight.is_some())
+    }
+
+    /// No leader takeover before `until`.
+    pub(super) fn hold_off(&mut self, until: Time) {
+        self.hold_off_until = Some(until);
     }
 
     pub(super) fn last_ok(&self) -> Option<Time> {
@@ -114,9 +122,42 @@ impl Engine {
     /// already outlives the deadline), and a ping for activity just before a
     /// touch would be one the server does not need.
     pub(super) fn heartbeat_due(&self) -> Option<Time> {
+        self.ping_due().filter(|_| self.leader)
+    }
+
+    /// When a follower takes the leader lock over (Web Locks' `steal`): the
+    /// ping the leader owes, as every tab knows it from the shared activity
+    /// and last touch, is overdue by half the margin it was timed with (a
+    /// hung or long-frozen leader), plus an amount of this tab's own so that
+    /// followers do not all take it at once. Not before a hold-off (after a
+    /// takeover, or a wake). Without Web Locks the leader's claim expires instead.
+    pub(super) fn leader_overdue(&self) -> Option<Time> {
+        let h = self.t.heartbeat?;
+        if self.leader || self.claims.is_some() {
+            return None;
+        }
+        let overdue = self.ping_due()?.after(self.takeover_grace_ms(&h));
+        Some(self.heartbeat.hold_off_until.map_or(overdue, |until| overdue.max(until)))
+    }
+
+    pub(super) fn takeover_grace_ms(&self, h: &HeartbeatTiming) -> u64 {
+        let grace = h.margin_ms / 2;
+        grace + self.tab % (grace / 2 + 1)
+    }
+
+    /// The page woke: the leader gets its chance to ping before anyone takes over.
+    pub(super) fn heartbeat_resumed(&mut self, now: Time) {
+        if let Some(h) = self.t.heartbeat {
+            let until = now.after(self.takeover_grace_ms(&h));
+            self.heartbeat.hold_off(until);
+        }
+    }
+
+    /// When a ping is due from whichever tab leads.
+    fn ping_due(&self) -> Option<Time> {
         let h = self.t.heartbeat?;
         let s = self.session()?;
-        if s.idle || !self.leader || !self.online {
+        if s.idle || !self.online {
             return None;
         }
         let last_touch = self.activity.last_touch();

@@ -214,6 +214,15 @@ pub enum Command {
     SendRefresh,
     /// Release the refresh lock (a no-op when not held).
     ReleaseRefreshLock,
+    /// The refresh lock has stayed with another tab far longer than a refresh
+    /// takes (a hung tab, a browser bug): take it over (Web Locks' `steal`);
+    /// then report [`Input::RefreshLockAcquired`].
+    StealRefreshLock,
+    /// The leader has let a heartbeat go overdue (a hung or frozen tab
+    /// holding the leader lock): take the leader lock over (`steal`), then
+    /// report [`Input::Leadership`]; the tab it was taken from is told
+    /// `Leadership(false)`.
+    StealLeadership,
     /// POST the logout endpoint; its outcome does not matter.
     CallLogout,
     /// Send this message to the other tabs: [`Envelope::encode`] where the

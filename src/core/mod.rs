@@ -176,6 +176,9 @@ impl Engine {
             Input::Resumed => {
                 self.holds.resume();
                 self.claims_resumed(now);
+                // Time slept is no proof that a lock holder hung.
+                self.refresh.taking_over(now);
+                self.heartbeat_resumed(now);
             }
             Input::Hold => self.holds.hold(),
             Input::Release => self.holds.release(now),
@@ -208,7 +211,9 @@ impl Engine {
             self.idle_warning_due(),
             self.absolute_warning_due(),
             self.refresh_due(),
+            self.refresh_lock_overdue(),
             self.heartbeat_due(),
+            self.leader_overdue(),
             self.listen_due(),
             self.activity_broadcast_due(),
             self.holds_announcement_due(),
@@ -447,9 +452,19 @@ impl Engine {
         if self.refresh_due().is_some_and(|d| d <= now) {
             self.start_refresh();
         }
+        if self.refresh_lock_overdue().is_some_and(|d| d <= now) {
+            self.refresh.taking_over(now);
+            self.out.push_back(Command::StealRefreshLock);
+            // The other tabs queued behind the hung holder wait behind this one now.
+            self.broadcast(Message::Claim { lock: LockName::Refresh, held: true });
+        }
         if self.heartbeat_due().is_some_and(|d| d <= now) {
             self.heartbeat.send(now, self.epoch);
             self.out.push_back(Command::SendHeartbeat);
+        }
+        if let Some(h) = self.t.heartbeat.filter(|_| self.leader_overdue().is_some_and(|d| d <= now)) {
+            self.heartbeat.hold_off(now.after(self.takeover_grace_ms(&h)));
+            self.out.push_back(Command::StealLeadership);
         }
         if self.activity_broadcast_due().is_some_and(|d| d <= now) {
             let (at, touched) = self.activity.broadcast(now);

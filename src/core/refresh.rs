@@ -14,6 +14,13 @@ use super::{Auth, Engine};
 /// ones would be refreshed in a tight loop.
 pub const MIN_TOKEN_LIFETIME_MS: u64 = 1_000;
 
+/// How long the refresh lock may stay with another tab: its refresh ends
+/// within the request timeout, so a lock held for twice that and more is
+/// held by a hung tab (or kept by a browser bug), and is taken over.
+pub(super) fn lock_patience_ms(request_timeout_ms: u64) -> u64 {
+    2 * request_timeout_ms + 5_000
+}
+
 #[derive(Clone, Debug)]
 pub(super) struct Token {
     pub(super) value: String,
@@ -58,12 +65,10 @@ impl Token {
 enum Flight {
     /// Nothing under way: a refresh may start.
     Ready,
-    WaitingLock,
+    /// Waiting for the cross-tab lock since then (or since it was last taken over).
+    WaitingLock(Time),
     /// The request left at `sent_at`, during session `epoch`.
-    Sending {
-        epoch: u32,
-        sent_at: Time,
-    },
+    Sending { epoch: u32, sent_at: Time },
 }
 
 #[derive(Debug)]
@@ -87,17 +92,32 @@ impl Refresh {
     }
 
     /// Starts waiting for the cross-tab lock; false if something is already under way.
-    pub(super) fn wait_for_lock(&mut self) -> bool {
+    pub(super) fn wait_for_lock(&mut self, now: Time) -> bool {
         let start = self.ready();
         if start {
-            self.flight = Flight::WaitingLock;
+            self.flight = Flight::WaitingLock(now);
         }
         start
     }
 
+    /// When the wait for the lock has lasted `patience_ms`: then the lock is taken over.
+    pub(super) fn lock_overdue(&self, patience_ms: u64) -> Option<Time> {
+        match self.flight {
+            Flight::WaitingLock(since) => Some(since.after(patience_ms)),
+            _ => None,
+        }
+    }
+
+    /// The lock is being taken over at `now`: the wait starts again.
+    pub(super) fn taking_over(&mut self, now: Time) {
+        if let Flight::WaitingLock(_) = self.flight {
+            self.flight = Flight::WaitingLock(now);
+        }
+    }
+
     /// Waiting for the cross-tab lock (when it comes, the refresh may go).
     pub(super) fn waiting_for_lock(&self) -> bool {
-        self.flight == Flight::WaitingLock
+        matches!(self.flight, Flight::WaitingLock(_))
     }
 
     /// The request leaves at `now`, during session `epoch`.
@@ -229,8 +249,28 @@ impl Engine {
         self.emit(Event::Error(Operation::Refresh, f));
     }
 
+    /// When the wait for the refresh Web Lock has outlasted any refresh
+    /// another tab could be making (without Web Locks a claim expires
+    /// instead). Each tab waits a little longer than the patience, by an
+    /// amount of its own, so that tabs queued together do not all take the
+    /// lock over at once; the first to do so tells the others
+    /// ([`Engine::lock_taken_over`]), and a wake starts the wait anew.
+    pub(super) fn refresh_lock_overdue(&self) -> Option<Time> {
+        if self.claims.is_some() {
+            return None;
+        }
+        let patience = lock_patience_ms(self.t.request_timeout_ms);
+        self.refresh.lock_overdue(patience + self.tab % (patience / 4 + 1))
+    }
+
+    /// Another tab took the refresh Web Lock over: the wait starts again
+    /// behind it.
+    pub(super) fn lock_taken_over(&mut self, now: Time) {
+        self.refresh.taking_over(now);
+    }
+
     pub(super) fn start_refresh(&mut self) {
-        if self.refresh.wait_for_lock() {
+        if self.refresh.wait_for_lock(self.now) {
             self.lock_refresh();
         }
     }

@@ -1263,3 +1263,43 @@ fn without_web_locks_tabs_waking_together_keep_one_leader_and_ping_once() {
     assert_eq!(pinged.iter().sum::<usize>(), 2, "{pinged:?}");
     assert_eq!(pinged.iter().filter(|&&n| n > 0).count(), 1, "one tab pings, not three: {pinged:?}");
 }
+
+// ---- a lock that never comes back -------------------------------------------------
+
+#[test]
+fn a_refresh_lock_held_by_a_hung_tab_is_taken_over_after_its_patience_and_by_one_tab() {
+    let mut w = World::new(token_config(), 3);
+    w.login(0);
+    // A tab outside this world took the refresh lock and hung.
+    w.lock_holder = Some(usize::MAX);
+    let t0 = w.now;
+    active_for(&mut w, 1, 5 * MIN, 10_000);
+    assert_eq!(w.steals, 1, "one tab takes the lock over; the others wait behind it");
+    assert_eq!(w.server.refreshes.len(), 1);
+    // Due 30 s before expiry; taken over after twice the request timeout plus 5 s (and this tab's jitter).
+    let refreshed = w.server.refreshes[0];
+    let due = t0.after(5 * MIN - 30_000);
+    assert!(refreshed > due.after(25_000) && refreshed < due.after(25_000 + 6_300), "{:?}", refreshed.since(due));
+    for i in 0..3 {
+        assert_eq!(w.get_token(i).as_deref(), Some("tok-2"), "tab {i} has the new token before the old expired");
+    }
+}
+
+#[test]
+fn a_leader_that_stopped_pinging_is_replaced_and_the_server_session_never_lapses() {
+    let mut w = World::new(cookie_config(), 2);
+    w.login(0);
+    // The leader hangs: no timer, no message.
+    w.freeze_tab(0);
+    for _ in 0..40 {
+        active_for(&mut w, 1, MIN, 20_000);
+        assert!(w.server.alive(w.now), "the server session lapsed at {:?}", w.now);
+    }
+    assert_eq!(w.steals, 1);
+    assert!(w.tabs[1].engine.snapshot(w.now).leader);
+    assert!(!w.tabs[1].heartbeat_sent.is_empty(), "the new leader pings");
+    // The old leader runs again and learns it no longer leads.
+    w.thaw_tab(0);
+    w.advance(1_000);
+    assert!(!w.tabs[0].engine.snapshot(w.now).leader);
+}

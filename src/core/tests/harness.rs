@@ -84,6 +84,8 @@ enum Delivery {
         text: String,
     },
     LockGranted,
+    /// The browser tells a tab its leader lock was taken over.
+    Leadership(bool),
     Garbage(String),
 }
 
@@ -121,6 +123,8 @@ pub struct World {
     lock_queue: VecDeque<usize>,
     /// The browser has Web Locks: the harness grants the locks and moves leadership.
     pub web_locks: bool,
+    /// Locks taken over (`StealRefreshLock`, `StealLeadership`).
+    pub steals: u32,
     /// When the last refresh request reached the server and when its reply
     /// (and the rotated cookie) came back: the next may not reach the server before then.
     last_refresh_at_server: Option<(usize, Time)>,
@@ -193,6 +197,7 @@ impl World {
             lock_holder: None,
             lock_queue: VecDeque::new(),
             web_locks: true,
+            steals: 0,
             last_refresh_at_server: None,
             pending: Vec::new(),
             timer_lateness_ms: 0,
@@ -389,6 +394,7 @@ impl World {
                 }
                 Delivery::Garbage(m) => self.input(i, Input::Message(&m)),
                 Delivery::LockGranted => self.input(i, Input::RefreshLockAcquired),
+                Delivery::Leadership(leader) => self.input(i, Input::Leadership(leader)),
             }
         }
     }
@@ -458,6 +464,27 @@ impl World {
                     self.last_refresh_at_server = Some((i, now.after(LATENCY_MS)));
                     let r = self.server.refresh(now.after(LATENCY_MS / 2));
                     self.pending.push((now.after(LATENCY_MS), i, Delivery::Refresh(r)));
+                }
+                Command::StealRefreshLock => {
+                    assert!(self.web_locks, "a Web Lock taken over in a browser without them");
+                    assert!(self.tabs[i].refresh_in_flight, "a lock taken over by a tab that did not ask for it");
+                    self.steals += 1;
+                    // The holder loses it; the queue goes on behind the new holder.
+                    self.lock_queue.retain(|&q| q != i);
+                    self.lock_holder = Some(i);
+                    self.pending.push((now, i, Delivery::LockGranted));
+                }
+                Command::StealLeadership => {
+                    assert!(self.web_locks, "a Web Lock taken over in a browser without them");
+                    assert!(!self.tabs[i].engine.snapshot(now).leader, "the leader took its own lock over");
+                    self.steals += 1;
+                    // The old leader hears of it when it runs again (a frozen one later).
+                    for j in 0..self.tabs.len() {
+                        let leader = j == i;
+                        if self.tabs[j].open && (leader || self.tabs[j].engine.snapshot(now).leader) {
+                            self.pending.push((now.after(BUS_DELAY_MS), j, Delivery::Leadership(leader)));
+                        }
+                    }
                 }
                 Command::ReleaseRefreshLock => {
                     assert!(self.web_locks, "a Web Lock released in a browser without them");
