@@ -51,6 +51,14 @@ extern "C" {
     fn deny_locks(marker: &str);
     #[wasm_bindgen(js_name = setVisibility)]
     fn set_visibility(state: Option<String>);
+    #[wasm_bindgen(js_name = scriptedCallback)]
+    fn scripted_callback(name: &str, script: &str) -> js_sys::Function;
+    #[wasm_bindgen(js_name = callbackCalls)]
+    fn callback_calls(name: &str) -> JsValue;
+    #[wasm_bindgen(js_name = hangOnLock)]
+    fn hang_on_lock(name: &str) -> js_sys::Function;
+    #[wasm_bindgen(js_name = hideLocks)]
+    fn hide_locks(hidden: bool);
 }
 
 const REFRESH: &str = "/api/auth/refresh";
@@ -962,5 +970,238 @@ async fn the_login_tokens_lifetime_counts_from_when_the_request_was_sent() {
     let expires = state_num(&k, "tokenExpiresAt").expect("a token session");
     // Counted from the reply it would be at least before + 500 + 2000.
     assert!(expires < before + 2000.0 + 250.0, "expiry {} ms after the send", expires - before);
+    k.dispose();
+}
+
+// ---- 8. the app's callbacks as the token source (issue 19) ------------------------
+
+/// Options from JSON fields plus the app's callbacks, on a fresh channel.
+fn callback_options(test: &str, fields: &str, callbacks: &[(&str, &js_sys::Function)]) -> JsValue {
+    let options = js(&format!(r#"{{{fields},"siblingWaitMs":50,"channelName":"{}"}}"#, channel(test)));
+    for (name, f) in callbacks {
+        Reflect::set(&options, &JsValue::from_str(name), f).expect("set a callback option");
+    }
+    options
+}
+
+fn calls(name: &str) -> (u32, u32) {
+    let rec = callback_calls(name);
+    let n = |k: &str| get(&rec, k).as_f64().unwrap_or(0.0) as u32;
+    (n("calls"), n("maxInFlight"))
+}
+
+#[wasm_bindgen_test]
+async fn a_refresh_callback_is_the_token_source_and_every_kind_of_result_is_handled() {
+    stub_reset();
+    let refresh = scripted_callback(
+        "refresh",
+        r#"[{"resolve":{"accessToken":"cb-1","expiresIn":60}},
+            {"reject":true},
+            {"throw":true},
+            {"hang":true},
+            {"resolve":{"token":"wrong shape"}},
+            {"resolve":{"accessToken":"x","expiresIn":0.5}},
+            {"plain":{"access_token":"good","expires_in":60}},
+            {"resolve":null}]"#,
+    );
+    let options =
+        callback_options("cb-refresh", r#""requestTimeoutMs":150,"idleTimeoutMs":60000"#, &[("refresh", &refresh)]);
+    let k = try_keeper(options).unwrap_or_else(|m| panic!("constructor threw: {m}"));
+    let events = Events::of(&k);
+    stub_route(DATA, r#"[{"status":200,"json":{"ok":true}}]"#);
+    let start = stub_seq();
+
+    // No sibling answers: the restore asks the callback, whose token signs the request.
+    assert_eq!(token(&k).await.as_deref(), Some("cb-1"));
+    assert!(state_bool(&k, "authenticated"));
+    fetch(&k, DATA).await.expect("fetch with the callback's token");
+    assert_eq!(requests_to(DATA, start).iter().map(auth_of).collect::<Vec<_>>(), [Some("Bearer cb-1".to_owned())]);
+    assert_eq!(stub_count(REFRESH, 0), 0, "no request to any refresh URL");
+
+    // A 401 rejects the token: the callback is asked again, and each failure
+    // is an error of its own kind, retried; the session stays.
+    stub_route(DATA, r#"[{"status":401}]"#);
+    let pending = k.fetch(JsValue::from_str(DATA).unchecked_into(), None);
+    let kinds = ["rejected", "rejected", "timeout", "malformed", "malformed"];
+    for (i, kind) in kinds.iter().enumerate() {
+        assert!(events.wait_for("error", i + 1, 2000).await, "error #{} ({kind})", i + 1);
+        let detail = events.details("error").remove(i);
+        assert_eq!(get(&detail, "kind").as_string().as_deref(), Some(*kind), "error #{}", i + 1);
+        assert_eq!(get(&detail, "operation").as_string().as_deref(), Some("refresh"));
+        let message = get(&detail, "message").as_string().unwrap_or_default();
+        assert!(message.contains("callback"), "the message names the callback: {message}");
+        assert!(state_bool(&k, "authenticated"), "a failed callback #{} does not log out", i + 1);
+        dispatch_on("window", "online");
+    }
+    // A plain (not promised) value with the OAuth field names is a token too.
+    assert!(events.wait_for("refresh", 1, 1000).await, "the good result is adopted");
+    let _ = settle(pending).await;
+    assert_eq!(token(&k).await.as_deref(), Some("good"));
+    assert_eq!(calls("refresh").0, 7);
+    assert_eq!(events.count("logout"), 0);
+
+    // `null`: the session is over, in the tab's words `revoked`.
+    stub_route(DATA, r#"[{"status":401}]"#);
+    let _ = fetch(&k, DATA).await;
+    assert!(events.wait_for("logout", 1, 1000).await, "null ends the session");
+    assert_eq!(get(&events.details("logout")[0], "reason").as_string().as_deref(), Some("revoked"));
+    assert_eq!(calls("refresh").0, 8);
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn a_keepalive_callback_touches_the_session_and_false_ends_it_and_logout_calls_its_callback() {
+    stub_reset();
+    let keepalive = scripted_callback("keepalive", r#"[{"resolve":true},{"plain":7},{"resolve":false}]"#);
+    let logout = scripted_callback("logout", r#"[{"reject":true}]"#);
+    let options = callback_options(
+        "cb-keepalive",
+        r#""sessionTimeoutMs":400,"idleTimeoutMs":1200"#,
+        &[("keepalive", &keepalive), ("logout", &logout)],
+    );
+    let k = try_keeper(options).unwrap_or_else(|m| panic!("constructor threw: {m}"));
+    let events = Events::of(&k);
+    set_session(&k, "{}");
+    // Activity keeps the user present; the leader pings through the callback.
+    for _ in 0..30 {
+        dispatch_on("window", "pointerdown");
+        sleep(20).await;
+        if events.count("heartbeat") >= 1 && events.count("error") >= 1 {
+            break;
+        }
+    }
+    assert_eq!(events.count("heartbeat"), 1, "true touched the session");
+    let detail = events.details("error").first().cloned().unwrap_or(JsValue::NULL);
+    assert_eq!(get(&detail, "kind").as_string().as_deref(), Some("malformed"), "7 is not a keepalive result");
+    assert_eq!(get(&detail, "operation").as_string().as_deref(), Some("heartbeat"));
+    dispatch_on("window", "online");
+    assert!(events.wait_for("logout", 1, 2000).await, "false ends the session");
+    assert_eq!(get(&events.details("logout")[0], "reason").as_string().as_deref(), Some("revoked"));
+    assert_eq!(calls("keepalive").0, 3);
+    assert_eq!(stub_requests().length(), 0, "no request at all: the callbacks are the transport");
+
+    // logout() calls the logout callback; its rejection is ignored.
+    set_session(&k, "{}");
+    k.logout();
+    assert!(eventually(500, || calls("logout").0 == 1).await, "the logout callback was called");
+    assert!(!state_bool(&k, "authenticated"));
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn a_refresh_callback_is_never_called_in_two_tabs_at_once() {
+    stub_reset();
+    let refresh =
+        scripted_callback("refresh-two", r#"[{"resolve":{"accessToken":"slow","expiresIn":60},"delay":150}]"#);
+    let options = callback_options("cb-two", r#""idleTimeoutMs":60000"#, &[("refresh", &refresh)]);
+    let a = try_keeper(options.clone()).unwrap_or_else(|m| panic!("constructor threw: {m}"));
+    let b = try_keeper(options).unwrap_or_else(|m| panic!("constructor threw: {m}"));
+    // Both tabs restore at once and want a token (promises run eagerly).
+    let (pa, pb) = (a.get_access_token(), b.get_access_token());
+    let ta = settle(pa).await.ok().and_then(|t| t.as_string());
+    let tb = settle(pb).await.ok().and_then(|t| t.as_string());
+    assert_eq!((ta.as_deref(), tb.as_deref()), (Some("slow"), Some("slow")));
+    let (n, max_at_once) = calls("refresh-two");
+    assert_eq!(max_at_once, 1, "never two calls at once");
+    assert_eq!(n, 1, "the second tab took the first tab's token");
+    a.dispose();
+    b.dispose();
+}
+
+#[wasm_bindgen_test]
+fn a_url_and_its_callback_together_or_a_callback_that_is_not_a_function_are_options_errors() {
+    stub_reset();
+    let f = scripted_callback("unused", r#"[{"resolve":null}]"#);
+    for (fields, name, expected) in [
+        (r#""refreshUrl":"/r""#, "refresh", "replaces refreshUrl"),
+        (r#""keepaliveUrl":"/k","sessionTimeoutMs":60000"#, "keepalive", "replaces keepaliveUrl"),
+        (r#""logoutUrl":"/o""#, "logout", "replaces logoutUrl"),
+    ] {
+        let message = try_keeper(callback_options("cb-both", fields, &[(name, &f)])).err().unwrap_or_default();
+        assert!(message.contains(&format!("`{name}`")) && message.contains(expected), "{message}");
+    }
+    let message = try_keeper(js(r#"{"refresh":"/api/auth/refresh"}"#)).err().unwrap_or_default();
+    assert!(message.contains("`refresh`") && message.contains("must be a function"), "{message}");
+    assert_eq!(live_timers(), 0);
+}
+
+// ---- 9. without Web Locks, and locks that never come back (issue 18) --------------
+
+#[wasm_bindgen_test]
+async fn without_web_locks_tabs_elect_one_leader_and_refresh_one_at_a_time() {
+    stub_reset();
+    stub_route(REFRESH, &refresh_reply("shared", 60, 100));
+    hide_locks(true);
+    let name = channel("no-locks");
+    let options =
+        format!(r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{name}"}}"#);
+    let tabs = [keeper(&options), keeper(&options), keeper(&options)];
+    hide_locks(false);
+    let start = stub_seq();
+    // All three restore at once; the claims let one refresh, the others take its token.
+    let pending: Vec<Promise> = tabs.iter().map(|k| k.get_access_token().unchecked_into()).collect();
+    for p in pending {
+        assert_eq!(settle(p).await.ok().and_then(|t| t.as_string()).as_deref(), Some("shared"));
+    }
+    assert_eq!(stub_count(REFRESH, start), 1, "one refresh for three tabs");
+    assert!(eventually(1000, || tabs.iter().filter(|k| state_bool(k, "leader")).count() == 1).await, "one leader");
+    // The leader goes away: another takes over at once.
+    let leader = tabs.iter().position(|k| state_bool(k, "leader")).unwrap_or(0);
+    tabs[leader].dispose();
+    let others: Vec<&SessionKeeper> = tabs.iter().enumerate().filter(|(i, _)| *i != leader).map(|(_, k)| k).collect();
+    assert!(eventually(1000, || others.iter().filter(|k| state_bool(k, "leader")).count() == 1).await, "a new leader");
+    for k in others {
+        k.dispose();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_refresh_lock_held_by_a_hung_tab_is_taken_over() {
+    stub_reset();
+    stub_route(REFRESH, &refresh_reply("after-takeover", 60, 0));
+    let name = channel("hung-refresh");
+    let stolen = hang_on_lock(&format!("{name}:refresh"));
+    // requestTimeoutMs 100: the takeover comes after 2 x 100 + 5000 ms and a jitter of at most 1300.
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","requestTimeoutMs":100,"idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{name}"}}"#
+    ));
+    let start = stub_seq();
+    assert_eq!(token(&k).await.as_deref(), Some("after-takeover"), "the restore refreshed after taking the lock over");
+    assert_eq!(stub_count(REFRESH, start), 1);
+    assert_eq!(
+        stolen.call0(&JsValue::NULL).ok().and_then(|v| v.as_bool()),
+        Some(true),
+        "the hung holder lost the lock"
+    );
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn a_leader_lock_held_by_a_hung_tab_is_taken_over_when_a_ping_is_overdue() {
+    stub_reset();
+    stub_route("/api/keepalive", r#"[{"status":204}]"#);
+    let name = channel("hung-leader");
+    let stolen = hang_on_lock(&format!("{name}:leader"));
+    let k = keeper(&format!(
+        r#"{{"keepaliveUrl":"/api/keepalive","sessionTimeoutMs":400,"idleTimeoutMs":4000,"siblingWaitMs":50,"channelName":"{name}"}}"#
+    ));
+    let events = Events::of(&k);
+    set_session(&k, "{}");
+    assert!(!state_bool(&k, "leader"), "the hung tab holds the leader lock");
+    // The user is active; the ping the (hung) leader owes goes overdue and this tab takes over.
+    for _ in 0..40 {
+        dispatch_on("window", "pointerdown");
+        sleep(25).await;
+        if events.count("heartbeat") > 0 {
+            break;
+        }
+    }
+    assert!(state_bool(&k, "leader"), "took the leader lock over");
+    assert!(events.count("heartbeat") > 0, "and pinged");
+    assert_eq!(
+        stolen.call0(&JsValue::NULL).ok().and_then(|v| v.as_bool()),
+        Some(true),
+        "the hung leader lost the lock"
+    );
     k.dispose();
 }

@@ -221,3 +221,55 @@ export function denyLocks(marker) {
     return request(name, ...rest);
   };
 }
+
+/// A scripted app callback for the `refresh`, `keepalive` and `logout`
+/// options. Each call takes the next step of `script` (the last repeats):
+/// {resolve: v, delay?: ms}, {reject: true}, {throw: true}, {hang: true},
+/// {plain: v} (returns v itself, not a promise). The calls are recorded
+/// under `name`: how many, how many at once at most (across every keeper
+/// of the page, which is what "one tab at a time" means here).
+export function scriptedCallback(name, script) {
+  install();
+  S.callbacks = S.callbacks || {};
+  const rec = (S.callbacks[name] = { calls: 0, inFlight: 0, maxInFlight: 0 });
+  const steps = JSON.parse(script);
+  return function () {
+    const step = steps.length > 1 ? steps.shift() : steps[0];
+    rec.calls++;
+    if (step.throw) throw new Error('callback threw (stub)');
+    if (step.plain !== undefined) return step.plain;
+    rec.inFlight++;
+    rec.maxInFlight = Math.max(rec.maxInFlight, rec.inFlight);
+    const done = () => { rec.inFlight--; };
+    if (step.hang) return new Promise(() => {});
+    return new Promise((resolve, reject) => {
+      S.origSetTimeout(() => {
+        done();
+        if (step.reject) reject(new Error('callback rejected (stub)'));
+        else resolve(step.resolve);
+      }, step.delay || 0);
+    });
+  };
+}
+
+/// What `scriptedCallback(name, …)` recorded: {calls, inFlight, maxInFlight}.
+export function callbackCalls(name) {
+  return (S.callbacks && S.callbacks[name]) || { calls: 0, inFlight: 0, maxInFlight: 0 };
+}
+
+/// A tab that took the Web Lock `name` and hung: it never releases it.
+/// Returns a function telling whether the lock was taken over (stolen) since.
+export function hangOnLock(name) {
+  let stolen = false;
+  navigator.locks
+    .request(name, () => new Promise(() => {}))
+    .catch((e) => { stolen = e && e.name === 'AbortError'; });
+  return () => stolen;
+}
+
+/// `navigator.locks` reads undefined (true), as in a browser without Web
+/// Locks, or the browser's own again (false).
+export function hideLocks(hidden) {
+  if (hidden) Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true });
+  else delete navigator.locks;
+}

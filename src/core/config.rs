@@ -23,6 +23,14 @@ pub struct Config {
     pub logout_url: Option<String>,
     /// Endpoint `login()` posts credentials to. Default: none.
     pub login_url: Option<String>,
+    /// The app gives a `keepalive` callback instead of `keepalive_url` (the
+    /// driver calls it; the engine does not see the difference).
+    pub keepalive_callback: bool,
+    /// The app gives a `refresh` callback (its own token source, an OpenID
+    /// Connect client library) instead of `refresh_url`.
+    pub refresh_callback: bool,
+    /// The app gives a `logout` callback instead of `logout_url`.
+    pub logout_callback: bool,
     /// The server's sliding session timeout. Required with `keepalive_url`.
     pub session_timeout_ms: Option<u64>,
     /// The least time between two heartbeats. Default: a quarter of the session
@@ -61,6 +69,9 @@ impl Default for Config {
             refresh_url: None,
             logout_url: None,
             login_url: None,
+            keepalive_callback: false,
+            refresh_callback: false,
+            logout_callback: false,
             session_timeout_ms: None,
             min_heartbeat_interval_ms: None,
             idle_timeout_ms: None,
@@ -96,7 +107,7 @@ impl ConfigError {
         s.push_str(self.problem);
         if let Some(got) = self.got {
             s.push_str(" (got ");
-            crate::core::message::push_u64(&mut s, got);
+            super::digits::push_u64(&mut s, got);
             s.push(')');
         }
         s
@@ -110,7 +121,7 @@ fn fail<T>(option: &'static str, problem: &'static str, got: Option<u64>) -> Res
 /// The option values the engine runs on, defaults resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Timing {
-    pub heartbeat: Option<Heartbeat>,
+    pub heartbeat: Option<HeartbeatTiming>,
     pub refresh: bool,
     pub idle_ms: u64,
     pub warning_ms: u64,
@@ -119,10 +130,11 @@ pub(crate) struct Timing {
     pub logout_on_idle: bool,
     pub sibling_wait_ms: u64,
     pub logout_call: bool,
+    pub request_timeout_ms: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Heartbeat {
+pub(crate) struct HeartbeatTiming {
     pub session_ms: u64,
     pub min_interval_ms: u64,
     /// Ping this long before the server's sliding timeout would lapse, to absorb
@@ -145,6 +157,24 @@ fn check_url(option: &'static str, url: &Option<String>) -> Result<bool, ConfigE
     }
 }
 
+/// An endpoint given as a URL or as the app's callback: whether there is one.
+fn endpoint(
+    url_option: &'static str,
+    url: &Option<String>,
+    callback: bool,
+    both: ConfigError,
+) -> Result<bool, ConfigError> {
+    let url = check_url(url_option, url)?;
+    if url && callback {
+        return Err(both);
+    }
+    Ok(url || callback)
+}
+
+fn alternatives(option: &'static str, problem: &'static str) -> ConfigError {
+    ConfigError { option, problem, got: None }
+}
+
 fn positive(option: &'static str, v: u64) -> Result<u64, ConfigError> {
     if v == 0 {
         fail(option, "must be a positive number of milliseconds", Some(v))
@@ -161,9 +191,24 @@ impl Config {
     }
 
     pub(crate) fn timing(&self) -> Result<Timing, ConfigError> {
-        let keepalive = check_url("keepaliveUrl", &self.keepalive_url)?;
-        let refresh = check_url("refreshUrl", &self.refresh_url)?;
-        let logout_call = check_url("logoutUrl", &self.logout_url)?;
+        let keepalive = endpoint(
+            "keepaliveUrl",
+            &self.keepalive_url,
+            self.keepalive_callback,
+            alternatives("keepalive", "replaces keepaliveUrl: give one of the two, not both"),
+        )?;
+        let refresh = endpoint(
+            "refreshUrl",
+            &self.refresh_url,
+            self.refresh_callback,
+            alternatives("refresh", "replaces refreshUrl: give one of the two, not both"),
+        )?;
+        let logout_call = endpoint(
+            "logoutUrl",
+            &self.logout_url,
+            self.logout_callback,
+            alternatives("logout", "replaces logoutUrl: give one of the two, not both"),
+        )?;
         check_url("loginUrl", &self.login_url)?;
         if self.channel_name.trim_ascii().is_empty() {
             return fail("channelName", "must be a non-empty string", None);
@@ -193,7 +238,7 @@ impl Config {
             (true, None) => {
                 return fail(
                     "sessionTimeoutMs",
-                    "is required with keepaliveUrl: set it to the server's sliding session timeout",
+                    "is required with keepaliveUrl or keepalive: set it to the server's sliding session timeout",
                     None,
                 )
             }
@@ -209,7 +254,7 @@ impl Config {
                         Some(min_interval_ms),
                     );
                 }
-                Some(Heartbeat { session_ms: s, min_interval_ms, margin_ms: (s / 4).min(90 * SECOND) })
+                Some(HeartbeatTiming { session_ms: s, min_interval_ms, margin_ms: (s / 4).min(90 * SECOND) })
             }
         };
 
@@ -243,6 +288,7 @@ impl Config {
             logout_on_idle: self.logout_on_idle,
             sibling_wait_ms: self.sibling_wait_ms,
             logout_call,
+            request_timeout_ms: self.request_timeout_ms,
         })
     }
 }

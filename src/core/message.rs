@@ -8,8 +8,10 @@
 
 use alloc::string::String;
 
+use super::claims::LockName;
+use super::digits::{number, push_u64};
+use super::io::Reason;
 use super::time::Time;
-use super::Reason;
 
 const VERSION: &str = "ksa1";
 
@@ -45,6 +47,10 @@ pub enum Message {
     SessionWanted,
     /// The answer to `SessionWanted`.
     Session { started_at: Time, token: Option<SharedToken> },
+    /// Without Web Locks: the sending tab claims (`held: false`) or holds a lock.
+    Claim { lock: LockName, held: bool },
+    /// Without Web Locks: the sending tab gave a lock up.
+    Unclaim { lock: LockName },
 }
 
 /// A message and the tab that sent it.
@@ -54,34 +60,6 @@ pub struct Envelope {
     pub from: u64,
     /// What it says.
     pub message: Message,
-}
-
-/// Appends the decimal digits of `n` (no `core::fmt`: it costs kilobytes in
-/// the wasm; no indexing either: a bounds check's panic message formats numbers).
-pub fn push_u64(s: &mut String, n: u64) {
-    if n >= 10 {
-        push_u64(s, n / 10);
-    }
-    s.push(char::from(b'0' + (n % 10) as u8));
-}
-
-fn reason_code(r: Reason) -> &'static str {
-    match r {
-        Reason::User => "user",
-        Reason::Idle => "idle",
-        Reason::Absolute => "absolute",
-        Reason::Revoked => "revoked",
-    }
-}
-
-fn reason_from(code: &str) -> Option<Reason> {
-    Some(match code {
-        "user" => Reason::User,
-        "idle" => Reason::Idle,
-        "absolute" => Reason::Absolute,
-        "revoked" => Reason::Revoked,
-        _ => return None,
-    })
 }
 
 impl Envelope {
@@ -108,7 +86,7 @@ impl Envelope {
             }
             Message::Logout { reason } => {
                 s.push_str(" O ");
-                s.push_str(reason_code(*reason));
+                s.push_str(reason.name());
             }
             Message::Token { started_at, token: t } => {
                 s.push_str(" T");
@@ -129,6 +107,15 @@ impl Envelope {
                 num(&mut s, u64::from(*count));
             }
             Message::SessionWanted => s.push_str(" Q"),
+            Message::Claim { lock, held } => {
+                s.push_str(" C ");
+                s.push_str(lock_code(*lock));
+                s.push_str(if *held { " 1" } else { " 0" });
+            }
+            Message::Unclaim { lock } => {
+                s.push_str(" U ");
+                s.push_str(lock_code(*lock));
+            }
             Message::Session { started_at, token: t } => {
                 s.push_str(" R");
                 num(&mut s, started_at.0);
@@ -136,6 +123,21 @@ impl Envelope {
             }
         }
         s
+    }
+
+    /// The message as scripts outside the origin's pages may see it (the
+    /// `storage` event's fallback channel): never a token. A login or a
+    /// session answer goes as a notice without one, and the receiving tabs
+    /// refresh for themselves; a token update is not sent at all (`None`):
+    /// each tab refreshes on its own schedule.
+    pub fn without_token(self) -> Option<Envelope> {
+        let message = match self.message {
+            Message::Login { started_at, .. } => Message::Login { started_at, token: None },
+            Message::Session { started_at, .. } => Message::Session { started_at, token: None },
+            Message::Token { .. } => return None,
+            other => other,
+        };
+        Some(Envelope { from: self.from, message })
     }
 
     /// Decodes a message from another tab; `None` for anything malformed, from
@@ -167,7 +169,7 @@ impl Envelope {
                     _ => Message::Token { started_at, token: token? },
                 }
             }
-            "O" => Message::Logout { reason: reason_from(rest)? },
+            "O" => Message::Logout { reason: Reason::from_name(rest)? },
             "A" => {
                 let (at, touched) = field(rest)?;
                 Message::Activity { at: Time(number(at)?), touched: Time(number(touched?)?) }
@@ -175,10 +177,31 @@ impl Envelope {
             "S" => Message::StaySignedIn { at: Time(number(rest)?) },
             "H" => Message::Hold { count: u32::try_from(number(rest)?).ok()? },
             "Q" if rest.is_empty() => Message::SessionWanted,
+            "C" => {
+                let (lock, held) = field(rest)?;
+                let held = match held? {
+                    "1" => true,
+                    "0" => false,
+                    _ => return None,
+                };
+                Message::Claim { lock: lock_from(lock)?, held }
+            }
+            "U" => Message::Unclaim { lock: lock_from(rest)? },
             _ => return None,
         };
         Some(Envelope { from, message })
     }
+}
+
+fn lock_code(lock: LockName) -> &'static str {
+    match lock {
+        LockName::Leader => "l",
+        LockName::Refresh => "r",
+    }
+}
+
+fn lock_from(code: &str) -> Option<LockName> {
+    [LockName::Leader, LockName::Refresh].into_iter().find(|&l| lock_code(l) == code)
 }
 
 /// The text up to the first space and what follows it (`None` without a
@@ -188,20 +211,4 @@ fn field(text: &str) -> Option<(&str, Option<&str>)> {
         Some(i) => Some((text.get(..i)?, Some(text.get(i + 1..)?))),
         None => Some((text, None)),
     }
-}
-
-/// A decimal number of one or more ASCII digits that fits in a `u64`.
-pub fn number(text: &str) -> Option<u64> {
-    if text.is_empty() {
-        return None;
-    }
-    // Overflow checked by comparison: checked_mul needs a 128-bit multiply on wasm32.
-    const LIMIT: u64 = u64::MAX / 10;
-    text.bytes().try_fold(0u64, |n, b| {
-        let digit = u64::from(b.checked_sub(b'0').filter(|d| *d <= 9)?);
-        if n > LIMIT || (n == LIMIT && digit > u64::MAX % 10) {
-            return None;
-        }
-        Some(n * 10 + digit)
-    })
 }

@@ -13,252 +13,34 @@
 //! also how a tab that slept through its deadlines catches up.
 
 use alloc::collections::VecDeque;
-use alloc::string::String;
-use alloc::vec::Vec;
 
+mod activity;
+mod backoff;
+mod claims;
 mod config;
-pub mod message;
+pub(crate) mod digits;
+mod heartbeat;
+mod holds;
+mod io;
+mod message;
+mod refresh;
 mod time;
+mod timeouts;
 
+pub use claims::LockName;
 pub use config::{Config, ConfigError};
+pub use io::{Cause, Command, Event, Failure, HeartbeatResult, Input, Operation, Reason, RefreshResult, Snapshot};
 pub use message::{Envelope, Message, SharedToken};
+pub use refresh::MIN_TOKEN_LIFETIME_MS;
 pub use time::Time;
 
+use activity::Activity;
+use backoff::Rng;
+use claims::Claims;
 use config::Timing;
-
-/// Why a session ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reason {
-    /// The app called `logout()`.
-    User,
-    /// No activity in any tab for the idle timeout.
-    Idle,
-    /// The absolute session lifetime ran out.
-    Absolute,
-    /// The server rejected the session (401/403 on refresh or heartbeat).
-    Revoked,
-}
-
-/// Which deadline a warning or timeout is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Cause {
-    /// The idle timeout.
-    Idle,
-    /// The absolute timeout.
-    Absolute,
-}
-
-/// Which request failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Operation {
-    /// The keepalive ping.
-    Heartbeat,
-    /// The token refresh.
-    Refresh,
-}
-
-/// Why a request failed without a definitive answer; all of these are retried.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Failure {
-    /// The request did not reach the server or the reply did not come back.
-    Network,
-    /// No reply within `requestTimeoutMs`.
-    Timeout,
-    /// A 5xx or other unexpected status.
-    Server,
-    /// 429; the server's `Retry-After`, in milliseconds, when it gave one.
-    RateLimited(Option<u64>),
-    /// A 2xx whose body is not the expected JSON.
-    Malformed,
-}
-
-/// What a heartbeat request came back with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HeartbeatResult {
-    /// 2xx: the server session was touched.
-    Ok,
-    /// 401/403: the server session is gone.
-    Rejected,
-    /// Anything else.
-    Failed(Failure),
-}
-
-/// What a refresh request came back with.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum RefreshResult {
-    /// A new access token valid for `expires_in_ms` from when the request was sent.
-    Ok {
-        /// The bearer token.
-        token: String,
-        /// Its lifetime, from the reply's `expiresIn` (seconds × 1000).
-        expires_in_ms: u64,
-    },
-    /// 401/403: the refresh cookie is no longer valid.
-    Rejected,
-    /// Anything else.
-    Failed(Failure),
-}
-
-/// Everything that can happen to the engine.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Input<'a> {
-    /// The user did something in this tab.
-    Activity,
-    /// The user chose "stay signed in".
-    StaySignedIn,
-    /// The app asked to log out.
-    Logout,
-    /// A session exists after a login: with an access token and its lifetime in
-    /// milliseconds, or `None` for a cookie-only session.
-    SessionStarted(Option<(String, u64)>),
-    /// Someone wants an access token; answered by [`Command::ResolveTokenWaiters`].
-    TokenWanted,
-    /// The server answered 401 to a request made with the token of this generation.
-    TokenRejected(u32),
-    /// An authenticated app request sent at this time succeeded: the server session was touched.
-    ServerTouched(Time),
-    /// The heartbeat asked for by [`Command::SendHeartbeat`] finished.
-    HeartbeatDone(HeartbeatResult),
-    /// The cross-tab refresh lock asked for by [`Command::AcquireRefreshLock`] is held.
-    RefreshLockAcquired,
-    /// The refresh asked for by [`Command::SendRefresh`] finished.
-    RefreshDone(RefreshResult),
-    /// A message from another tab, undecoded.
-    Message(&'a str),
-    /// This tab became (true) or stopped being (false) the leader.
-    Leadership(bool),
-    /// The browser went online (true) or offline (false).
-    Online(bool),
-    /// The page became visible or resumed after a freeze or sleep (or came back
-    /// from the back/forward cache): the holds of this tab are announced again.
-    Resumed,
-    /// The app started one hold in this tab (a video playing, an upload): while
-    /// any tab holds one, the user counts as present everywhere.
-    Hold,
-    /// The app ended one hold in this tab; ignored when none is held. The idle
-    /// timeout then counts from now.
-    Release,
-    /// The page is going away or into the back/forward cache: the other tabs
-    /// are told now that this tab's holds end; this tab keeps its count and
-    /// announces it again on [`Input::Resumed`].
-    PageHide,
-}
-
-/// Something the app is told.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Event {
-    /// The user is back: a warning was dismissed or an idle session resumed.
-    Activity,
-    /// No activity for the idle timeout (the session stays, see `logoutOnIdle`).
-    Idle,
-    /// The session will end in `remaining_ms` unless the user stays.
-    Warning {
-        /// Which deadline.
-        cause: Cause,
-        /// Milliseconds left.
-        remaining_ms: u64,
-    },
-    /// The session timed out; a `Logout` follows.
-    Timeout(Cause),
-    /// A new access token arrived (here or from another tab).
-    Refresh {
-        /// Its expiry.
-        expires_at: Time,
-    },
-    /// A session started here or in another tab.
-    Login {
-        /// The access token's expiry, for a token session.
-        expires_at: Option<Time>,
-    },
-    /// The session ended.
-    Logout {
-        /// Why, as decided by the tab where it happened.
-        reason: Reason,
-        /// The logout came from another tab: this tab neither calls the
-        /// logout endpoint nor tells the others.
-        remote: bool,
-    },
-    /// A heartbeat touched the server session.
-    Heartbeat,
-    /// This tab became or stopped being the leader.
-    Leader(bool),
-    /// A request failed; it is retried.
-    Error(Operation, Failure),
-}
-
-/// What the driver must do.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Command {
-    /// Attach (true) or detach (false) the activity listeners.
-    Listen(bool),
-    /// POST the keepalive endpoint, then report [`Input::HeartbeatDone`].
-    SendHeartbeat,
-    /// Take the cross-tab refresh lock, then report [`Input::RefreshLockAcquired`].
-    AcquireRefreshLock,
-    /// POST the refresh endpoint, then report [`Input::RefreshDone`].
-    SendRefresh,
-    /// Release the refresh lock (a no-op when not held).
-    ReleaseRefreshLock,
-    /// POST the logout endpoint; its outcome does not matter.
-    CallLogout,
-    /// Send this text to the other tabs.
-    Broadcast(String),
-    /// Tell the app.
-    Emit(Event),
-    /// Answer everyone waiting in `getAccessToken()` with [`Engine::access_token`].
-    ResolveTokenWaiters,
-}
-
-/// A read-only view of the engine for the app's `state` getter; never the token.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Snapshot {
-    /// A session exists.
-    pub authenticated: bool,
-    /// The tab is still asking siblings or the server whether a session exists.
-    pub restoring: bool,
-    /// No activity for the idle timeout (only with `logoutOnIdle: false`).
-    pub idle: bool,
-    /// This tab does the heartbeat.
-    pub leader: bool,
-    /// The browser is online.
-    pub online: bool,
-    /// When the access token expires.
-    pub token_expires_at: Option<Time>,
-    /// The last activity seen in any tab.
-    pub last_activity: Option<Time>,
-    /// When the last heartbeat succeeded.
-    pub last_heartbeat: Option<Time>,
-    /// When the last token arrived.
-    pub last_refresh: Option<Time>,
-    /// Time left while a warning is showing.
-    pub warning_remaining_ms: Option<u64>,
-    /// When the idle timeout will end the session, as of now.
-    pub idle_at: Option<Time>,
-    /// When the absolute timeout will end the session.
-    pub absolute_at: Option<Time>,
-    /// Holds active across tabs: this tab's and those of other tabs' unexpired leases.
-    pub holds: u32,
-}
-
-#[derive(Clone, Debug)]
-struct Token {
-    value: String,
-    expires_at: Time,
-    received_at: Time,
-    generation: u32,
-    rejected: bool,
-}
-
-impl Token {
-    fn lifetime(&self) -> u64 {
-        self.expires_at.since(self.received_at)
-    }
-    /// A token is handed out only if it will still be valid when the request
-    /// lands: not in its last tenth of life (at most 5 s).
-    fn usable(&self, now: Time) -> bool {
-        !self.rejected && now < self.expires_at.before((self.lifetime() / 10).min(5_000))
-    }
-}
+use heartbeat::Heartbeat;
+use holds::Holds;
+use refresh::{Refresh, Token};
 
 #[derive(Clone, Debug)]
 struct Session {
@@ -278,40 +60,6 @@ enum Auth {
     In(Session),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Flight {
-    Idle,
-    WaitingLock,
-    /// The request left at `sent_at`, during session `epoch`.
-    Sending {
-        epoch: u32,
-        sent_at: Time,
-    },
-}
-
-/// Another tab's holds, as this tab last heard of them.
-#[derive(Clone, Copy, Debug)]
-struct Lease {
-    tab: u64,
-    count: u32,
-    /// Unless renewed: counted from when the message arrived, never from the
-    /// sender's clock, so a crashed or frozen tab cannot hold the session for ever.
-    expires_at: Time,
-}
-
-/// A peer's lease lasts this many activity-broadcast intervals (its renewal period).
-const LEASE_INTERVALS: u64 = 3;
-
-/// Retries of one kind of request: how many failed in a row and when to try again.
-#[derive(Clone, Copy, Debug, Default)]
-struct Backoff {
-    failures: u32,
-    retry_at: Option<Time>,
-}
-
-const RETRY_BASE_MS: u64 = 1_000;
-const RETRY_MAX_MS: u64 = 60_000;
-
 /// One tab's session engine. See the module documentation for the calling rules.
 ///
 /// # Example
@@ -320,7 +68,7 @@ const RETRY_MAX_MS: u64 = 60_000;
 /// use keep_session_alive::core::{Command, Config, Engine, Input, Time};
 /// let config = Config { idle_timeout_ms: Some(60_000), ..Config::default() };
 /// let mut engine = Engine::new(&config, 1, Time(0))?;
-/// engine.handle(Time(0), Input::SessionStarted(None));
+/// engine.handle(Time(0), Input::SessionStarted { token: None, sent_at: Time(0) });
 /// let mut commands = Vec::new();
 /// while let Some(c) = engine.poll_command() {
 ///     commands.push(c);
@@ -335,43 +83,20 @@ pub struct Engine {
     t: Timing,
     tab: u64,
     now: Time,
-    rng: u64,
+    rng: Rng,
     auth: Auth,
     online: bool,
     leader: bool,
-    listening: bool,
-    last_activity: Time,
-    listen_again_at: Time,
-    activity_sent_at: Option<Time>,
-    activity_unsent: bool,
-    last_touch: Time,
-    /// The session epoch the heartbeat in flight was sent in.
-    heartbeat_in_flight: Option<u32>,
-    heartbeat_sent_at: Option<Time>,
-    heartbeat_backoff: Backoff,
-    last_heartbeat: Option<Time>,
-    refresh: Flight,
-    refresh_backoff: Backoff,
-    last_refresh: Option<Time>,
-    token_waiters: bool,
-    generation: u32,
+    activity: Activity,
+    heartbeat: Heartbeat,
+    refresh: Refresh,
     /// Counts session starts and ends: a reply to a request sent in an earlier
     /// session (a restore's 401 arriving after a fresh login) must not touch this one.
     epoch: u32,
     ignored_messages: u32,
-    /// Holds started here and not released; they outlive a logout, as the
-    /// app's handles do.
-    local_holds: u32,
-    /// The page is hidden or going away: the other tabs were told it holds nothing.
-    page_hidden: bool,
-    /// When the other tabs were last told this tab's hold count, and the count;
-    /// `None` when they must hear it at once (a new session, a resumed page).
-    holds_announced: Option<(Time, u32)>,
-    /// Other tabs' holds; only while signed in.
-    peer_holds: Vec<Lease>,
-    /// When the last hold ended, here or in a peer: like an activity, the user
-    /// counts as present for the idle timeout from then.
-    hold_ended_at: Time,
+    holds: Holds,
+    /// Without Web Locks: the leader and refresh locks over messages.
+    claims: Option<Claims>,
     out: VecDeque<Command>,
 }
 
@@ -383,32 +108,17 @@ impl Engine {
             t,
             tab,
             now,
-            rng: config.seed ^ tab.rotate_left(32) ^ 0x2545_f491_4f6c_dd1d,
+            rng: Rng::new(config.seed, tab),
             auth: Auth::Restoring(Some(now.after(t.sibling_wait_ms))),
             online: true,
             leader: false,
-            listening: false,
-            last_activity: now,
-            listen_again_at: now,
-            activity_sent_at: None,
-            activity_unsent: false,
-            last_touch: now,
-            heartbeat_in_flight: None,
-            heartbeat_sent_at: None,
-            heartbeat_backoff: Backoff::default(),
-            last_heartbeat: None,
-            refresh: Flight::Idle,
-            refresh_backoff: Backoff::default(),
-            last_refresh: None,
-            token_waiters: false,
-            generation: 0,
+            activity: Activity::new(now, t.idle_ms),
+            heartbeat: Heartbeat::default(),
+            refresh: Refresh::new(),
             epoch: 0,
             ignored_messages: 0,
-            local_holds: 0,
-            page_hidden: false,
-            holds_announced: None,
-            peer_holds: Vec::new(),
-            hold_ended_at: now,
+            holds: Holds::new(now),
+            claims: None,
             out: VecDeque::new(),
         };
         engine.broadcast(Message::SessionWanted);
@@ -419,25 +129,31 @@ impl Engine {
     pub fn handle(&mut self, now: Time, input: Input<'_>) {
         let now = self.tick(now);
         match input {
-            Input::Activity => self.local_activity(now),
+            Input::Activity if self.wants_activity() => self.activity.local(now),
+            Input::Activity => {}
             Input::StaySignedIn => {
                 if let Auth::In(_) = self.auth {
-                    self.activity_at(now);
+                    self.activity.seen(now);
                     self.broadcast(Message::StaySignedIn { at: now });
                 }
             }
             Input::Logout => self.end(Reason::User, false),
-            Input::SessionStarted(token) => {
-                let token = token.map(|(value, ms)| self.new_token(value, now.after(ms), now));
-                self.start_session(now, token, true);
+            Input::SessionStarted { token: None, .. } => self.start_session(now, None, true),
+            // Counted from when the login left, as a refreshed token's is: the
+            // server issued it after that, however long the reply took.
+            Input::SessionStarted { token: Some((value, ms)), sent_at } if ms >= MIN_TOKEN_LIFETIME_MS => {
+                let sent_at = sent_at.min(now);
+                self.start_session(now, Some(Token::new(value, sent_at.after(ms), sent_at)), true);
             }
+            // The facade refuses such a token before it gets here.
+            Input::SessionStarted { .. } => {}
             Input::TokenWanted => self.token_wanted(now),
-            Input::TokenRejected(generation) => {
-                if let Some(t) = self.token_mut().filter(|t| t.generation == generation) {
+            Input::TokenRejected(value) => {
+                if let Some(t) = self.token_mut().filter(|t| t.value == value) {
                     t.rejected = true;
                 }
             }
-            Input::ServerTouched(sent_at) => self.touched(sent_at.min(now)),
+            Input::ServerTouched(sent_at) => self.activity.touched(sent_at.min(now)),
             Input::HeartbeatDone(result) => self.heartbeat_done(now, result),
             Input::RefreshLockAcquired => self.refresh_lock_acquired(now),
             Input::RefreshDone(result) => self.refresh_done(now, result),
@@ -445,35 +161,32 @@ impl Engine {
                 Some(e) if e.from != self.tab => self.message(now, e.from, e.message),
                 _ => self.ignored_messages = self.ignored_messages.saturating_add(1),
             },
-            Input::Leadership(leader) => {
-                if leader != self.leader {
-                    self.leader = leader;
-                    self.emit(Event::Leader(leader));
-                }
-            }
+            // Without Web Locks the tabs elect their leader themselves.
+            Input::Leadership(leader) if self.claims.is_none() => self.set_leader(leader),
+            Input::Leadership(_) => {}
             Input::Online(online) => {
                 self.online = online;
                 if online {
                     // Back online: try at once instead of waiting out a backoff
                     // that was caused by being offline.
-                    self.heartbeat_backoff.retry_at = None;
-                    self.refresh_backoff.retry_at = None;
+                    self.heartbeat.retry_now();
+                    self.refresh.retry_now();
                 }
             }
             Input::Resumed => {
-                // After a freeze the peers' leases may have run out; back from
-                // the back/forward cache the page told them it held nothing.
-                self.page_hidden = false;
-                self.holds_announced = None;
+                self.holds.resume();
+                self.claims_resumed(now);
+                // Time slept is no proof that a lock holder hung.
+                self.refresh.taking_over(now);
+                self.heartbeat_resumed(now);
             }
-            Input::Hold => self.local_holds = self.local_holds.saturating_add(1),
-            Input::Release => {
-                if self.local_holds > 0 {
-                    self.local_holds -= 1;
-                    self.hold_ended(now);
-                }
+            Input::Hold => self.holds.hold(),
+            Input::Release => self.holds.release(now),
+            Input::PageHide => {
+                self.holds.page_hide();
+                self.stop_leading();
             }
-            Input::PageHide => self.page_hidden = true,
+            Input::LocksUnavailable => self.locks_unavailable(),
         }
         self.evaluate(now);
     }
@@ -498,23 +211,26 @@ impl Engine {
             self.idle_warning_due(),
             self.absolute_warning_due(),
             self.refresh_due(),
+            self.refresh_lock_overdue(),
             self.heartbeat_due(),
+            self.leader_overdue(),
             self.listen_due(),
             self.activity_broadcast_due(),
             self.holds_announcement_due(),
-            self.peer_holds.iter().map(|l| l.expires_at).min(),
+            self.holds.next_expiry(),
+            self.claims.as_ref().and_then(Claims::due),
         ]
         .into_iter()
         .flatten()
         .min()
     }
 
-    /// The access token and its generation (report it back with
-    /// [`Input::TokenRejected`]), only while it is valid at `now`.
-    pub fn access_token(&self, now: Time) -> Option<(&str, u32)> {
+    /// The access token (report it back with [`Input::TokenRejected`] if the
+    /// server refuses it), only while it is valid at `now`.
+    pub fn access_token(&self, now: Time) -> Option<&str> {
         match &self.auth {
             Auth::In(Session { token: Some(t), idle: false, .. }) if t.usable(now.max(self.now)) => {
-                Some((t.value.as_str(), t.generation))
+                Some(t.value.as_str())
             }
             _ => None,
         }
@@ -534,13 +250,12 @@ impl Engine {
     /// The state for the app, as of `now`.
     pub fn snapshot(&self, now: Time) -> Snapshot {
         let now = now.max(self.now);
-        let peer_holds = self.peer_holds.iter().filter(|l| l.expires_at > now);
         let mut s = Snapshot {
             leader: self.leader,
             online: self.online,
-            last_heartbeat: self.last_heartbeat,
-            last_refresh: self.last_refresh,
-            holds: peer_holds.fold(self.local_holds, |n, l| n.saturating_add(l.count)),
+            last_heartbeat: self.heartbeat.last_ok(),
+            last_refresh: self.refresh.last(),
+            holds: self.holds.count(now),
             ..Snapshot::default()
         };
         match &self.auth {
@@ -550,7 +265,7 @@ impl Engine {
                 s.authenticated = true;
                 s.idle = session.idle;
                 s.token_expires_at = session.token.as_ref().map(|t| t.expires_at);
-                s.last_activity = Some(self.last_activity);
+                s.last_activity = Some(self.activity.last());
                 s.idle_at = self.idle_due();
                 s.absolute_at = self.absolute_due();
                 let warned_idle = s.idle_at.filter(|_| session.idle_warned);
@@ -568,119 +283,15 @@ impl Engine {
         self.now
     }
 
-    fn local_activity(&mut self, now: Time) {
-        // During an idle warning only "stay signed in" counts: the pointer moving
-        // towards the dialog's button must not dismiss it.
-        if !matches!(self.auth, Auth::In(Session { idle_warned: false, .. })) {
-            return;
-        }
-        self.activity_at(now);
-        self.listen_again_at = now.after(self.sample_ms());
-        self.activity_unsent = true;
-    }
-
-    fn activity_at(&mut self, at: Time) {
-        self.last_activity = self.last_activity.max(at);
-    }
-
-    fn touched(&mut self, at: Time) {
-        if at > self.last_touch {
-            self.last_touch = at;
-            self.activity_unsent = true;
-        }
-    }
-
-    fn token_wanted(&mut self, now: Time) {
-        if self.access_token(now).is_some() {
-            self.out.push_back(Command::ResolveTokenWaiters);
-        } else {
-            self.token_waiters = true;
-        }
-    }
-
-    fn heartbeat_done(&mut self, now: Time, result: HeartbeatResult) {
-        let Some(epoch) = self.heartbeat_in_flight.take() else { return };
-        if !matches!(self.auth, Auth::In(_)) || epoch != self.epoch {
-            return;
-        }
-        let sent_at = self.heartbeat_sent_at.unwrap_or(now);
-        match result {
-            HeartbeatResult::Ok => {
-                self.heartbeat_backoff = Backoff::default();
-                self.last_heartbeat = Some(now);
-                self.touched(sent_at);
-                self.emit(Event::Heartbeat);
-            }
-            HeartbeatResult::Rejected => self.end(Reason::Revoked, false),
-            HeartbeatResult::Failed(f) => {
-                self.heartbeat_backoff = self.failed(now, self.heartbeat_backoff, f);
-                self.emit(Event::Error(Operation::Heartbeat, f));
-            }
-        }
-    }
-
-    fn refresh_lock_acquired(&mut self, now: Time) {
-        if self.refresh != Flight::WaitingLock {
-            self.out.push_back(Command::ReleaseRefreshLock);
-            return;
-        }
-        // Another tab may have refreshed while we waited for the lock.
-        if self.refresh_needed() {
-            self.refresh = Flight::Sending { epoch: self.epoch, sent_at: now };
-            self.out.push_back(Command::SendRefresh);
-        } else {
-            self.refresh = Flight::Idle;
-            self.out.push_back(Command::ReleaseRefreshLock);
-            self.resolve_waiters();
-        }
-    }
-
-    fn refresh_done(&mut self, now: Time, result: RefreshResult) {
-        let Flight::Sending { epoch, sent_at } = self.refresh else { return };
-        self.refresh = Flight::Idle;
-        let stale = epoch != self.epoch;
-        match (result, &self.auth) {
-            (_, Auth::Out) => {}
-            // Sent for an earlier session: neither its token nor its 401 is about this one.
-            _ if stale => {}
-            // Below one second a token would be refreshed in a tight loop.
-            (RefreshResult::Ok { token, expires_in_ms }, _) if !token.is_empty() && expires_in_ms >= 1_000 => {
-                self.refresh_backoff = Backoff::default();
-                // Counted from when the request left: the server issued the token
-                // after that, so this errs early, whatever the server's clock says
-                // and however long the reply took (a laptop may sleep in between).
-                let token = self.new_token(token, sent_at.after(expires_in_ms), sent_at);
-                let shared = SharedToken { expires_at: token.expires_at, value: token.value.clone() };
-                if self.adopt_token(now, now, token) {
-                    let started_at = self.started_at().unwrap_or(now);
-                    self.broadcast(Message::Token { started_at, token: shared });
-                }
-            }
-            (RefreshResult::Ok { .. }, _) => self.refresh_failed(now, Failure::Malformed),
-            (RefreshResult::Rejected, Auth::Restoring(_)) => self.auth = Auth::Out,
-            (RefreshResult::Rejected, Auth::In(_)) => self.end(Reason::Revoked, false),
-            (RefreshResult::Failed(f), _) => self.refresh_failed(now, f),
-        }
-        // Released after the broadcast, so that a tab queued on the lock most
-        // likely hears of the new token before it gets the lock.
-        self.out.push_back(Command::ReleaseRefreshLock);
-        self.resolve_waiters();
-    }
-
-    fn refresh_failed(&mut self, now: Time, f: Failure) {
-        self.refresh_backoff = self.failed(now, self.refresh_backoff, f);
-        self.emit(Event::Error(Operation::Refresh, f));
-    }
-
     fn message(&mut self, now: Time, from: u64, message: Message) {
         match message {
             Message::Login { started_at, token } => {
-                let token = token.map(|t| self.new_token(t.value, t.expires_at, now));
+                let token = token.map(|t| Token::new(t.value, t.expires_at, now));
                 self.start_session(started_at.min(now), token, false);
             }
             Message::Token { started_at, token } | Message::Session { started_at, token: Some(token) } => {
                 if !matches!(self.auth, Auth::Out) {
-                    let token = self.new_token(token.value, token.expires_at, now);
+                    let token = Token::new(token.value, token.expires_at, now);
                     self.adopt_token(now, started_at.min(now), token);
                     self.resolve_waiters();
                 }
@@ -694,20 +305,19 @@ impl Engine {
             Message::Activity { at, touched } => {
                 // Another tab's clock is ours, but its message may be stale or
                 // forged: never let it push our view into the future.
-                self.activity_at(at.min(now));
-                if touched.min(now) > self.last_touch {
-                    self.last_touch = touched.min(now);
-                }
+                self.activity.heard(at.min(now), touched.min(now));
             }
-            Message::StaySignedIn { at } => self.activity_at(at.min(now)),
-            Message::Hold { count } => self.peer_hold(now, from, count),
+            Message::StaySignedIn { at } => self.activity.seen(at.min(now)),
+            // Leases belong to a session; the holder announces again at the next login.
+            Message::Hold { count } if matches!(self.auth, Auth::In(_)) => {
+                self.holds.heard(now, from, count, self.activity.broadcast_interval_ms());
+            }
+            Message::Hold { .. } => {}
+            Message::Claim { lock, held } => self.heard_claim(now, from, lock, held),
+            Message::Unclaim { lock } => self.heard_unclaim(from, lock),
             Message::SessionWanted => {
                 if let Auth::In(session) = &self.auth {
-                    let token = session
-                        .token
-                        .as_ref()
-                        .filter(|t| !t.rejected && t.expires_at > now)
-                        .map(|t| SharedToken { expires_at: t.expires_at, value: t.value.clone() });
+                    let token = session.token.as_ref().filter(|t| !t.rejected && t.expires_at > now).map(Token::shared);
                     let started_at = session.started_at;
                     self.broadcast(Message::Session { started_at, token });
                 }
@@ -715,36 +325,7 @@ impl Engine {
         }
     }
 
-    /// Records, renews or drops another tab's lease on its holds.
-    fn peer_hold(&mut self, now: Time, tab: u64, count: u32) {
-        // Leases belong to a session; the holder announces again at the next login.
-        if !matches!(self.auth, Auth::In(_)) {
-            return;
-        }
-        let expires_at = now.after(LEASE_INTERVALS * self.activity_broadcast_interval_ms());
-        if count == 0 {
-            let before = self.peer_holds.len();
-            self.peer_holds.retain(|l| l.tab != tab);
-            if self.peer_holds.len() < before {
-                self.hold_ended(now);
-            }
-        } else if let Some(lease) = self.peer_holds.iter_mut().find(|l| l.tab == tab) {
-            *lease = Lease { tab, count, expires_at };
-        } else {
-            self.peer_holds.push(Lease { tab, count, expires_at });
-        }
-    }
-
     // ---- state changes ------------------------------------------------------
-
-    fn hold_ended(&mut self, at: Time) {
-        self.hold_ended_at = self.hold_ended_at.max(at);
-    }
-
-    fn new_token(&mut self, value: String, expires_at: Time, now: Time) -> Token {
-        self.generation = self.generation.wrapping_add(1);
-        Token { value, expires_at, received_at: now, generation: self.generation, rejected: false }
-    }
 
     fn start_session(&mut self, started_at: Time, token: Option<Token>, local: bool) {
         let now = self.now;
@@ -757,22 +338,21 @@ impl Engine {
         };
         let expires_at = token.as_ref().map(|t| t.expires_at);
         if local {
-            let token = token.as_ref().map(|t| SharedToken { expires_at: t.expires_at, value: t.value.clone() });
+            let token = token.as_ref().map(Token::shared);
             self.broadcast(Message::Login { started_at, token });
         }
         if token.is_some() {
-            self.last_refresh = Some(now);
+            self.refresh.received(now);
         }
         self.auth = Auth::In(Session { started_at, token, idle_warned: false, absolute_warned: false, idle: false });
         self.epoch = self.epoch.wrapping_add(1);
         // A login is the user at work, and a request that touched the server.
-        self.activity_at(now);
-        self.last_touch = self.last_touch.max(now);
-        self.heartbeat_backoff = Backoff::default();
-        self.refresh_backoff = Backoff::default();
+        self.activity.login(now);
+        self.heartbeat.forget_failures();
+        self.refresh.forget_failures();
         // Holds taken before the login (or heard of by tabs that just joined)
         // are announced to this session's tabs.
-        self.holds_announced = None;
+        self.holds.announce_again();
         self.emit(Event::Login { expires_at });
         self.resolve_waiters();
     }
@@ -791,7 +371,7 @@ impl Engine {
                     return false;
                 }
                 session.token = Some(token);
-                self.last_refresh = Some(now);
+                self.refresh.received(now);
                 self.emit(Event::Refresh { expires_at });
                 true
             }
@@ -815,10 +395,10 @@ impl Engine {
         }
         self.auth = Auth::Out;
         self.epoch = self.epoch.wrapping_add(1);
-        self.heartbeat_backoff = Backoff::default();
-        self.refresh_backoff = Backoff::default();
-        self.activity_unsent = false;
-        self.peer_holds.clear();
+        self.heartbeat.forget_failures();
+        self.refresh.forget_failures();
+        self.activity.forget_unsent();
+        self.holds.forget_peers();
         if !remote {
             match reason {
                 Reason::Idle => self.emit(Event::Timeout(Cause::Idle)),
@@ -836,27 +416,6 @@ impl Engine {
         self.resolve_waiters();
     }
 
-    fn failed(&mut self, now: Time, b: Backoff, f: Failure) -> Backoff {
-        let failures = b.failures.saturating_add(1);
-        let exp = RETRY_BASE_MS.saturating_mul(1u64 << (failures - 1).min(16)).min(RETRY_MAX_MS);
-        // Equal jitter: half fixed, half random, so tabs that failed together
-        // do not retry together.
-        let mut delay = exp / 2 + self.next_random() % (exp / 2 + 1);
-        if let Failure::RateLimited(Some(after)) = f {
-            delay = delay.max(after.min(10 * RETRY_MAX_MS));
-        }
-        Backoff { failures, retry_at: Some(now.after(delay)) }
-    }
-
-    fn next_random(&mut self) -> u64 {
-        // splitmix64
-        self.rng = self.rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.rng;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
     // ---- the evaluation -------------------------------------------------------
 
     /// Acts on every deadline that has passed, in order of precedence: the
@@ -872,7 +431,7 @@ impl Engine {
                 self.resolve_waiters();
             }
         }
-        self.expire_peer_holds(now);
+        self.holds.expire(now);
         if self.absolute_due().is_some_and(|d| d <= now) {
             self.end(Reason::Absolute, false);
         }
@@ -887,80 +446,38 @@ impl Engine {
             }
         }
         self.evaluate_presence(now);
-        if self.token_waiters && !self.can_get_token() {
+        if self.refresh.waiting() && !self.can_get_token() {
             self.resolve_waiters();
         }
         if self.refresh_due().is_some_and(|d| d <= now) {
             self.start_refresh();
         }
+        if self.refresh_lock_overdue().is_some_and(|d| d <= now) {
+            self.refresh.taking_over(now);
+            self.out.push_back(Command::StealRefreshLock);
+            // The other tabs queued behind the hung holder wait behind this one now.
+            self.broadcast(Message::Claim { lock: LockName::Refresh, held: true });
+        }
         if self.heartbeat_due().is_some_and(|d| d <= now) {
-            self.heartbeat_in_flight = Some(self.epoch);
-            self.heartbeat_sent_at = Some(now);
+            self.heartbeat.send(now, self.epoch);
             self.out.push_back(Command::SendHeartbeat);
         }
+        if let Some(h) = self.t.heartbeat.filter(|_| self.leader_overdue().is_some_and(|d| d <= now)) {
+            self.heartbeat.hold_off(now.after(self.takeover_grace_ms(&h)));
+            self.out.push_back(Command::StealLeadership);
+        }
         if self.activity_broadcast_due().is_some_and(|d| d <= now) {
-            self.activity_unsent = false;
-            self.activity_sent_at = Some(now);
-            let (at, touched) = (self.last_activity, self.last_touch);
+            let (at, touched) = self.activity.broadcast(now);
             self.broadcast(Message::Activity { at, touched });
         }
         if self.holds_announcement_due().is_some_and(|d| d <= now) {
-            let count = self.holds_to_announce();
-            self.holds_announced = Some((now, count));
+            let count = self.holds.announce(now);
             self.broadcast(Message::Hold { count });
         }
-        let listen = self.should_listen(now);
-        if listen != self.listening {
-            self.listening = listen;
+        self.evaluate_claims(now);
+        let listen = self.activity.should_listen(now, self.wants_activity());
+        if self.activity.set_listening(listen) {
             self.out.push_back(Command::Listen(listen));
-        }
-    }
-
-    /// A lease that ran out ended its holds when it expired, not when noticed:
-    /// a tab waking late must not count the user as present for longer.
-    fn expire_peer_holds(&mut self, now: Time) {
-        let expired = self.peer_holds.iter().map(|l| l.expires_at).filter(|&e| e <= now).max();
-        if let Some(at) = expired {
-            self.peer_holds.retain(|l| l.expires_at > now);
-            self.hold_ended(at);
-        }
-    }
-
-    /// Warnings appear once when their time comes and go when activity (here, in
-    /// another tab, or "stay signed in") or a hold moves the idle deadline away again.
-    fn evaluate_presence(&mut self, now: Time) {
-        let idle_at = self.idle_at();
-        let absolute_at = self.absolute_due();
-        let warning_ms = self.t.warning_ms;
-        let Some(s) = self.session_mut() else { return };
-        let mut events: [Option<Event>; 2] = [None, None];
-        // Without an idle deadline (a hold) the user is present, and no warning is due.
-        let present = idle_at.map_or(true, |i| now < i);
-        let before_warning = idle_at.map_or(true, |i| now < i.before(warning_ms));
-        if (s.idle && present) || (s.idle_warned && before_warning) {
-            s.idle = false;
-            s.idle_warned = false;
-            events[0] = Some(Event::Activity);
-        } else if !s.idle && !s.idle_warned && warning_ms > 0 && !before_warning {
-            s.idle_warned = true;
-            let remaining_ms = idle_at.map_or(0, |i| i.since(now));
-            events[0] = Some(Event::Warning { cause: Cause::Idle, remaining_ms });
-        }
-        if let Some(abs) = absolute_at {
-            if !s.absolute_warned && warning_ms > 0 && now >= abs.before(warning_ms) {
-                s.absolute_warned = true;
-                events[1] = Some(Event::Warning { cause: Cause::Absolute, remaining_ms: abs.since(now) });
-            }
-        }
-        for e in events.into_iter().flatten() {
-            self.emit(e);
-        }
-    }
-
-    fn start_refresh(&mut self) {
-        if self.refresh == Flight::Idle {
-            self.refresh = Flight::WaitingLock;
-            self.out.push_back(Command::AcquireRefreshLock);
         }
     }
 
@@ -973,176 +490,25 @@ impl Engine {
         }
     }
 
-    fn absolute_due(&self) -> Option<Time> {
-        let s = self.session()?;
-        Some(s.started_at.after(self.t.absolute_ms?))
-    }
-
-    /// Any tab holds: the user counts as present, however long it lasts.
-    fn holding(&self) -> bool {
-        self.local_holds > 0 || self.peer_holds.iter().any(|l| l.expires_at > self.now)
-    }
-
-    /// The last moment the user is known to have been there: their last
-    /// activity in any tab, or the end of the last hold.
-    fn present_since(&self) -> Time {
-        self.last_activity.max(self.hold_ended_at)
-    }
-
-    /// When the user stops counting as present; `None` while a hold keeps them.
-    fn idle_at(&self) -> Option<Time> {
-        (!self.holding()).then(|| self.present_since().after(self.t.idle_ms))
-    }
-
-    fn idle_due(&self) -> Option<Time> {
-        let s = self.session()?;
-        (!s.idle).then(|| self.idle_at()).flatten()
-    }
-
-    fn idle_warning_due(&self) -> Option<Time> {
-        let s = self.session()?;
-        (!s.idle && !s.idle_warned && self.t.warning_ms > 0)
-            .then(|| self.idle_at())
-            .flatten()
-            .map(|i| i.before(self.t.warning_ms))
-    }
-
-    fn absolute_warning_due(&self) -> Option<Time> {
-        let s = self.session()?;
-        (!s.absolute_warned && self.t.warning_ms > 0)
-            .then(|| self.absolute_due())
-            .flatten()
-            .map(|a| a.before(self.t.warning_ms))
-    }
-
-    /// Whether a refresh may be started at all: an alive session (or a restore),
-    /// online, nothing in flight.
-    fn can_get_token(&self) -> bool {
-        let alive = match &self.auth {
-            Auth::In(s) => !s.idle,
-            Auth::Restoring(_) => true,
-            Auth::Out => false,
-        };
-        alive && self.t.refresh && self.online
-    }
-
-    /// When the token should be renewed, whatever is in flight: at its
-    /// refresh time, or now if there is none, it was rejected, or someone waits
-    /// for one it can no longer serve.
-    fn refresh_wanted_at(&self) -> Option<Time> {
-        let now = self.now;
-        match &self.auth {
-            Auth::Out | Auth::Restoring(Some(_)) => None,
-            Auth::Restoring(None) => Some(now),
-            Auth::In(s) => match &s.token {
-                Some(t) if !t.rejected && (!self.token_waiters || t.usable(now)) => Some(self.refresh_at(t)),
-                _ => Some(now),
-            },
-        }
-    }
-
-    fn refresh_needed(&self) -> bool {
-        self.refresh_wanted_at().is_some_and(|d| d <= self.now)
-    }
-
-    /// The leader refreshes `refreshLeadMs` before expiry (at most half the
-    /// token's life); other tabs only if the leader has not delivered halfway
-    /// through the remaining lead, which covers a frozen leader tab.
-    fn refresh_at(&self, t: &Token) -> Time {
-        let lead = self.t.refresh_lead_ms.min(t.lifetime() / 2);
-        t.expires_at.before(if self.leader { lead } else { lead / 2 })
-    }
-
-    fn refresh_due(&self) -> Option<Time> {
-        if !self.can_get_token() || self.refresh != Flight::Idle {
-            return None;
-        }
-        let due = self.refresh_wanted_at()?;
-        Some(self.refresh_backoff.retry_at.map_or(due, |r| due.max(r)))
-    }
-
-    /// A ping is due only for the leader, online, with a live non-idle session,
-    /// at the latest moment that still beats the server's sliding timeout with a
-    /// margin, and only if the user must still count as present then: a hold
-    /// keeps them, they were there (active, or a hold ended) since the server
-    /// was last touched, or the idle window outlasts the server's and reaches
-    /// past that moment.
-    ///
-    /// With an idle timeout no longer than the session timeout the last case
-    /// never applies: presence since the last touch is then exactly what keeps
-    /// the server session alive until the idle deadline (a touch after it
-    /// already outlives the deadline), and a ping for activity just before a
-    /// touch would be one the server does not need.
-    fn heartbeat_due(&self) -> Option<Time> {
-        let h = self.t.heartbeat?;
-        let s = self.session()?;
-        if s.idle || !self.leader || !self.online || self.heartbeat_in_flight.is_some() {
-            return None;
-        }
-        let mut due = self.last_touch.after(h.session_ms - h.margin_ms);
-        // Retries too: the minimum interval is a promise to the server.
-        if let Some(last) = self.heartbeat_sent_at {
-            due = due.max(last.after(h.min_interval_ms));
-        }
-        if let Some(r) = self.heartbeat_backoff.retry_at {
-            due = due.max(r);
-        }
-        let needed = match self.idle_at() {
-            None => true, // a hold
-            Some(idle_at) => self.present_since() > self.last_touch || (self.t.idle_ms > h.session_ms && idle_at > due),
-        };
-        needed.then_some(due)
-    }
-
-    /// Listeners are attached only while a session is alive, no idle warning is
-    /// up, and the last recorded activity is older than one sampling period: one
-    /// event per period reaches the engine, however hot the event stream.
-    fn should_listen(&self, now: Time) -> bool {
-        matches!(self.auth, Auth::In(Session { idle_warned: false, .. })) && now >= self.listen_again_at
+    /// Activity matters only while a session is alive and no idle warning is
+    /// up (then only "stay signed in" counts: the pointer moving towards the
+    /// dialog's button must not dismiss it).
+    fn wants_activity(&self) -> bool {
+        matches!(self.auth, Auth::In(Session { idle_warned: false, .. }))
     }
 
     fn listen_due(&self) -> Option<Time> {
-        (matches!(self.auth, Auth::In(Session { idle_warned: false, .. })) && !self.listening)
-            .then_some(self.listen_again_at)
-    }
-
-    fn sample_ms(&self) -> u64 {
-        (self.t.idle_ms / 16).clamp(50, 1_000)
-    }
-
-    /// How often a tab tells the others of its activity, and renews its holds' lease.
-    fn activity_broadcast_interval_ms(&self) -> u64 {
-        (self.t.idle_ms / 8).clamp(100, 5_000)
+        self.activity.listen_due().filter(|_| self.wants_activity())
     }
 
     fn activity_broadcast_due(&self) -> Option<Time> {
-        if !self.activity_unsent || !matches!(self.auth, Auth::In(_)) {
-            return None;
-        }
-        Some(self.activity_sent_at.map_or(self.now, |s| s.after(self.activity_broadcast_interval_ms())))
+        self.session()?;
+        self.activity.broadcast_due(self.now)
     }
 
-    /// The hold count the other tabs should see: none while the page is hidden.
-    fn holds_to_announce(&self) -> u32 {
-        if self.page_hidden {
-            0
-        } else {
-            self.local_holds
-        }
-    }
-
-    /// At once when the count the others know is not the one to announce (or
-    /// they must hear it again), then once per interval while holds last.
     fn holds_announcement_due(&self) -> Option<Time> {
-        if !matches!(self.auth, Auth::In(_)) {
-            return None;
-        }
-        let count = self.holds_to_announce();
-        match self.holds_announced {
-            Some((_, told)) if told != count => Some(self.now),
-            Some((at, told)) => (told > 0).then(|| at.after(self.activity_broadcast_interval_ms())),
-            None => (count > 0).then_some(self.now),
-        }
+        self.session()?;
+        self.holds.announcement_due(self.now, self.activity.broadcast_interval_ms())
     }
 
     // ---- small helpers -------------------------------------------------------
@@ -1170,9 +536,15 @@ impl Engine {
     }
 
     fn resolve_waiters(&mut self) {
-        if self.token_waiters {
-            self.token_waiters = false;
+        if self.refresh.take_waiters() {
             self.out.push_back(Command::ResolveTokenWaiters);
+        }
+    }
+
+    fn set_leader(&mut self, leader: bool) {
+        if leader != self.leader {
+            self.leader = leader;
+            self.emit(Event::Leader(leader));
         }
     }
 
@@ -1181,7 +553,7 @@ impl Engine {
     }
 
     fn broadcast(&mut self, message: Message) {
-        self.out.push_back(Command::Broadcast(Envelope { from: self.tab, message }.encode()));
+        self.out.push_back(Command::Broadcast(Envelope { from: self.tab, message }));
     }
 }
 

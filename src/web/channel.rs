@@ -9,8 +9,9 @@ use web_sys::{BroadcastChannel, Storage};
 
 use super::global::{get, global};
 use super::handles::Listener;
-use crate::core::{Envelope, Message};
+use crate::core::Envelope;
 
+#[must_use = "the channel closes when dropped"]
 pub(crate) enum Channel {
     Broadcast { channel: BroadcastChannel, _listener: Listener },
     Storage { storage: Storage, key: String, sent: u32, _listener: Listener },
@@ -42,17 +43,17 @@ impl Channel {
         Some(Channel::Storage { storage, key, sent: 0, _listener: listener })
     }
 
-    pub(crate) fn post(&mut self, text: &str) {
+    pub(crate) fn post(&mut self, envelope: Envelope) {
         match self {
             Channel::Broadcast { channel, .. } => {
-                let _ = channel.post_message(&JsValue::from_str(text));
+                let _ = channel.post_message(&JsValue::from_str(&envelope.encode()));
             }
             Channel::Storage { storage, key, sent, .. } => {
-                let Some(notice) = without_token(text) else { return };
+                let Some(notice) = envelope.without_token() else { return };
                 *sent = sent.wrapping_add(1);
-                let mut value = notice;
+                let mut value = notice.encode();
                 value.push('\n');
-                crate::core::message::push_u64(&mut value, u64::from(*sent));
+                crate::core::digits::push_u64(&mut value, u64::from(*sent));
                 let _ = storage.set_item(key, &value);
             }
         }
@@ -65,17 +66,4 @@ impl Drop for Channel {
             channel.close();
         }
     }
-}
-
-/// The message with any token removed; `None` for a token update, which other
-/// tabs do not need (each refreshes on its own schedule).
-fn without_token(text: &str) -> Option<String> {
-    let Envelope { from, message } = Envelope::decode(text)?;
-    let message = match message {
-        Message::Login { started_at, .. } => Message::Login { started_at, token: None },
-        Message::Session { started_at, .. } => Message::Session { started_at, token: None },
-        Message::Token { .. } => return None,
-        other => other,
-    };
-    Some(Envelope { from, message }.encode())
 }

@@ -15,6 +15,7 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
 
+use super::callback;
 use super::channel::Channel;
 use super::global::{get, global, object};
 use super::handles::{timeout, Listener, Target};
@@ -22,13 +23,28 @@ use super::http::{self, RequestParams};
 use super::js_values;
 use super::locks::{lock_manager, LockManager, LockRequest};
 use super::promise::Deferred;
-use crate::core::{Command, Engine, Event, Input, Time};
+use crate::core::{Command, Engine, Event, Input, Operation, Time};
+
+/// Where the heartbeat, the refresh or the logout goes: a POST to the
+/// server, or the app's own callback.
+pub(crate) enum Endpoint {
+    Url(String),
+    Callback(js_sys::Function),
+}
+
+impl Endpoint {
+    /// From the URL option or the callback option (the engine's validation
+    /// has already refused both together).
+    pub(crate) fn from(url: Option<String>, callback: Option<js_sys::Function>) -> Option<Endpoint> {
+        callback.map(Endpoint::Callback).or_else(|| url.map(Endpoint::Url))
+    }
+}
 
 /// What the driver needs beyond the engine's options.
 pub(crate) struct WebConfig {
-    pub keepalive_url: Option<String>,
-    pub refresh_url: Option<String>,
-    pub logout_url: Option<String>,
+    pub keepalive: Option<Endpoint>,
+    pub refresh: Option<Endpoint>,
+    pub logout: Option<Endpoint>,
     pub login_url: Option<String>,
     pub activity_events: Vec<String>,
     pub headers: web_sys::Headers,
@@ -44,18 +60,26 @@ extern "C" {
 }
 
 pub(crate) struct Driver {
-    pub engine: Engine,
-    pub config: WebConfig,
-    pub events: Target,
+    engine: Engine,
+    config: WebConfig,
+    events: Target,
     waiters: Vec<Deferred>,
+    locks: Option<LockManager>,
+    /// Everything held in the browser; `None` once disposed.
+    handles: Option<Handles>,
+}
+
+/// What the driver holds in the browser, each an RAII handle: dropping this
+/// removes every listener, clears the timer, closes the channel and releases
+/// or withdraws the locks.
+#[derive(Default)]
+struct Handles {
     activity: Vec<Listener>,
     lifecycle: Vec<Listener>,
     timer: Option<Timeout>,
     channel: Option<Channel>,
-    locks: Option<LockManager>,
     leader_lock: Option<LockRequest>,
     refresh_lock: Option<LockRequest>,
-    pub disposed: bool,
 }
 
 pub(crate) type Shared = Rc<RefCell<Driver>>;
@@ -69,20 +93,14 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
     let events = Target::new()?;
     let channel_name = config.channel_name.clone();
     let locks = lock_manager();
-    let elected = locks.is_none();
+    let no_locks = locks.is_none();
     let shared = Rc::new(RefCell::new(Driver {
         engine,
         config,
         events,
         waiters: Vec::new(),
-        activity: Vec::new(),
-        lifecycle: Vec::new(),
-        timer: None,
-        channel: None,
         locks,
-        leader_lock: None,
-        refresh_lock: None,
-        disposed: false,
+        handles: Some(Handles::default()),
     }));
     let weak = Rc::downgrade(&shared);
     let w = weak.clone();
@@ -113,38 +131,83 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
         }));
         lifecycle.push(on(&document, "resume", |_| Some(Input::Resumed)));
     }
-    let leader = request_lock(&shared, "leader", || Input::Leadership(true));
+    let leader = request_leader_lock(&shared, false);
     let online = get(&window, "navigator").and_then(|n| get(&n, "onLine")).and_then(|v| v.as_bool()).unwrap_or(true);
-    if let Ok(mut d) = shared.try_borrow_mut() {
-        d.channel = channel;
-        d.lifecycle = lifecycle;
-        d.leader_lock = leader;
+    if let Some(h) = handles(&shared).as_deref_mut() {
+        h.channel = channel;
+        h.lifecycle = lifecycle;
+        h.leader_lock = leader;
     }
     if !online {
         handle(&shared, Input::Online(false));
     }
-    // Without Web Locks there is no election: every tab pings (harmless: the
-    // server rate-limits, and the minimum interval holds per tab).
-    if elected {
-        handle(&shared, Input::Leadership(true));
+    // Without Web Locks the tabs elect their leader and serialize their
+    // refreshes over the channel.
+    if no_locks {
+        handle(&shared, Input::LocksUnavailable);
     }
     pump(&shared);
     Ok(shared)
 }
 
-/// Requests the Web Lock `<channelName>:<what>`; `granted` is fed to the
-/// engine when it is ours, and also if the browser refuses the request: then
-/// this tab goes on as where Web Locks is missing (it leads; its refreshes are
-/// serialized only within the tab). `None` where the browser has no Web Locks.
-fn request_lock(shared: &Shared, what: &str, granted: fn() -> Input<'static>) -> Option<LockRequest> {
+/// Requests (or, with `steal`, takes over) the Web Lock
+/// `<channelName>:<what>`; `granted` is fed to the engine when it is ours,
+/// `lost` if another tab takes it over. If the browser refuses the request,
+/// the engine is told that this tab has no Web Locks: it then elects and
+/// serializes over the channel. `None` where the browser has no Web Locks.
+fn request_lock(
+    shared: &Shared,
+    what: &str,
+    steal: bool,
+    granted: fn() -> Input<'static>,
+    lost: fn(&Shared),
+) -> Option<LockRequest> {
     let d = shared.try_borrow().ok()?;
     let locks = d.locks.as_ref()?;
     let mut name = d.config.channel_name.clone();
     name.push(':');
     name.push_str(what);
-    let weak = Rc::downgrade(shared);
-    let feed = move || with(&weak, |s| handle(s, granted()));
-    Some(LockRequest::new(locks, &name, feed.clone(), feed))
+    let (on_granted, on_denied, on_lost) = (Rc::downgrade(shared), Rc::downgrade(shared), Rc::downgrade(shared));
+    Some(LockRequest::new(
+        locks,
+        &name,
+        steal,
+        move || with(&on_granted, |s| handle(s, granted())),
+        move || with(&on_denied, |s| handle(s, Input::LocksUnavailable)),
+        move || with(&on_lost, lost),
+    ))
+}
+
+/// The leader lock, held for the tab's life; when another tab takes it over,
+/// this tab stops leading and queues for it again.
+fn request_leader_lock(shared: &Shared, steal: bool) -> Option<LockRequest> {
+    request_lock(
+        shared,
+        "leader",
+        steal,
+        || Input::Leadership(true),
+        |s| {
+            handle(s, Input::Leadership(false));
+            let again = request_leader_lock(s, false);
+            if let Some(h) = handles(s).as_deref_mut() {
+                h.leader_lock = again;
+            }
+        },
+    )
+}
+
+/// The refresh lock; losing it to a takeover changes nothing here: the
+/// refresh under way finishes and its release is then a no-op.
+fn request_refresh_lock(shared: &Shared, steal: bool) {
+    let request = request_lock(shared, "refresh", steal, || Input::RefreshLockAcquired, |_| {});
+    match request {
+        Some(r) => {
+            // A request replaced here (a takeover) is withdrawn.
+            let old = handles(shared).as_deref_mut().and_then(|h| h.refresh_lock.replace(r));
+            drop(old);
+        }
+        None => handle(shared, Input::RefreshLockAcquired),
+    }
 }
 
 /// Runs `f` on the driver if it still exists and is not disposed.
@@ -159,7 +222,7 @@ pub(crate) fn with(weak: &Weak<RefCell<Driver>>, f: impl FnOnce(&Shared)) {
 /// Feeds one input and executes everything it caused.
 pub(crate) fn handle(shared: &Shared, input: Input<'_>) {
     if let Ok(mut d) = shared.try_borrow_mut() {
-        if d.disposed {
+        if d.handles.is_none() {
             return;
         }
         d.engine.handle(now(), input);
@@ -170,7 +233,7 @@ pub(crate) fn handle(shared: &Shared, input: Input<'_>) {
 fn pump(shared: &Shared) {
     loop {
         let command = match shared.try_borrow_mut() {
-            Ok(mut d) if !d.disposed => d.engine.poll_command(),
+            Ok(mut d) if d.handles.is_some() => d.engine.poll_command(),
             _ => return,
         };
         match command {
@@ -185,7 +248,7 @@ fn pump(shared: &Shared) {
 /// late firing needs no special case: the engine compares deadlines with now.
 fn rearm(shared: &Shared) {
     let Ok(mut d) = shared.try_borrow_mut() else { return };
-    d.timer = d.engine.poll_timeout().map(|at| {
+    let timer = d.engine.poll_timeout().map(|at| {
         let weak = Rc::downgrade(shared);
         let delay = at.0 as f64 - js_sys::Date::now();
         timeout(delay, move || {
@@ -197,6 +260,9 @@ fn rearm(shared: &Shared) {
             })
         })
     });
+    if let Some(h) = d.handles.as_mut() {
+        h.timer = timer;
+    }
 }
 
 fn execute(shared: &Shared, command: Command) {
@@ -204,80 +270,108 @@ fn execute(shared: &Shared, command: Command) {
     match command {
         Command::Listen(on) => listen(shared, on),
         Command::SendHeartbeat => {
-            let Some(params) = request_params(shared, |c| &c.keepalive_url) else { return };
+            let Some(out) = outgoing(shared, |c| &c.keepalive) else { return };
             spawn_local(async move {
-                let result = http::heartbeat_result(http::post(&params, None).await);
+                let result = match out {
+                    Outgoing::Request(params) => http::heartbeat_result(http::post(&params, None).await),
+                    Outgoing::Callback(f, ms) => callback::heartbeat_result(callback::call(&f, ms).await),
+                };
                 with(&weak, |s| handle(s, Input::HeartbeatDone(result)));
             });
         }
-        Command::AcquireRefreshLock => match request_lock(shared, "refresh", || Input::RefreshLockAcquired) {
-            Some(r) => {
-                if let Ok(mut d) = shared.try_borrow_mut() {
-                    d.refresh_lock = Some(r);
-                }
-            }
-            None => handle(shared, Input::RefreshLockAcquired),
-        },
+        Command::AcquireRefreshLock => request_refresh_lock(shared, false),
+        Command::StealRefreshLock => request_refresh_lock(shared, true),
+        Command::StealLeadership => {
+            let request = request_leader_lock(shared, true);
+            let old = handles(shared).as_deref_mut().and_then(|h| std::mem::replace(&mut h.leader_lock, request));
+            drop(old);
+        }
         Command::SendRefresh => {
-            let Some(params) = request_params(shared, |c| &c.refresh_url) else { return };
+            let Some(out) = outgoing(shared, |c| &c.refresh) else { return };
             spawn_local(async move {
-                let result = http::refresh_result(http::post(&params, None).await);
+                let result = match out {
+                    Outgoing::Request(params) => http::refresh_result(http::post(&params, None).await),
+                    Outgoing::Callback(f, ms) => callback::refresh_result(callback::call(&f, ms).await),
+                };
                 with(&weak, |s| handle(s, Input::RefreshDone(result)));
             });
         }
         Command::ReleaseRefreshLock => {
-            let lock = shared.try_borrow_mut().ok().and_then(|mut d| d.refresh_lock.take());
+            let lock = handles(shared).as_deref_mut().and_then(|h| h.refresh_lock.take());
             drop(lock);
         }
         Command::CallLogout => {
-            let Some(params) = request_params(shared, |c| &c.logout_url) else { return };
+            let Some(out) = outgoing(shared, |c| &c.logout) else { return };
             // The outcome does not matter: the session is already over here.
             spawn_local(async move {
-                let _ = http::post(&params, None).await;
+                match out {
+                    Outgoing::Request(params) => drop(http::post(&params, None).await),
+                    Outgoing::Callback(f, ms) => drop(callback::call(&f, ms).await),
+                }
             });
         }
-        Command::Broadcast(text) => {
-            if let Ok(mut d) = shared.try_borrow_mut() {
-                if let Some(c) = d.channel.as_mut() {
-                    c.post(&text);
-                }
+        Command::Broadcast(envelope) => {
+            if let Some(c) = handles(shared).as_deref_mut().and_then(|h| h.channel.as_mut()) {
+                c.post(envelope);
             }
         }
         Command::Emit(event) => {
+            let callback = match event {
+                Event::Error(Operation::Heartbeat, _) => uses_callback(shared, |c| &c.keepalive),
+                Event::Error(Operation::Refresh, _) => uses_callback(shared, |c| &c.refresh),
+                _ => false,
+            };
             if let Some(target) = event_target(shared) {
-                dispatch(&target, event);
+                dispatch(&target, event, callback);
             }
         }
         Command::ResolveTokenWaiters => resolve_waiters(shared),
     }
 }
 
+/// One outgoing call of the SDK: a request, or the app's callback and its time limit.
+enum Outgoing {
+    Request(RequestParams),
+    Callback(js_sys::Function, u64),
+}
+
+fn outgoing(shared: &Shared, endpoint: fn(&WebConfig) -> &Option<Endpoint>) -> Option<Outgoing> {
+    let d = shared.try_borrow().ok()?;
+    let timeout_ms = d.config.request_timeout_ms;
+    Some(match endpoint(&d.config).as_ref()? {
+        Endpoint::Url(url) => Outgoing::Request(params(&d.config, url.clone())),
+        Endpoint::Callback(f) => Outgoing::Callback(f.clone(), timeout_ms),
+    })
+}
+
+fn uses_callback(shared: &Shared, endpoint: fn(&WebConfig) -> &Option<Endpoint>) -> bool {
+    shared.try_borrow().is_ok_and(|d| matches!(endpoint(&d.config), Some(Endpoint::Callback(_))))
+}
+
+fn params(config: &WebConfig, url: String) -> RequestParams {
+    RequestParams { url, headers: config.headers.clone(), timeout_ms: config.request_timeout_ms }
+}
+
 pub(crate) fn request_params(shared: &Shared, url: fn(&WebConfig) -> &Option<String>) -> Option<RequestParams> {
     let d = shared.try_borrow().ok()?;
-    Some(RequestParams {
-        url: url(&d.config).clone()?,
-        headers: d.config.headers.clone(),
-        timeout_ms: d.config.request_timeout_ms,
-    })
+    Some(params(&d.config, url(&d.config).clone()?))
 }
 
 fn listen(shared: &Shared, on: bool) {
     let Ok(mut d) = shared.try_borrow_mut() else { return };
-    if !on {
-        d.activity.clear();
-        return;
-    }
-    let window = global();
-    let listeners = d
-        .config
-        .activity_events
-        .iter()
-        .map(|name| {
+    let listeners = if on {
+        let window = global();
+        let listen_to = |name: &String| {
             let weak = Rc::downgrade(shared);
             super::handles::listen(&window, name, true, move |_| with(&weak, |s| handle(s, Input::Activity)))
-        })
-        .collect();
-    d.activity = listeners;
+        };
+        d.config.activity_events.iter().map(listen_to).collect()
+    } else {
+        Vec::new()
+    };
+    if let Some(h) = d.handles.as_mut() {
+        h.activity = listeners;
+    }
 }
 
 /// Registers a waiter for `getAccessToken()`; the engine answers at once when
@@ -303,18 +397,36 @@ pub(crate) fn event_target(shared: &Shared) -> Option<Target> {
 
 /// Whether `dispose()` was called (or the driver is unreachable).
 pub(crate) fn disposed(shared: &Shared) -> bool {
-    shared.try_borrow().map_or(true, |d| d.disposed)
+    shared.try_borrow().map_or(true, |d| d.handles.is_none())
 }
 
-/// The token and its generation, if valid now and the keeper is not disposed:
-/// the one place the token leaves the engine.
-pub(crate) fn current_token(shared: &Shared) -> Option<(String, u32)> {
-    let d = shared.try_borrow().ok().filter(|d| !d.disposed)?;
-    d.engine.access_token(now()).map(|(t, g)| (t.to_owned(), g))
+/// The driver's handles while it is not disposed, under a short borrow.
+fn handles(shared: &Shared) -> Option<std::cell::RefMut<'_, Handles>> {
+    let d = shared.try_borrow_mut().ok()?;
+    std::cell::RefMut::filter_map(d, |d| d.handles.as_mut()).ok()
+}
+
+/// The token, if valid now and the keeper is not disposed: the one place
+/// the token leaves the engine.
+fn current_token(shared: &Shared) -> Option<String> {
+    let d = shared.try_borrow().ok().filter(|d| d.handles.is_some())?;
+    d.engine.access_token(now()).map(String::from)
+}
+
+/// The `state` for the app, as of now; `None` while the driver is busy.
+pub(crate) fn state(shared: &Shared) -> Option<js_values::State> {
+    let d = shared.try_borrow().ok()?;
+    Some(js_values::State::new(d.engine.snapshot(now()), d.engine.tab(), d.engine.ignored_messages()))
+}
+
+/// Whether the keeper has token sessions (a `refreshUrl`): its `fetch()`
+/// then sends a bearer token.
+pub(crate) fn token_session(shared: &Shared) -> bool {
+    shared.try_borrow().is_ok_and(|d| d.config.refresh.is_some())
 }
 
 fn resolve_waiters(shared: &Shared) {
-    let token = current_token(shared).map_or(JsValue::NULL, |(t, _)| JsValue::from_str(&t));
+    let token = current_token(shared).map_or(JsValue::NULL, |t| JsValue::from_str(&t));
     let waiters = match shared.try_borrow_mut() {
         Ok(mut d) => std::mem::take(&mut d.waiters),
         Err(_) => return,
@@ -329,24 +441,14 @@ fn resolve_waiters(shared: &Shared) {
 pub(crate) fn dispose(shared: &Shared) {
     // Holds end with the keeper: tell the other tabs while the channel is open.
     handle(shared, Input::PageHide);
-    let held = {
-        let Ok(mut d) = shared.try_borrow_mut() else { return };
-        d.disposed = true;
-        (
-            std::mem::take(&mut d.activity),
-            std::mem::take(&mut d.lifecycle),
-            d.timer.take(),
-            d.channel.take(),
-            d.leader_lock.take(),
-            d.refresh_lock.take(),
-        )
-    };
+    // Dropped after the borrow ends: releasing a lock may call into JavaScript.
+    let held = shared.try_borrow_mut().ok().and_then(|mut d| d.handles.take());
     drop(held);
     resolve_waiters(shared);
 }
 
-fn dispatch(target: &Target, event: Event) {
-    let (name, detail) = js_values::event(event);
+fn dispatch(target: &Target, event: Event, callback: bool) {
+    let (name, detail) = js_values::event(event, callback);
     let init = object(&[("detail", &js_values::to_js(&detail))]);
     if let Ok(e) = CustomEvent::new(name, &init) {
         // A listener that throws is the app's problem; the browser reports it.

@@ -9,9 +9,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Headers, RequestCredentials, RequestInit};
 
+use super::global::object;
 use super::handles::timeout;
-use crate::core::message::number;
-use crate::core::{Failure, HeartbeatResult, RefreshResult};
+use crate::core::digits::number;
+use crate::core::{Failure, HeartbeatResult, RefreshResult, MIN_TOKEN_LIFETIME_MS};
 
 #[wasm_bindgen]
 extern "C" {
@@ -40,8 +41,9 @@ pub(crate) async fn post(params: &RequestParams, json_body: Option<String>) -> R
     // Cleared when this function returns, that is once the body is in.
     let _deadline = timeout(params.timeout_ms as f64, move || aborter.abort());
     let failed = || if abort.signal().aborted() { Failure::Timeout } else { Failure::Network };
+    let keepalive = json_body.is_none();
     let request = build(params, json_body, &abort.signal()).ok_or(Failure::Network)?;
-    send(request).await.ok_or_else(failed)
+    send(request, keepalive).await.ok_or_else(failed)
 }
 
 /// The request as gloo-net's `Request`. Built from a `web_sys::Request` because
@@ -77,9 +79,14 @@ fn build(params: &RequestParams, json_body: Option<String>, signal: &AbortSignal
 /// (gloo-net 0.7, `http/request.rs`), and a page's broken fetch wrapper would
 /// trap the module. Not its `Response::text` either: it unwraps `text()`, which
 /// throws for an object that passes `instanceof Response` without being one.
-async fn send(request: Request) -> Option<(Response, String)> {
+///
+/// `keepalive` is said again in fetch's init: Firefox drops it when `fetch()`
+/// copies a `Request` (`new Request(r).keepalive === false` there), so a
+/// logout POST followed by a navigation was aborted before it reached the server.
+async fn send(request: Request, keepalive: bool) -> Option<(Response, String)> {
     let request: web_sys::Request = request.into();
-    let reply = JsFuture::from(global_fetch(&request, &JsValue::UNDEFINED).ok()?).await.ok()?;
+    let init = if keepalive { object(&[("keepalive", &JsValue::TRUE)]) } else { JsValue::UNDEFINED };
+    let reply = JsFuture::from(global_fetch(&request, &init).ok()?).await.ok()?;
     let response = reply.dyn_into::<web_sys::Response>().ok()?;
     let body = JsFuture::from(response.text().ok()?).await.ok()?.as_string()?;
     Some((Response::from(response), body))
@@ -151,11 +158,11 @@ pub(crate) fn token_from(v: &JsValue) -> Option<(String, u64)> {
         return None;
     }
     let token = field(v, "accessToken", "access_token")?.as_string().filter(|t| !t.is_empty())?;
-    // At least one second everywhere (login, setSession, refresh): shorter
-    // lifetimes would be refreshed in a tight loop.
-    let secs = field(v, "expiresIn", "expires_in")?.as_f64().filter(|s| s.is_finite() && *s >= 1.0)?;
-    // `as` saturates: an absurd lifetime becomes a very long one, never a panic.
-    Some((token, (secs * 1000.0) as u64))
+    let secs = field(v, "expiresIn", "expires_in")?.as_f64().filter(|s| s.is_finite())?;
+    // `as` saturates: an absurd lifetime becomes a very long one, never a
+    // panic; a negative or NaN one 0, which the minimum refuses.
+    let ms = (secs * 1000.0) as u64;
+    (ms >= MIN_TOKEN_LIFETIME_MS).then_some((token, ms))
 }
 
 /// A session as `login()` replies or `setSession()` gets it: `Ok(Some(token))`,

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::core::{Cause, Event, Failure, Operation, Reason, Snapshot, Time};
+use crate::core::{Cause, Event, Failure, Operation, Snapshot, Time};
 
 /// `SessionState`, field for field.
 #[derive(Serialize)]
@@ -36,7 +36,7 @@ fn ms(t: Option<Time>) -> Option<u64> {
 impl State {
     pub(crate) fn new(s: Snapshot, tab: u64, ignored_messages: u32) -> State {
         let mut tab_id = String::new();
-        crate::core::message::push_u64(&mut tab_id, tab);
+        crate::core::digits::push_u64(&mut tab_id, tab);
         State {
             authenticated: s.authenticated,
             restoring: s.restoring,
@@ -70,8 +70,9 @@ pub(crate) enum Detail {
     Error { operation: &'static str, kind: &'static str, message: &'static str },
 }
 
-/// The event's name and its detail.
-pub(crate) fn event(event: Event) -> (&'static str, Detail) {
+/// The event's name and its detail; `callback`: the operation of an error
+/// event is done by the app's callback, not by a request.
+pub(crate) fn event(event: Event, callback: bool) -> (&'static str, Detail) {
     match event {
         Event::Activity => ("activity", Detail::Empty {}),
         Event::Idle => ("idle", Detail::Empty {}),
@@ -80,14 +81,15 @@ pub(crate) fn event(event: Event) -> (&'static str, Detail) {
         Event::Timeout(c) => ("timeout", Detail::Cause { cause: cause(c) }),
         Event::Refresh { expires_at } => ("refresh", Detail::Expiry { expires_at: Some(expires_at.0) }),
         Event::Login { expires_at } => ("login", Detail::Expiry { expires_at: ms(expires_at) }),
-        Event::Logout { reason: r, remote } => ("logout", Detail::Logout { reason: reason(r), remote }),
+        Event::Logout { reason, remote } => ("logout", Detail::Logout { reason: reason.name(), remote }),
         Event::Leader(leader) => ("leader", Detail::Leader { leader }),
         Event::Error(op, f) => {
             let operation = match op {
                 Operation::Heartbeat => "heartbeat",
                 Operation::Refresh => "refresh",
             };
-            ("error", Detail::Error { operation, kind: failure_kind(f), message: failure_message(op, f) })
+            let message = if callback { callback_failure_message(op, f) } else { failure_message(op, f) };
+            ("error", Detail::Error { operation, kind: failure_kind(f), message })
         }
     }
 }
@@ -105,15 +107,6 @@ fn cause(c: Cause) -> &'static str {
     }
 }
 
-fn reason(r: Reason) -> &'static str {
-    match r {
-        Reason::User => "user",
-        Reason::Idle => "idle",
-        Reason::Absolute => "absolute",
-        Reason::Revoked => "revoked",
-    }
-}
-
 fn failure_kind(f: Failure) -> &'static str {
     match f {
         Failure::Network => "network",
@@ -121,6 +114,7 @@ fn failure_kind(f: Failure) -> &'static str {
         Failure::Server => "server",
         Failure::RateLimited(_) => "rate-limited",
         Failure::Malformed => "malformed",
+        Failure::Rejected => "rejected",
     }
 }
 
@@ -134,5 +128,21 @@ fn failure_message(op: Operation, f: Failure) -> &'static str {
             "the refresh reply is not JSON of the form {accessToken, expiresIn} or {access_token, expires_in} with expiresIn >= 1 second; retrying"
         }
         (Operation::Heartbeat, Failure::Malformed) => "the keepalive reply was malformed; retrying",
+        // Only callbacks reject; a request's failures are the ones above.
+        (op, Failure::Rejected) => callback_failure_message(op, Failure::Rejected),
+    }
+}
+
+fn callback_failure_message(op: Operation, f: Failure) -> &'static str {
+    match (op, f) {
+        (Operation::Refresh, Failure::Rejected) => "the refresh callback rejected or threw; retrying with backoff",
+        (Operation::Heartbeat, Failure::Rejected) => "the keepalive callback rejected or threw; retrying with backoff",
+        (_, Failure::Timeout) => "the callback did not settle within requestTimeoutMs; retrying with backoff",
+        (Operation::Refresh, _) => {
+            "the refresh callback must resolve with {accessToken, expiresIn} (expiresIn >= 1 second), or null when the session is over; retrying"
+        }
+        (Operation::Heartbeat, _) => {
+            "the keepalive callback must resolve with true or nothing, or false when the session is over; retrying"
+        }
     }
 }

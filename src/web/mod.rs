@@ -1,5 +1,6 @@
 //! The browser driver: the thin layer between the engine and the browser.
 
+pub(crate) mod callback;
 pub(crate) mod channel;
 pub(crate) mod driver;
 pub(crate) mod global;

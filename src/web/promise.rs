@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 
 /// The settling side of a promise handed to JavaScript. Dropped unsettled, it
 /// rejects: a path that forgets to answer must not leave the app awaiting forever.
+#[must_use = "the promise rejects when this is dropped unsettled"]
 pub(crate) struct Deferred {
     settle: Option<(Function, Function)>,
 }

@@ -12,7 +12,9 @@
 //          as a bundler does); every import must be a function export of _bg.js.
 // Both: the export names are the short ones (the shrink step ran; for web the
 // import names and their module too), and a bad option makes the constructor
-// throw an Error naming it (calls go through).
+// throw an Error naming it (calls go through). Web: the option names of the
+// TypeScript declaration (SessionKeeperOptions in the .d.ts) are exactly those
+// the parser knows (listed by its unknown-option error), so neither can drift.
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { resolve, dirname, join } from 'node:path';
@@ -56,6 +58,31 @@ function checkBadOption(label, SessionKeeper) {
   check(err instanceof Error && /nope/.test(err.message), `${label}: new SessionKeeper({ nope: 1 }) throws an Error naming \`nope\``, String(err));
 }
 
+/** The property names of `interface SessionKeeperOptions { … }` in the .d.ts. */
+function declaredOptions(dir) {
+  const dts = readFileSync(join(dir, `${name}.d.ts`), 'utf8');
+  const body = dts.match(/export interface SessionKeeperOptions \{([\s\S]*?)\n\}/)?.[1] ?? '';
+  return [...body.matchAll(/^\s*([A-Za-z]+)\?:/gm)].map((m) => m[1]);
+}
+
+function checkOptionNames(label, SessionKeeper, dir) {
+  let message = '';
+  try {
+    new SessionKeeper({ nope: 1 });
+  } catch (e) {
+    message = String(e?.message);
+  }
+  const parsed = (message.match(/the options are: (.*)$/)?.[1] ?? '').split(', ').filter(Boolean);
+  const declared = declaredOptions(dir);
+  const onlyDeclared = declared.filter((n) => !parsed.includes(n));
+  const onlyParsed = parsed.filter((n) => !declared.includes(n));
+  check(
+    declared.length > 10 && onlyDeclared.length === 0 && onlyParsed.length === 0,
+    `${label}: the ${declared.length} options of SessionKeeperOptions are the ${parsed.length} the parser knows`,
+    `only declared: [${onlyDeclared}], only parsed: [${onlyParsed}]`,
+  );
+}
+
 async function checkWeb(dir) {
   const label = `web (${dir})`;
   const { bytes, imports, exports } = wasmImports(dir);
@@ -88,6 +115,7 @@ async function checkWeb(dir) {
   check(extra.length === 0, `${label}: the glue provides nothing the .wasm does not import`, extra.join(', '));
   check(typeof glue.default === 'function' && typeof glue.SessionKeeper === 'function', `${label}: exports default (init), initSync and SessionKeeper`);
   checkBadOption(label, glue.SessionKeeper);
+  checkOptionNames(label, glue.SessionKeeper, dir);
 }
 
 // Runs in a child process started with --experimental-wasm-modules.

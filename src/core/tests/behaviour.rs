@@ -360,8 +360,38 @@ fn token_expiry_is_counted_from_local_arrival_not_server_clock() {
     let mut w = World::new(token_config(), 1);
     let t0 = w.now;
     w.server.tokens.insert("abc".into(), t0.after(120_000));
-    w.input(0, Input::SessionStarted(Some(("abc".into(), 120_000))));
+    let now = w.now;
+    w.input(0, Input::SessionStarted { token: Some(("abc".into(), 120_000)), sent_at: now });
     assert_eq!(w.tabs[0].engine.snapshot(w.now).token_expires_at, Some(t0.after(120_000)));
+}
+
+#[test]
+fn a_login_tokens_lifetime_counts_from_when_the_login_left_and_under_a_second_is_refused() {
+    let mut w = World::new(token_config(), 1);
+    let sent_at = w.now;
+    w.advance(500);
+    w.server.tokens.insert("slow".into(), sent_at.after(120_000));
+    w.input(0, Input::SessionStarted { token: Some(("slow".into(), 120_000)), sent_at });
+    // The reply took 500 ms: the token expires 120 s after the send, not after the reply.
+    assert_eq!(w.tabs[0].engine.snapshot(w.now).token_expires_at, Some(sent_at.after(120_000)));
+    w.input(0, Input::Logout);
+    let now = w.now;
+    w.input(0, Input::SessionStarted { token: Some(("brief".into(), 999)), sent_at: now });
+    assert!(!w.tabs[0].engine.snapshot(w.now).authenticated, "a token under MIN_TOKEN_LIFETIME_MS starts no session");
+}
+
+#[test]
+fn the_storage_channel_form_of_a_message_never_carries_a_token() {
+    let token = SharedToken { expires_at: Time(9), value: "secret".into() };
+    let at = Time(5);
+    let strip = |message| Envelope { from: 7, message }.without_token().map(|e| e.encode());
+    assert_eq!(strip(Message::Token { started_at: at, token: token.clone() }), None);
+    let login = strip(Message::Login { started_at: at, token: Some(token.clone()) });
+    assert_eq!(login, Some(Envelope { from: 7, message: Message::Login { started_at: at, token: None } }.encode()));
+    let session = strip(Message::Session { started_at: at, token: Some(token) });
+    assert_eq!(session, Some(Envelope { from: 7, message: Message::Session { started_at: at, token: None } }.encode()));
+    let logout = Message::Logout { reason: Reason::Idle };
+    assert_eq!(strip(logout.clone()), Some(Envelope { from: 7, message: logout }.encode()));
 }
 
 #[test]
@@ -431,7 +461,8 @@ fn concurrent_requests_for_an_expired_token_share_one_refresh() {
 fn expired_token_is_never_handed_out() {
     let mut w = World::new(token_config(), 1);
     w.server.tokens.insert("short".into(), w.now.after(10_000));
-    w.input(0, Input::SessionStarted(Some(("short".into(), 10_000))));
+    let now = w.now;
+    w.input(0, Input::SessionStarted { token: Some(("short".into(), 10_000)), sent_at: now });
     w.input(0, Input::Online(false));
     assert!(w.get_token(0).is_some());
     w.advance(9_000); // in its last tenth: too close to expiry to send
@@ -492,16 +523,16 @@ fn malformed_refresh_reply_is_an_error_not_a_logout() {
 fn a_401_on_an_app_request_triggers_one_refresh_then_a_new_token() {
     let mut w = World::new(token_config(), 1);
     w.login(0);
-    let generation = w.tabs[0].engine.access_token(w.now).map(|t| t.1).unwrap_or_default();
+    let rejected = w.get_token(0).unwrap_or_default();
     for _ in 0..5 {
-        w.input(0, Input::TokenRejected(generation));
+        w.input(0, Input::TokenRejected(&rejected));
         w.input(0, Input::TokenWanted);
     }
     w.advance(1_000);
     assert_eq!(w.server.refreshes.len(), 1);
     assert_eq!(w.get_token(0).as_deref(), Some("tok-2"));
-    // A stale report about the old generation changes nothing.
-    w.input(0, Input::TokenRejected(generation));
+    // A stale report about the old token changes nothing.
+    w.input(0, Input::TokenRejected(&rejected));
     w.advance(1_000);
     assert_eq!(w.server.refreshes.len(), 1);
 }
@@ -891,8 +922,8 @@ fn a_tab_that_waited_for_the_lock_skips_its_refresh_when_a_token_arrived() {
     w.advance(10);
     // Both tabs lose the token at once (say a 401 each) and want a new one.
     for i in 0..2 {
-        let g = w.tabs[i].engine.access_token(w.now).map(|t| t.1).unwrap_or_default();
-        w.input(i, Input::TokenRejected(g));
+        let rejected = w.get_token(i).unwrap_or_default();
+        w.input(i, Input::TokenRejected(&rejected));
         w.input(i, Input::TokenWanted);
     }
     w.advance(1_000);
@@ -1035,7 +1066,8 @@ fn confirming_a_session_on_every_page_load_does_not_restart_the_absolute_timeout
     for _ in 0..5 {
         w.advance(10 * MIN);
         let t = w.open_tab(); // a reload: the app calls setSession({}) at once
-        w.input(t, Input::SessionStarted(None));
+        let now = w.now;
+        w.input(t, Input::SessionStarted { token: None, sent_at: now });
     }
     w.advance(20 * MIN);
     let end = w.tabs[0].events.iter().find(|(_, e)| matches!(e, Event::Logout { .. })).map(|x| x.0);
@@ -1043,6 +1075,27 @@ fn confirming_a_session_on_every_page_load_does_not_restart_the_absolute_timeout
 }
 
 // ---- 10. options -----------------------------------------------------------------
+
+#[test]
+fn a_callback_drives_the_engine_exactly_as_its_url_does() {
+    let urls = Config {
+        keepalive_url: Some("/k".into()),
+        refresh_url: Some("/r".into()),
+        logout_url: Some("/o".into()),
+        session_timeout_ms: Some(10 * MIN),
+        ..Config::default()
+    };
+    let callbacks = Config {
+        keepalive_callback: true,
+        refresh_callback: true,
+        logout_callback: true,
+        session_timeout_ms: Some(10 * MIN),
+        ..Config::default()
+    };
+    assert_eq!(callbacks.timing(), urls.timing());
+    let none = Config { session_timeout_ms: Some(10 * MIN), ..Config::default() };
+    assert_ne!(none.timing(), urls.timing(), "the comparison sees the endpoints");
+}
 
 #[test]
 fn invalid_options_are_rejected_with_the_option_name_and_the_rule() {
@@ -1066,6 +1119,10 @@ fn invalid_options_are_rejected_with_the_option_name_and_the_rule() {
             "three quarters",
         ),
         (Config { refresh_url: Some("  ".into()), ..base() }, "refreshUrl", "non-empty"),
+        (Config { refresh_url: Some("/r".into()), refresh_callback: true, ..base() }, "refresh", "not both"),
+        (Config { keepalive_url: Some("/k".into()), keepalive_callback: true, ..base() }, "keepalive", "not both"),
+        (Config { logout_url: Some("/o".into()), logout_callback: true, ..base() }, "logout", "not both"),
+        (Config { keepalive_callback: true, ..base() }, "sessionTimeoutMs", "required with keepaliveUrl or keepalive"),
         (Config { logout_url: Some("/a b".into()), ..base() }, "logoutUrl", "without spaces"),
         (Config { login_url: Some("/login\n".into()), ..base() }, "loginUrl", "control characters"),
         (Config { keepalive_url: Some("/ka\u{7f}".into()), ..base() }, "keepaliveUrl", "control characters"),
@@ -1121,7 +1178,7 @@ fn defaults_are_valid_and_follow_the_session_timeout() {
 
 #[test]
 fn numbers_in_messages_are_plain_decimal_u64() {
-    use crate::core::message::number;
+    use crate::core::digits::number;
     assert_eq!(number("0"), Some(0));
     assert_eq!(number("18446744073709551615"), Some(u64::MAX));
     assert_eq!(number("18446744073709551616"), None, "overflow");
@@ -1130,8 +1187,119 @@ fn numbers_in_messages_are_plain_decimal_u64() {
     }
     for n in [0, 9, 10, 99, 100, 1_700_000_000_000, u64::MAX / 10, u64::MAX] {
         let mut s = String::from("x");
-        crate::core::message::push_u64(&mut s, n);
+        crate::core::digits::push_u64(&mut s, n);
         assert_eq!(s, format!("x{n}"));
         assert_eq!(number(&s[1..]), Some(n));
     }
+}
+
+// ---- without Web Locks: leader and refresh claims over messages ------------------
+
+fn leaders(w: &World) -> Vec<usize> {
+    (0..w.tabs.len()).filter(|&i| w.tabs[i].open && w.tabs[i].engine.snapshot(w.now).leader).collect()
+}
+
+#[test]
+fn without_web_locks_three_tabs_elect_one_leader_and_refresh_once_per_token_cycle() {
+    let mut w = World::without_web_locks(token_config(), 3);
+    assert_eq!(leaders(&w).len(), 1, "one leader after the election");
+    w.login(0);
+    let t0 = w.now;
+    for i in 0..30 {
+        active_for(&mut w, i % 3, MIN, 10_000);
+        assert_eq!(leaders(&w).len(), 1, "one leader at minute {i}");
+    }
+    // 5-minute tokens refreshed 30 s before expiry: one refresh every 4.5 minutes,
+    // whichever tab does it (the harness fails any two that overlap at the server).
+    let cycles = w.now.since(t0) / (5 * MIN - 30_000);
+    assert_eq!(w.server.refreshes.len() as u64, cycles);
+    for i in 0..3 {
+        assert!(w.get_token(i).is_some(), "tab {i} holds the shared token");
+    }
+}
+
+#[test]
+fn without_web_locks_a_leader_that_goes_away_is_replaced() {
+    let mut w = World::without_web_locks(cookie_config(), 3);
+    w.login(0);
+    let first = leaders(&w);
+    assert_eq!(first.len(), 1);
+    // pagehide: the others take over within one claim window.
+    w.input(first[0], Input::PageHide);
+    w.advance(1_000);
+    let second = leaders(&w);
+    assert_eq!(second.len(), 1, "a new leader at once after pagehide");
+    assert_ne!(second, first);
+    // A crash tells nobody: the claim runs out, then another tab leads.
+    w.close_tab(second[0]);
+    w.advance(30_000);
+    assert!(leaders(&w).is_empty(), "the crashed leader's claim still counts");
+    w.advance(60_000);
+    assert_eq!(leaders(&w).len(), 1, "a new leader once the claim expired");
+    // The first tab's page comes back: it stands again but the leader keeps the lock.
+    w.input(first[0], Input::Resumed);
+    w.advance(1_000);
+    assert_eq!(leaders(&w).len(), 1);
+}
+
+#[test]
+fn without_web_locks_tabs_waking_together_keep_one_leader_and_ping_once() {
+    let mut w = World::without_web_locks(cookie_config(), 3);
+    w.login(0);
+    active_for(&mut w, 1, 10 * MIN, 20_000);
+    // A laptop sleeps past every claim; on waking all tabs resume at once.
+    w.now = w.now.after(3 * 3_600_000);
+    for i in 0..3 {
+        w.input(i, Input::Resumed);
+    }
+    w.advance(5_000);
+    assert_eq!(leaders(&w).len(), 1);
+    w.login(2);
+    let sent_before: Vec<usize> = w.tabs.iter().map(|t| t.heartbeat_sent.len()).collect();
+    active_for(&mut w, 2, 40 * MIN, 20_000);
+    let pinged: Vec<usize> = w.tabs.iter().zip(&sent_before).map(|(t, b)| t.heartbeat_sent.len() - b).collect();
+    // A 20-minute sliding timeout is pinged its margin (90 s) before it lapses:
+    // twice in 40 minutes, by the one leader.
+    assert_eq!(pinged.iter().sum::<usize>(), 2, "{pinged:?}");
+    assert_eq!(pinged.iter().filter(|&&n| n > 0).count(), 1, "one tab pings, not three: {pinged:?}");
+}
+
+// ---- a lock that never comes back -------------------------------------------------
+
+#[test]
+fn a_refresh_lock_held_by_a_hung_tab_is_taken_over_after_its_patience_and_by_one_tab() {
+    let mut w = World::new(token_config(), 3);
+    w.login(0);
+    // A tab outside this world took the refresh lock and hung.
+    w.lock_holder = Some(usize::MAX);
+    let t0 = w.now;
+    active_for(&mut w, 1, 5 * MIN, 10_000);
+    assert_eq!(w.steals, 1, "one tab takes the lock over; the others wait behind it");
+    assert_eq!(w.server.refreshes.len(), 1);
+    // Due 30 s before expiry; taken over after twice the request timeout plus 5 s (and this tab's jitter).
+    let refreshed = w.server.refreshes[0];
+    let due = t0.after(5 * MIN - 30_000);
+    assert!(refreshed > due.after(25_000) && refreshed < due.after(25_000 + 6_300), "{:?}", refreshed.since(due));
+    for i in 0..3 {
+        assert_eq!(w.get_token(i).as_deref(), Some("tok-2"), "tab {i} has the new token before the old expired");
+    }
+}
+
+#[test]
+fn a_leader_that_stopped_pinging_is_replaced_and_the_server_session_never_lapses() {
+    let mut w = World::new(cookie_config(), 2);
+    w.login(0);
+    // The leader hangs: no timer, no message.
+    w.freeze_tab(0);
+    for _ in 0..40 {
+        active_for(&mut w, 1, MIN, 20_000);
+        assert!(w.server.alive(w.now), "the server session lapsed at {:?}", w.now);
+    }
+    assert_eq!(w.steals, 1);
+    assert!(w.tabs[1].engine.snapshot(w.now).leader);
+    assert!(!w.tabs[1].heartbeat_sent.is_empty(), "the new leader pings");
+    // The old leader runs again and learns it no longer leads.
+    w.thaw_tab(0);
+    w.advance(1_000);
+    assert!(!w.tabs[0].engine.snapshot(w.now).leader);
 }

@@ -151,21 +151,19 @@ fn heartbeat_due_before_issue_12(e: &Engine, heartbeat_sent_at: Option<Time>, in
     if s.idle || !e.leader || !e.online || in_flight {
         return None;
     }
-    if e.last_activity <= e.last_touch {
+    if e.activity.last() <= e.activity.last_touch() {
         return None;
     }
-    let mut due = e.last_touch.after(h.session_ms - h.margin_ms);
+    let mut due = e.activity.last_touch().after(h.session_ms - h.margin_ms);
     if let Some(last) = heartbeat_sent_at {
         due = due.max(last.after(h.min_interval_ms));
     }
-    if let Some(r) = e.heartbeat_backoff.retry_at {
-        due = due.max(r);
-    }
-    Some(due)
+    Some(e.heartbeat.inspect().0.delay(due))
 }
 
 fn fault(b: u8) -> (HeartbeatResult, RefreshResult) {
-    let f = match b % 5 {
+    let f = match b % 6 {
+        5 => Failure::Rejected,
         0 => Failure::Network,
         1 => Failure::Timeout,
         2 => Failure::Server,
@@ -205,8 +203,8 @@ fn apply(w: &mut World, ops: Vec<Op>) {
             Op::Login(i) => w.login(pick(i)),
             Op::TokenWanted(i) => w.input(pick(i), Input::TokenWanted),
             Op::TokenRejected(i) => {
-                let g = w.tabs[pick(i)].engine.access_token(w.now).map(|t| t.1).unwrap_or(0);
-                w.input(pick(i), Input::TokenRejected(g))
+                let rejected = w.get_token(pick(i)).unwrap_or_default();
+                w.input(pick(i), Input::TokenRejected(&rejected))
             }
             Op::Touch(i) => {
                 if w.server.logged_in {
@@ -259,7 +257,7 @@ fn apply(w: &mut World, ops: Vec<Op>) {
 fn the_user_leaves(w: &mut World) {
     let left_at = w.now;
     for i in 0..w.tabs.len() {
-        for _ in 0..w.tabs[i].engine.local_holds {
+        for _ in 0..w.tabs[i].engine.holds.local() {
             w.input(i, Input::Release);
         }
     }
@@ -375,12 +373,31 @@ proptest! {
     }
 
     #[test]
+    fn without_web_locks_no_refresh_token_is_spent_twice_and_one_tab_leads(
+        kind in any::<u8>(),
+        tabs in 1usize..5,
+        ops in prop::collection::vec(op().prop_filter("the browser moves no lock", |o| !matches!(o, Op::Leader(_))), 1..80),
+    ) {
+        let mut w = World::without_web_locks(config(kind), tabs);
+        // Every refresh is checked not to overlap another at the server (the harness).
+        run(&mut w, ops);
+        // Pages hidden by the ops come back; then, once every claim has had
+        // time to run out and be renewed, exactly one open tab leads.
+        for i in 0..w.tabs.len() {
+            w.input(i, Input::Resumed);
+        }
+        w.advance(3 * 75_000);
+        let leaders = (0..w.tabs.len()).filter(|&i| w.tabs[i].open && w.tabs[i].engine.snapshot(w.now).leader).count();
+        prop_assert_eq!(leaders, 1);
+    }
+
+    #[test]
     fn arbitrary_text_never_panics_the_decoder_or_the_engine(text in ".{0,200}", bytes in prop::collection::vec(any::<u8>(), 0..200)) {
         let _ = Envelope::decode(&text);
         let lossy = String::from_utf8_lossy(&bytes);
         let _ = Envelope::decode(&lossy);
         let mut e = Engine::new(&token_config(), 1, Time(0)).map_err(|e| TestCaseError::fail(e.message()))?;
-        e.handle(Time(1), Input::SessionStarted(Some(("t".into(), 60_000))));
+        e.handle(Time(1), Input::SessionStarted { token: Some(("t".into(), 60_000)), sent_at: Time(1) });
         e.handle(Time(2), Input::Message(&text));
         e.handle(Time(3), Input::Message(&lossy));
         while e.poll_command().is_some() {}

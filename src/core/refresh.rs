@@ -1,0 +1,317 @@
+//! The access token and how it is renewed: the token itself, the one refresh
+//! flight of this tab (waiting for the cross-tab lock, then sending), its
+//! retries, and whether someone awaits a token.
+
+use alloc::string::String;
+
+use super::backoff::{Backoff, Rng};
+use super::io::{Command, Event, Failure, Operation, Reason, RefreshResult};
+use super::message::{Message, SharedToken};
+use super::time::Time;
+use super::{Auth, Engine};
+
+/// The shortest token lifetime accepted, from a login or a refresh: shorter
+/// ones would be refreshed in a tight loop.
+pub const MIN_TOKEN_LIFETIME_MS: u64 = 1_000;
+
+/// How long the refresh lock may stay with another tab: its refresh ends
+/// within the request timeout, so a lock held for twice that and more is
+/// held by a hung tab (or kept by a browser bug), and is taken over.
+pub(super) fn lock_patience_ms(request_timeout_ms: u64) -> u64 {
+    2 * request_timeout_ms + 5_000
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Token {
+    pub(super) value: String,
+    pub(super) expires_at: Time,
+    /// When it was received, or when the request that brought it left: its
+    /// lifetime counts from then.
+    received_at: Time,
+    /// The server answered 401 to a request made with it.
+    pub(super) rejected: bool,
+}
+
+impl Token {
+    pub(super) fn new(value: String, expires_at: Time, received_at: Time) -> Token {
+        Token { value, expires_at, received_at, rejected: false }
+    }
+
+    pub(super) fn lifetime(&self) -> u64 {
+        self.expires_at.since(self.received_at)
+    }
+
+    /// A token is handed out only if it will still be valid when the request
+    /// lands: not in its last tenth of life (at most 5 s).
+    pub(super) fn usable(&self, now: Time) -> bool {
+        !self.rejected && now < self.expires_at.before((self.lifetime() / 10).min(5_000))
+    }
+
+    /// The form other tabs get.
+    pub(super) fn shared(&self) -> SharedToken {
+        SharedToken { expires_at: self.expires_at, value: self.value.clone() }
+    }
+
+    /// The leader refreshes `lead_ms` before expiry (at most half the token's
+    /// life); other tabs only if the leader has not delivered halfway through
+    /// the remaining lead, which covers a frozen leader tab.
+    pub(super) fn refresh_at(&self, lead_ms: u64, leader: bool) -> Time {
+        let lead = lead_ms.min(self.lifetime() / 2);
+        self.expires_at.before(if leader { lead } else { lead / 2 })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flight {
+    /// Nothing under way: a refresh may start.
+    Ready,
+    /// Waiting for the cross-tab lock since then (or since it was last taken over).
+    WaitingLock(Time),
+    /// The request left at `sent_at`, during session `epoch`.
+    Sending { epoch: u32, sent_at: Time },
+}
+
+#[derive(Debug)]
+pub(super) struct Refresh {
+    flight: Flight,
+    backoff: Backoff,
+    /// When the last token arrived (a login, a refresh, a sibling's).
+    last: Option<Time>,
+    /// Someone awaits a token (`getAccessToken()`, `fetch()`).
+    waiters: bool,
+}
+
+impl Refresh {
+    pub(super) fn new() -> Refresh {
+        Refresh { flight: Flight::Ready, backoff: Backoff::default(), last: None, waiters: false }
+    }
+
+    /// Nothing is under way.
+    pub(super) fn ready(&self) -> bool {
+        self.flight == Flight::Ready
+    }
+
+    /// Starts waiting for the cross-tab lock; false if something is already under way.
+    pub(super) fn wait_for_lock(&mut self, now: Time) -> bool {
+        let start = self.ready();
+        if start {
+            self.flight = Flight::WaitingLock(now);
+        }
+        start
+    }
+
+    /// When the wait for the lock has lasted `patience_ms`: then the lock is taken over.
+    pub(super) fn lock_overdue(&self, patience_ms: u64) -> Option<Time> {
+        match self.flight {
+            Flight::WaitingLock(since) => Some(since.after(patience_ms)),
+            _ => None,
+        }
+    }
+
+    /// The lock is being taken over at `now`: the wait starts again.
+    pub(super) fn taking_over(&mut self, now: Time) {
+        if let Flight::WaitingLock(_) = self.flight {
+            self.flight = Flight::WaitingLock(now);
+        }
+    }
+
+    /// Waiting for the cross-tab lock (when it comes, the refresh may go).
+    pub(super) fn waiting_for_lock(&self) -> bool {
+        matches!(self.flight, Flight::WaitingLock(_))
+    }
+
+    /// The request leaves at `now`, during session `epoch`.
+    pub(super) fn send(&mut self, now: Time, epoch: u32) {
+        self.flight = Flight::Sending { epoch, sent_at: now };
+    }
+
+    /// The lock came but another tab had refreshed meanwhile.
+    pub(super) fn not_needed(&mut self) {
+        self.flight = Flight::Ready;
+    }
+
+    /// The request came back: its session epoch and when it left.
+    pub(super) fn done(&mut self) -> Option<(u32, Time)> {
+        let Flight::Sending { epoch, sent_at } = self.flight else { return None };
+        self.flight = Flight::Ready;
+        Some((epoch, sent_at))
+    }
+
+    pub(super) fn succeeded(&mut self) {
+        self.backoff = Backoff::default();
+    }
+
+    pub(super) fn failed(&mut self, now: Time, failure: Failure, rng: &mut Rng) {
+        self.backoff.fail(now, failure, rng);
+    }
+
+    /// A new or ended session starts without the last one's retries.
+    pub(super) fn forget_failures(&mut self) {
+        self.backoff = Backoff::default();
+    }
+
+    /// Back online: retry at once.
+    pub(super) fn retry_now(&mut self) {
+        self.backoff.retry_now();
+    }
+
+    /// `due`, or later if a retry must wait.
+    pub(super) fn delay(&self, due: Time) -> Time {
+        self.backoff.delay(due)
+    }
+
+    /// A token arrived at `now`.
+    pub(super) fn received(&mut self, now: Time) {
+        self.last = Some(now);
+    }
+
+    pub(super) fn last(&self) -> Option<Time> {
+        self.last
+    }
+
+    /// Someone awaits a token.
+    pub(super) fn wait(&mut self) {
+        self.waiters = true;
+    }
+
+    pub(super) fn waiting(&self) -> bool {
+        self.waiters
+    }
+
+    /// Whether anyone waited; they are all answered now.
+    pub(super) fn take_waiters(&mut self) -> bool {
+        core::mem::take(&mut self.waiters)
+    }
+}
+
+/// The engine's side of the refresh: when one is due, and what its lock and
+/// reply change.
+impl Engine {
+    pub(super) fn token_wanted(&mut self, now: Time) {
+        if self.access_token(now).is_some() {
+            self.out.push_back(Command::ResolveTokenWaiters);
+        } else {
+            self.refresh.wait();
+        }
+    }
+
+    pub(super) fn refresh_lock_acquired(&mut self, now: Time) {
+        if !self.refresh.waiting_for_lock() {
+            self.unlock_refresh();
+            return;
+        }
+        // Another tab may have refreshed while we waited for the lock.
+        if self.refresh_needed() {
+            self.refresh.send(now, self.epoch);
+            self.out.push_back(Command::SendRefresh);
+        } else {
+            self.refresh.not_needed();
+            self.unlock_refresh();
+            self.resolve_waiters();
+        }
+    }
+
+    pub(super) fn refresh_done(&mut self, now: Time, result: RefreshResult) {
+        let Some((epoch, sent_at)) = self.refresh.done() else { return };
+        let stale = epoch != self.epoch;
+        match (result, &self.auth) {
+            (_, Auth::Out) => {}
+            // Sent for an earlier session: neither its token nor its 401 is about this one.
+            _ if stale => {}
+            // Below one second a token would be refreshed in a tight loop.
+            (RefreshResult::Ok { token, expires_in_ms }, _)
+                if !token.is_empty() && expires_in_ms >= MIN_TOKEN_LIFETIME_MS =>
+            {
+                self.refresh.succeeded();
+                // Counted from when the request left: the server issued the token
+                // after that, so this errs early, whatever the server's clock says
+                // and however long the reply took (a laptop may sleep in between).
+                let token = Token::new(token, sent_at.after(expires_in_ms), sent_at);
+                let shared = token.shared();
+                if self.adopt_token(now, now, token) {
+                    let started_at = self.started_at().unwrap_or(now);
+                    self.broadcast(Message::Token { started_at, token: shared });
+                }
+            }
+            (RefreshResult::Ok { .. }, _) => self.refresh_failed(now, Failure::Malformed),
+            (RefreshResult::Rejected, Auth::Restoring(_)) => self.auth = Auth::Out,
+            (RefreshResult::Rejected, Auth::In(_)) => self.end(Reason::Revoked, false),
+            (RefreshResult::Failed(f), _) => self.refresh_failed(now, f),
+        }
+        // Released after the broadcast, so that a tab queued on the lock most
+        // likely hears of the new token before it gets the lock.
+        self.unlock_refresh();
+        self.resolve_waiters();
+    }
+
+    fn refresh_failed(&mut self, now: Time, f: Failure) {
+        self.refresh.failed(now, f, &mut self.rng);
+        self.emit(Event::Error(Operation::Refresh, f));
+    }
+
+    /// When the wait for the refresh Web Lock has outlasted any refresh
+    /// another tab could be making (without Web Locks a claim expires
+    /// instead). Each tab waits a little longer than the patience, by an
+    /// amount of its own, so that tabs queued together do not all take the
+    /// lock over at once; the first to do so tells the others
+    /// ([`Engine::lock_taken_over`]), and a wake starts the wait anew.
+    pub(super) fn refresh_lock_overdue(&self) -> Option<Time> {
+        if self.claims.is_some() {
+            return None;
+        }
+        let patience = lock_patience_ms(self.t.request_timeout_ms);
+        self.refresh.lock_overdue(patience + self.tab % (patience / 4 + 1))
+    }
+
+    /// Another tab took the refresh Web Lock over: the wait starts again
+    /// behind it.
+    pub(super) fn lock_taken_over(&mut self, now: Time) {
+        self.refresh.taking_over(now);
+    }
+
+    pub(super) fn start_refresh(&mut self) {
+        if self.refresh.wait_for_lock(self.now) {
+            self.lock_refresh();
+        }
+    }
+
+    /// Whether a refresh may be started at all: an alive session (or a restore),
+    /// online, nothing in flight.
+    pub(super) fn can_get_token(&self) -> bool {
+        let alive = match &self.auth {
+            Auth::In(s) => !s.idle,
+            Auth::Restoring(_) => true,
+            Auth::Out => false,
+        };
+        alive && self.t.refresh && self.online
+    }
+
+    /// When the token should be renewed, whatever is in flight: at its
+    /// refresh time, or now if there is none, it was rejected, or someone waits
+    /// for one it can no longer serve.
+    fn refresh_wanted_at(&self) -> Option<Time> {
+        let now = self.now;
+        match &self.auth {
+            Auth::Out | Auth::Restoring(Some(_)) => None,
+            Auth::Restoring(None) => Some(now),
+            Auth::In(s) => match &s.token {
+                Some(t) if !t.rejected && (!self.refresh.waiting() || t.usable(now)) => {
+                    Some(t.refresh_at(self.t.refresh_lead_ms, self.leader))
+                }
+                _ => Some(now),
+            },
+        }
+    }
+
+    fn refresh_needed(&self) -> bool {
+        self.refresh_wanted_at().is_some_and(|d| d <= self.now)
+    }
+
+    pub(super) fn refresh_due(&self) -> Option<Time> {
+        if !self.can_get_token() || !self.refresh.ready() {
+            return None;
+        }
+        let due = self.refresh_wanted_at()?;
+        Some(self.refresh.delay(due))
+    }
+}

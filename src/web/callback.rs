@@ -1,0 +1,63 @@
+//! The app's own callbacks as the transport of the heartbeat, the refresh and
+//! the logout (the `keepalive`, `refresh` and `logout` options): an OpenID
+//! Connect client library as the token source, or any call the app makes
+//! itself. What they return is untrusted: it is checked and mapped onto the
+//! same results as a request's, so the engine cannot tell the difference.
+
+use js_sys::{Array, Function, Object, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use super::handles::timeout;
+use super::http::token_from;
+use crate::core::{Failure, HeartbeatResult, RefreshResult};
+
+/// Calls `f` with no arguments and waits for what it returns (a promise, or
+/// a plain value) at most `timeout_ms`: `Err(Rejected)` when it throws or
+/// rejects, `Err(Timeout)` when it has not settled by then.
+pub(crate) async fn call(f: &Function, timeout_ms: u64) -> Result<JsValue, Failure> {
+    let returned = f.call0(&JsValue::UNDEFINED).map_err(|_| Failure::Rejected)?;
+    // A thenable whose `then` throws becomes a rejected promise, not a throw.
+    let settled = Promise::resolve(&returned);
+    let expired: JsValue = Object::new().into();
+    let marker = expired.clone();
+    let mut deadline = None;
+    let timer = Promise::new(&mut |resolve, _| {
+        let marker = marker.clone();
+        deadline = Some(timeout(timeout_ms as f64, move || {
+            let _ = resolve.call1(&JsValue::UNDEFINED, &marker);
+        }));
+    });
+    let first = JsFuture::from(Promise::race(&Array::of2(&settled, &timer))).await;
+    // Cleared now if the callback won.
+    drop(deadline);
+    match first {
+        Ok(v) if Object::is(&v, &expired) => Err(Failure::Timeout),
+        Ok(v) => Ok(v),
+        Err(_) => Err(Failure::Rejected),
+    }
+}
+
+/// `refresh`: `{accessToken, expiresIn}` (or the OAuth field names) is a new
+/// token; `null` means the session is over; anything else is malformed.
+pub(crate) fn refresh_result(outcome: Result<JsValue, Failure>) -> RefreshResult {
+    match outcome {
+        Ok(v) if v.is_null() => RefreshResult::Rejected,
+        Ok(v) => match token_from(&v) {
+            Some((token, expires_in_ms)) => RefreshResult::Ok { token, expires_in_ms },
+            None => RefreshResult::Failed(Failure::Malformed),
+        },
+        Err(f) => RefreshResult::Failed(f),
+    }
+}
+
+/// `keepalive`: `true` or nothing touched the session; `false` means it is
+/// over; anything else is malformed.
+pub(crate) fn heartbeat_result(outcome: Result<JsValue, Failure>) -> HeartbeatResult {
+    match outcome {
+        Ok(v) if v.is_undefined() || v.as_bool() == Some(true) => HeartbeatResult::Ok,
+        Ok(v) if v.as_bool() == Some(false) => HeartbeatResult::Rejected,
+        Ok(_) => HeartbeatResult::Failed(Failure::Malformed),
+        Err(f) => HeartbeatResult::Failed(f),
+    }
+}
