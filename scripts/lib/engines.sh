@@ -33,6 +33,10 @@ ensure_engine() {
   esac
 }
 
+# The browser suite runs well over wasm-bindgen-test-runner's default 20 s
+# (the takeover of a hung lock alone waits its 5 s patience).
+export WASM_BINDGEN_TEST_TIMEOUT="${WASM_BINDGEN_TEST_TIMEOUT:-180}"
+
 # The browser tests (tests/web.rs, wasm-bindgen-test) in one engine.
 browser_suite() {
   case "$1" in

@@ -1,6 +1,7 @@
 // Scenario 10: faults, injected with the reference server's fault switches
-// (POST /api/test/faults), the browser's offline mode, junk on the
-// BroadcastChannel, and a server process stopped and started again.
+// (POST /api/test/faults), junk on the BroadcastChannel, and a server process
+// stopped and started again. 10c, the browser's offline mode, runs in every
+// engine: engines/offline.test.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -83,44 +84,6 @@ test('10b. refresh hangs past requestTimeoutMs: it is retried', async (t) => {
   assert.equal(d.refreshes, 2, 'retried once');
   assert.equal(d.refreshRotations, 1, 'the retry rotated the token');
   assert.equal(refreshes.length, 1);
-  assert.equal((await tab.state()).authenticated, true);
-  assert.deepEqual(w.problems, []);
-});
-
-test('10c. the browser goes offline: no attempts; on online, an immediate refresh', async (t) => {
-  const w = await World.start({ server: { flags: FLAGS } });
-  t.after(() => w.close());
-  const [tab] = await untilRefreshIsDue(w, 1);
-  const before = await w.counters();
-  await w.context.setOffline(true);
-  const offline = await w.until(() => tab.state(), (s) => !s.online);
-  const from = w.now;
-  // Past the refresh time and past the token's expiry.
-  await w.advance(2 * LEAD, { step: 1_000 });
-  const whileOffline = (await tab.requests(ROUTES.refresh)).filter((r) => r.at >= from);
-  const tokenOffline = await tab.token();
-  const mid = await w.counters();
-  const atOnline = w.now;
-  await w.context.setOffline(false);
-  // No clock movement: the online event alone must trigger the refresh.
-  const back = await w.until(() => w.counters(), (c) => c.refreshRotations > mid.refreshRotations);
-  await w.settle();
-  const d = delta(before, back);
-  const sentOnline = (await tab.requests(ROUTES.refresh)).filter((r) => r.at >= from);
-  const profile = await tab.fetch(ROUTES.profile);
-  record(t, import.meta.url, 'scenario 10c', {
-    refreshAttemptsWhileOffline: whileOffline.length,
-    tokenWhileOfflinePastExpiry: tokenOffline,
-    refreshesAfterOnline: d.refreshes,
-    refreshSentSimulatedMsAfterOnline: sentOnline.map((r) => r.at - atOnline),
-    profileStatus: profile.status,
-  });
-  assert.equal(offline.online, false, 'state.online is false');
-  assert.deepEqual(whileOffline, [], 'no refresh attempt while offline');
-  assert.equal(tokenOffline, null, 'no token handed out once it expired');
-  assert.equal(d.refreshes, 1, 'one refresh, right after going online');
-  assert.deepEqual(sentOnline.map((r) => r.at), [atOnline], 'sent at once (no simulated time passed)');
-  assert.equal(profile.status, 200);
   assert.equal((await tab.state()).authenticated, true);
   assert.deepEqual(w.problems, []);
 });

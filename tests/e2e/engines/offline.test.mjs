@@ -1,4 +1,5 @@
-// Offline, then online, in every engine: no refresh attempt while offline,
+// Scenario 10c, offline then online, in every engine (it was Chromium's
+// alone in faults.test.mjs, with the same assertions): no refresh attempt while offline,
 // no expired token handed out, and one refresh as soon as the browser is
 // online again (before the clock moves). Chromium and Firefox go offline
 // through their drivers; WebKit's driver cannot, so its tabs emulate it
@@ -11,7 +12,7 @@ import { record } from '../lib/report.mjs';
 const TTL = 300_000;
 const LEAD = 60_000;
 
-eachEngine(test, enginesToRun(), 'offline, then online: no attempt while offline, no expired token, one refresh at once when back online', async (t, engine) => {
+eachEngine(test, enginesToRun(), '10c. offline, then online: no attempt while offline, no expired token, one refresh at once when back online', async (t, engine) => {
   const w = await EngineWorld.startIn(engine, { server: { flags: { accessTtlSecs: TTL / 1000, idleTimeoutSecs: 900 } } });
   t.after(() => w.close());
   const [tab] = await signedInTabs(w, 1, tokenOptions({ refreshLeadMs: LEAD }));

@@ -65,11 +65,14 @@ class ChromiumBrowser {
     });
     b.version = `chromium/${b.browser.version()}`;
     b.context = await b.browser.newContext({ viewport: VIEWPORT });
+    b.tabs = [];
     return b;
   }
 
   async newTab() {
-    return new PlaywrightTab(await this.context.newPage());
+    const tab = new PageTab(await this.context.newPage(), this);
+    this.tabs.push(tab);
+    return tab;
   }
 
   setOffline(offline) {
@@ -78,28 +81,6 @@ class ChromiumBrowser {
 
   async close() {
     await this.browser.close().catch(() => {});
-  }
-}
-
-class PlaywrightTab {
-  constructor(page) {
-    this.page = page;
-  }
-
-  async goto(url) {
-    await this.page.goto(url, { waitUntil: 'load' });
-  }
-
-  evaluate(fn, arg) {
-    return this.page.evaluate(fn, arg);
-  }
-
-  pointerMove(x, y) {
-    return this.page.mouse.move(x, y);
-  }
-
-  close() {
-    return this.page.close();
   }
 }
 
@@ -128,7 +109,7 @@ class FirefoxBrowser {
     // windows of their own, visible like Playwright's pages.
     const page = this.first ?? (await this.browser.newPage({ type: 'window' }));
     this.first = null;
-    const tab = new PuppeteerTab(page, this);
+    const tab = new PageTab(page, this);
     this.tabs.push(tab);
     return tab;
   }
@@ -143,7 +124,8 @@ class FirefoxBrowser {
   }
 }
 
-class PuppeteerTab {
+/** A tab of Playwright or puppeteer: their pages answer these calls alike. */
+class PageTab {
   constructor(page, browser) {
     this.page = page;
     this.browser = browser;
