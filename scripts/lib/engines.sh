@@ -54,17 +54,31 @@ e2e_in_engine() {
 }
 
 # Runs "$@" and records how long it took under the label $1 (the rest is the
-# command); ksa_timings prints them all.
+# command), and whether it failed; returns its status.
 KSA_TIMINGS=()
 timed() {
-  local label="$1" start=$SECONDS
+  local label="$1" start=$SECONDS status=0
   shift
-  "$@"
-  KSA_TIMINGS+=("$(printf '%5d s  %s' $((SECONDS - start)) "$label")")
+  "$@" || status=$?
+  KSA_TIMINGS+=("$(printf '%5d s  %s%s' $((SECONDS - start)) "$label" "$([ "$status" -eq 0 ] || echo '  FAILED')")")
+  return "$status"
 }
 
-ksa_timings() {
+# One engine's part: timed, and a failure is recorded instead of ending the
+# run, so that every engine gets its turn; ksa_finish fails the run after.
+KSA_FAILED=()
+engine_part() {
+  timed "$@" || KSA_FAILED+=("$1")
+}
+
+# Prints the timings, then fails if an engine's part failed.
+ksa_finish() {
   printf '\ntimings:\n'
   printf '  %s\n' "${KSA_TIMINGS[@]}"
   printf '  %5d s  whole run\n' "$SECONDS"
+  if [ "${#KSA_FAILED[@]}" -gt 0 ]; then
+    printf '\nfailed:\n'
+    printf '  %s\n' "${KSA_FAILED[@]}"
+    return 1
+  fi
 }
