@@ -1,0 +1,15 @@
+import { bootstrapApplication } from '@angular/platform-browser';
+import { provideKeepSessionAlive } from 'keep-session-alive/angular';
+// The keeper's options, the same in every app of the suite (read by the test too).
+import keeperOptions from '../../lib/app-keeper-options.json';
+import { App } from './app/app';
+import { changeDetection } from './change-detection';
+import { counts } from './app/counts';
+
+counts.mode = changeDetection.mode;
+bootstrapApplication(App, {
+  providers: [
+    changeDetection.provider,
+    provideKeepSessionAlive(keeperOptions),
+  ],
+}).catch((err) => console.error(err));
