@@ -39,5 +39,7 @@ test('15. an Angular 22 app on the built package, zoneless and with zone.js: its
   run(join(dir, 'node_modules/.bin/tsc'), ['-p', join(e2eDir, 'angular-types')], { cwd: root });
   const zoneless = await twoTabScenario({ name: 'angular-zoneless', dist: ngBuild(dir, 'angular-zoneless', 'production') });
   const zone = await twoTabScenario({ name: 'angular-zone', dist: ngBuild(dir, 'angular-zone', 'production,zone') });
+  assert.equal(zoneless.mode, 'zoneless', 'the default build loads no zone.js');
+  assert.equal(zone.mode, 'zone.js', 'the zone build runs on zone.js');
   record(t, import.meta.url, 'scenario 15', { zoneless, zone });
 });

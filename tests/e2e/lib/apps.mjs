@@ -77,7 +77,9 @@ const dialogs = (tab) => tab.page.getByTestId('warning').count();
  * follows; 20 s pass with nothing changing (the renders or change-detection
  * runs counted in both tabs); the idle warning comes up in both from the
  * entry's state; "Stay signed in" in the first withdraws it in both; "Sign
- * out" in the first signs both out with reason `user`. Returns the counts.
+ * out" in the first signs both out with reason `user`; unmounting the first
+ * tab's app disposes its keeper, and the second tab becomes the leader.
+ * Returns the counts.
  */
 export async function twoTabScenario({ name, dist, path = '/' }) {
   const w = await World.start({ server: { wwwDir: dist, flags: { accessTtlSecs: TTL_SECS, idleTimeoutSecs: 900 } } });
@@ -119,13 +121,26 @@ export async function twoTabScenario({ name, dist, path = '/' }) {
     const signedOut = await untilAll(w, tabs, status, (s) => s === 'signed out');
     const reasons = await untilAll(w, tabs, reason, (s) => s === 'last logout: user');
     const d = delta(before, await w.counters());
+
+    // The app goes away (Angular's ApplicationRef.destroy(), Vue's
+    // app.unmount()): its keeper is disposed, which hands the leader lock
+    // (the first tab's, opened first) to the second tab.
+    const leader = (tab) => tab.eval(() => window.keeper.state.leader);
+    const leadersBefore = await Promise.all(tabs.map(leader));
+    await first.eval(() => window.unmountApp());
+    const [secondLeads] = await untilAll(w, [second], leader, (l) => l === true);
+
+    // Angular's app says whether zone.js drives it.
+    const mode = await first.eval(() => window.counts.mode);
     const result = {
+      ...(mode ? { mode } : {}),
       quietSimulatedMs: QUIET_MS,
       quiet: { first: quiet[0], second: quiet[1] },
       warningTexts,
       reasons,
       loginRequests: d.requests[ROUTES.login] ?? 0,
       logoutRequests: d.requests[ROUTES.logout] ?? 0,
+      leaderAfterUnmount: secondLeads ? 'second' : 'none',
     };
     const about = JSON.stringify(result);
 
@@ -143,6 +158,8 @@ export async function twoTabScenario({ name, dist, path = '/' }) {
     assert.deepEqual(reasons, ['last logout: user', 'last logout: user'], about);
     assert.equal(d.requests[ROUTES.login], 1, 'one login request');
     assert.equal(d.requests[ROUTES.logout], 1, 'one logout request');
+    assert.deepEqual(leadersBefore, [true, false], 'the first tab leads');
+    assert.equal(secondLeads, true, `unmounting the first tab's app disposed its keeper: the second tab leads: ${about}`);
     assert.deepEqual(w.problems, []);
     return result;
   } finally {

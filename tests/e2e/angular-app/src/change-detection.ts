@@ -2,4 +2,4 @@
 // build configuration replaces this file with change-detection.zone.ts.
 import { provideZonelessChangeDetection } from '@angular/core';
 
-export const changeDetection = { mode: 'zoneless', provider: provideZonelessChangeDetection() };
+export const changeDetection = { provider: provideZonelessChangeDetection() };

@@ -2,4 +2,4 @@
 // every task that zone.js sees inside the Angular zone runs change detection.
 import { provideZoneChangeDetection } from '@angular/core';
 
-export const changeDetection = { mode: 'zone.js', provider: provideZoneChangeDetection() };
+export const changeDetection = { provider: provideZoneChangeDetection() };

@@ -6,10 +6,13 @@ import { App } from './app/app';
 import { changeDetection } from './change-detection';
 import { counts } from './app/counts';
 
-counts.mode = changeDetection.mode;
+// Whether zone.js was loaded: the `zone` configuration's polyfill, or nothing.
+counts.mode = 'Zone' in window ? 'zone.js' : 'zoneless';
 bootstrapApplication(App, {
   providers: [
     changeDetection.provider,
     provideKeepSessionAlive(keeperOptions),
   ],
-}).catch((err) => console.error(err));
+})
+  .then((app) => (window.unmountApp = () => app.destroy()))
+  .catch((err) => console.error(err));

@@ -14,10 +14,11 @@ async function main() {
   if (typeof ksa.default === 'function') await ksa.default();
   const keeper = new ksa.SessionKeeper(keeperOptions);
   window.keeper = keeper; // for the test to look at
-  createApp(App)
+  const app = createApp(App)
     .mixin({ beforeMount: countRender, beforeUpdate: countRender })
-    .use(keepSessionAlive, keeper)
-    .mount('#app');
+    .use(keepSessionAlive, keeper);
+  app.mount('#app');
+  window.unmountApp = () => app.unmount(); // the plugin disposes the keeper then
 }
 
 main();

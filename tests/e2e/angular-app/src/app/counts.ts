@@ -1,6 +1,7 @@
 // What the test reads from the page: how often Angular ran change detection
 // (every application tick runs afterEveryRender hooks) and how often an
-// effect on the session state signal ran.
+// effect on the session state signal ran; whether zone.js runs it; a way
+// to destroy the app (and with it the keeper).
 import type { SessionKeeper } from 'keep-session-alive';
 
 export interface Counts {
@@ -13,6 +14,7 @@ declare global {
   interface Window {
     counts: Counts;
     keeper: SessionKeeper;
+    unmountApp: () => void;
   }
 }
 
