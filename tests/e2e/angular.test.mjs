@@ -6,13 +6,14 @@
 // server: sign in (the second tab follows), 20 s of unchanged state with the
 // change-detection runs (afterEveryRender) and the runs of an effect on the
 // state signal counted, the idle warning from the signal, "Stay signed in",
-// "Sign out" (the second tab follows). The entry's declarations are
-// type-checked first (angular-types/).
+// "Sign out" (the second tab follows), then the app destroyed. The warning
+// dialog is the npm README's, and the entry's declarations are type-checked
+// first (angular-types/).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { appDir, run, twoTabScenario } from './lib/apps.mjs';
+import { appDir, assertInReadme, run, twoTabScenario } from './lib/apps.mjs';
 import { record } from './lib/report.mjs';
 import { e2eDir, outDir, root } from './lib/paths.mjs';
 
@@ -35,6 +36,7 @@ function ngBuild(dir, name, configuration) {
 test('15. an Angular 22 app on the built package, zoneless and with zone.js: its production build signs in (a second tab follows), runs no change detection in 20 s of unchanged state, shows the idle warning from the signal, stays signed in on request and signs out (the second tab follows)', async (t) => {
   assert.ok(existsSync(join(root, 'pkg/angular.js')), 'pkg/ has the Angular entry point (scripts/build-pkg)');
   const dir = appDir('angular-app');
+  assertInReadme(join(dir, 'src/app/session-warning.ts'));
   // The entry's types, with the TypeScript Angular 22 supports (the app's).
   run(join(dir, 'node_modules/.bin/tsc'), ['-p', join(e2eDir, 'angular-types')], { cwd: root });
   const zoneless = await twoTabScenario({ name: 'angular-zoneless', dist: ngBuild(dir, 'angular-zoneless', 'production') });

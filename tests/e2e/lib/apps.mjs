@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { World, ROUTES, delta } from './harness.mjs';
-import { e2eDir } from './paths.mjs';
+import { e2eDir, root } from './paths.mjs';
 
 const TTL_SECS = 300;
 // Every app's keeper options: the warning comes this long after the last activity.
@@ -22,6 +22,12 @@ export function appDir(name) {
   const dir = join(e2eDir, name);
   assert.ok(existsSync(join(dir, 'node_modules')), `${dir}/node_modules is missing: npm ci there (scripts/test does)`);
   return dir;
+}
+
+/** Asserts that the npm README shows `file` (an app's warning dialog) as it is. */
+export function assertInReadme(file) {
+  const readme = readFileSync(join(root, 'pkg-template/README.md'), 'utf8');
+  assert.ok(readme.includes(readFileSync(file, 'utf8')), `pkg-template/README.md shows ${file} as it is`);
 }
 
 /** Runs a build or check command; its output is shown only when it fails. */
@@ -43,11 +49,12 @@ function minus(after, before) {
   return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - before[k]]));
 }
 
-// The text of the element with data-testid `id`, null while there is none (no waiting).
-async function text(tab, id) {
-  const all = await tab.page.getByTestId(id).allTextContents();
+// The text of the element(s) `locator` finds, null while there is none (no waiting).
+async function textOf(locator) {
+  const all = await locator.allTextContents();
   return all.length ? all.join('') : null;
 }
+const text = (tab, id) => textOf(tab.page.getByTestId(id));
 
 // A frame of simulated time: Angular's zoneless scheduler renders on a
 // timer or animation frame, which only the simulated clock fires.
@@ -69,7 +76,9 @@ async function untilAll(w, tabs, read, ok) {
 
 const status = (tab) => text(tab, 'status');
 const reason = (tab) => text(tab, 'reason');
-const dialogs = (tab) => tab.page.getByTestId('warning').count();
+// The warning dialog: the component shown in the npm README (no test ids).
+const dialog = (tab) => tab.page.getByRole('alertdialog');
+const dialogs = (tab) => dialog(tab).count();
 
 /**
  * The app served from `dist` (at `path`) in two tabs against the reference
@@ -106,7 +115,7 @@ export async function twoTabScenario({ name, dist, path = '/' }) {
     // Idle: the warning comes up in both tabs, from the entry's state.
     await w.advance(WARNING_AFTER_MS + 10_000 - (w.now - signedInAt), { step: 5_000 });
     const shown = await untilAll(w, tabs, dialogs, (n) => n === 1);
-    const warningTexts = await Promise.all(tabs.map((tab) => text(tab, 'warning')));
+    const warningTexts = await Promise.all(tabs.map((tab) => textOf(dialog(tab))));
     const keeperWarns = await Promise.all(tabs.map((tab) => tab.eval(() => window.keeper.state.warningRemainingMs !== null)));
 
     // "Stay signed in" in the first tab withdraws it in both.

@@ -9,7 +9,7 @@ import { SESSION_KEEPER, injectSessionEvent, injectSessionState } from 'keep-ses
       <p role="alert">You were signed out after a period of inactivity.</p>
     }
     @if (warning(); as w) {
-      <div role="alertdialog" aria-modal="true" aria-labelledby="ksa-warning" data-testid="warning">
+      <div role="alertdialog" aria-modal="true" aria-labelledby="ksa-warning">
         <p id="ksa-warning">
           {{ w.idle ? 'Are you still there? You will be signed out in' : 'Your session ends in' }}
           <strong>{{ secondsLeft() }} s</strong>.
@@ -32,7 +32,8 @@ export class SessionWarning {
     const s = this.state();
     if (!s.authenticated || s.warningRemainingMs === null) return null;
     const idle = s.idleAt !== null && (s.absoluteAt === null || s.idleAt <= s.absoluteAt);
-    return { idle, until: (idle ? s.idleAt : s.absoluteAt) ?? Date.now() };
+    const until = idle ? s.idleAt : s.absoluteAt;
+    return until === null ? null : { idle, until };
   });
   // A clock that ticks once a second, only while the dialog is up.
   private readonly now = signal(Date.now());
