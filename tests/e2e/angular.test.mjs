@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { appDir, assertInReadme, run, twoTabScenario } from './lib/apps.mjs';
+import { appDir, assertInReadme, assertPublished, run, twoTabScenario } from './lib/apps.mjs';
 import { record } from './lib/report.mjs';
 import { e2eDir, outDir, root } from './lib/paths.mjs';
 
@@ -36,6 +36,7 @@ function ngBuild(dir, name, configuration) {
 test('15. an Angular 22 app on the built package, zoneless and with zone.js: its production build signs in (a second tab follows), runs no change detection in 20 s of unchanged state, shows the idle warning from the signal, stays signed in on request and signs out (the second tab follows)', async (t) => {
   assert.ok(existsSync(join(root, 'pkg/angular.js')), 'pkg/ has the Angular entry point (scripts/build-pkg)');
   const dir = appDir('angular-app');
+  assertPublished('./angular');
   assertInReadme(join(dir, 'src/app/session-warning.ts'));
   // The entry's types, with the TypeScript Angular 22 supports (the app's).
   run(join(dir, 'node_modules/.bin/tsc'), ['-p', join(e2eDir, 'angular-types')], { cwd: root });

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { appDir, assertInReadme, run, twoTabScenario } from './lib/apps.mjs';
+import { appDir, assertInReadme, assertPublished, run, twoTabScenario } from './lib/apps.mjs';
 import { record } from './lib/report.mjs';
 import { e2eDir, outDir, root } from './lib/paths.mjs';
 
@@ -29,6 +29,7 @@ function viteBuild(dir, name, pkg) {
 test('16. a Vue 3 app on the built package, web and bundler targets: its Vite build signs in (a second tab follows), renders nothing in 20 s of unchanged state, shows the idle warning from the ref, stays signed in on request and signs out (the second tab follows)', async (t) => {
   assert.ok(existsSync(join(root, 'pkg/vue.js')), 'pkg/ has the Vue entry point (scripts/build-pkg)');
   const dir = appDir('vue-app');
+  assertPublished('./vue');
   assertInReadme(join(dir, 'src/SessionWarning.vue'));
   // The entry's types: with the repository's TypeScript (its root node_modules).
   run(join(root, 'node_modules/.bin/tsc'), ['-p', join(e2eDir, 'vue-types')], { cwd: root });

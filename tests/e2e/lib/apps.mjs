@@ -24,6 +24,21 @@ export function appDir(name) {
   return dir;
 }
 
+/**
+ * Asserts that both built packages (pkg/, pkg-bundler/) export `subpath`
+ * (e.g. './angular') with types, and that what `npm pack` would publish
+ * holds its files and the store they import.
+ */
+export function assertPublished(subpath) {
+  for (const dir of [join(root, 'pkg'), join(root, 'pkg-bundler')]) {
+    const entry = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).exports?.[subpath];
+    assert.ok(entry?.types && entry?.default, `${dir}/package.json exports ${subpath} with types: ${JSON.stringify(entry)}`);
+    const packed = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json'], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    const files = packed[0].files.map((f) => `./${f.path}`);
+    for (const f of [entry.types, entry.default, './session-store.js']) assert.ok(files.includes(f), `npm pack of ${dir} has ${f}: ${files}`);
+  }
+}
+
 /** Asserts that the npm README shows `file` (an app's warning dialog) as it is. */
 export function assertInReadme(file) {
   const readme = readFileSync(join(root, 'pkg-template/README.md'), 'utf8');

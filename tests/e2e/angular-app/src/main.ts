@@ -1,3 +1,4 @@
+import { APP_ID, inject } from '@angular/core';
 import { bootstrapApplication } from '@angular/platform-browser';
 import { provideKeepSessionAlive } from 'keep-session-alive/angular';
 // The keeper's options, the same in every app of the suite (read by the test too).
@@ -11,7 +12,8 @@ counts.mode = 'Zone' in window ? 'zone.js' : 'zoneless';
 bootstrapApplication(App, {
   providers: [
     changeDetection.provider,
-    provideKeepSessionAlive(keeperOptions),
+    // Options from a function, run in the injection context: it may inject().
+    provideKeepSessionAlive(() => ({ ...keeperOptions, channelName: `keep-session-alive-${inject(APP_ID)}` })),
   ],
 })
   .then((app) => (window.unmountApp = () => app.destroy()))
