@@ -295,6 +295,16 @@ impl Engine {
             Auth::Out | Auth::Restoring(Some(_)) => None,
             Auth::Restoring(None) => Some(now),
             Auth::In(s) => match &s.token {
+                // The user will count as gone before this token expires unless
+                // they act again: no refresh ahead of time, only on demand (a
+                // getAccessToken() it can no longer serve, a 401), or once
+                // activity moves the idle deadline past the expiry. An idle
+                // hour then costs no request.
+                Some(t)
+                    if !t.rejected && !self.refresh.waiting() && self.idle_at().is_some_and(|i| i <= t.expires_at) =>
+                {
+                    None
+                }
                 Some(t) if !t.rejected && (!self.refresh.waiting() || t.usable(now)) => {
                     Some(t.refresh_at(self.t.refresh_lead_ms, self.leader))
                 }
