@@ -169,8 +169,8 @@ impl Engine {
                 if online {
                     // Back online: try at once instead of waiting out a backoff
                     // that was caused by being offline.
-                    self.heartbeat.retry_now();
-                    self.refresh.retry_now();
+                    self.heartbeat.backoff.retry_now();
+                    self.refresh.backoff.retry_now();
                 }
             }
             Input::Resumed => {
@@ -348,8 +348,8 @@ impl Engine {
         self.epoch = self.epoch.wrapping_add(1);
         // A login is the user at work, and a request that touched the server.
         self.activity.login(now);
-        self.heartbeat.forget_failures();
-        self.refresh.forget_failures();
+        self.heartbeat.backoff.reset();
+        self.refresh.backoff.reset();
         // Holds taken before the login (or heard of by tabs that just joined)
         // are announced to this session's tabs.
         self.holds.announce_again();
@@ -395,8 +395,8 @@ impl Engine {
         }
         self.auth = Auth::Out;
         self.epoch = self.epoch.wrapping_add(1);
-        self.heartbeat.forget_failures();
-        self.refresh.forget_failures();
+        self.heartbeat.backoff.reset();
+        self.refresh.backoff.reset();
         self.activity.forget_unsent();
         self.holds.forget_peers();
         if !remote {

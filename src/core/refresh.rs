@@ -4,7 +4,7 @@
 
 use alloc::string::String;
 
-use super::backoff::{Backoff, Rng};
+use super::backoff::Backoff;
 use super::io::{Command, Event, Failure, Operation, Reason, RefreshResult};
 use super::message::{Message, SharedToken};
 use super::time::Time;
@@ -74,7 +74,8 @@ enum Flight {
 #[derive(Debug)]
 pub(super) struct Refresh {
     flight: Flight,
-    backoff: Backoff,
+    /// Retries after failures.
+    pub(super) backoff: Backoff,
     /// When the last token arrived (a login, a refresh, a sibling's).
     last: Option<Time>,
     /// Someone awaits a token (`getAccessToken()`, `fetch()`).
@@ -135,29 +136,6 @@ impl Refresh {
         let Flight::Sending { epoch, sent_at } = self.flight else { return None };
         self.flight = Flight::Ready;
         Some((epoch, sent_at))
-    }
-
-    pub(super) fn succeeded(&mut self) {
-        self.backoff = Backoff::default();
-    }
-
-    pub(super) fn failed(&mut self, now: Time, failure: Failure, rng: &mut Rng) {
-        self.backoff.fail(now, failure, rng);
-    }
-
-    /// A new or ended session starts without the last one's retries.
-    pub(super) fn forget_failures(&mut self) {
-        self.backoff = Backoff::default();
-    }
-
-    /// Back online: retry at once.
-    pub(super) fn retry_now(&mut self) {
-        self.backoff.retry_now();
-    }
-
-    /// `due`, or later if a retry must wait.
-    pub(super) fn delay(&self, due: Time) -> Time {
-        self.backoff.delay(due)
     }
 
     /// A token arrived at `now`.
@@ -222,7 +200,7 @@ impl Engine {
             (RefreshResult::Ok { token, expires_in_ms }, _)
                 if !token.is_empty() && expires_in_ms >= MIN_TOKEN_LIFETIME_MS =>
             {
-                self.refresh.succeeded();
+                self.refresh.backoff.reset();
                 // Counted from when the request left: the server issued the token
                 // after that, so this errs early, whatever the server's clock says
                 // and however long the reply took (a laptop may sleep in between).
@@ -245,7 +223,7 @@ impl Engine {
     }
 
     fn refresh_failed(&mut self, now: Time, f: Failure) {
-        self.refresh.failed(now, f, &mut self.rng);
+        self.refresh.backoff.fail(now, f, &mut self.rng);
         self.emit(Event::Error(Operation::Refresh, f));
     }
 
@@ -322,6 +300,6 @@ impl Engine {
             return None;
         }
         let due = self.refresh_wanted_at()?;
-        Some(self.refresh.delay(due))
+        Some(self.refresh.backoff.delay(due))
     }
 }
