@@ -5,7 +5,7 @@
 
 use super::backoff::Backoff;
 use super::config::HeartbeatTiming;
-use super::io::{Event, HeartbeatResult, Operation, Reason};
+use super::io::{Command, Event, HeartbeatResult, Operation, Reason};
 use super::time::Time;
 use super::{Auth, Engine};
 
@@ -108,6 +108,19 @@ impl Engine {
     /// the server session alive until the idle deadline (a touch after it
     /// already outlives the deadline), and a ping for activity just before a
     /// touch would be one the server does not need.
+    /// The heartbeat's part of the evaluation: the leader pings when due, a
+    /// follower takes the leader lock over when the leader's ping is overdue.
+    pub(super) fn evaluate_heartbeat(&mut self, now: Time) {
+        if self.heartbeat_due().is_some_and(|d| d <= now) {
+            self.heartbeat.send(now, self.epoch);
+            self.out.push_back(Command::SendHeartbeat);
+        }
+        if let Some(h) = self.t.heartbeat.filter(|_| self.leader_overdue().is_some_and(|d| d <= now)) {
+            self.heartbeat.hold_off(now.after(self.takeover_grace_ms(&h)));
+            self.out.push_back(Command::StealLeadership);
+        }
+    }
+
     pub(super) fn heartbeat_due(&self) -> Option<Time> {
         self.ping_due().filter(|_| self.leader)
     }

@@ -446,26 +446,8 @@ impl Engine {
             }
         }
         self.evaluate_presence(now);
-        if self.refresh.waiting() && !self.can_get_token() {
-            self.resolve_waiters();
-        }
-        if self.refresh_due().is_some_and(|d| d <= now) {
-            self.start_refresh();
-        }
-        if self.refresh_lock_overdue().is_some_and(|d| d <= now) {
-            self.refresh.taking_over(now);
-            self.out.push_back(Command::StealRefreshLock);
-            // The other tabs queued behind the hung holder wait behind this one now.
-            self.broadcast(Message::Claim { lock: LockName::Refresh, held: true });
-        }
-        if self.heartbeat_due().is_some_and(|d| d <= now) {
-            self.heartbeat.send(now, self.epoch);
-            self.out.push_back(Command::SendHeartbeat);
-        }
-        if let Some(h) = self.t.heartbeat.filter(|_| self.leader_overdue().is_some_and(|d| d <= now)) {
-            self.heartbeat.hold_off(now.after(self.takeover_grace_ms(&h)));
-            self.out.push_back(Command::StealLeadership);
-        }
+        self.evaluate_refresh(now);
+        self.evaluate_heartbeat(now);
         if self.activity_broadcast_due().is_some_and(|d| d <= now) {
             let (at, touched) = self.activity.broadcast(now);
             self.broadcast(Message::Activity { at, touched });

@@ -5,6 +5,7 @@
 use alloc::string::String;
 
 use super::backoff::Backoff;
+use super::claims::LockName;
 use super::io::{Command, Event, Failure, Operation, Reason, RefreshResult};
 use super::message::{Message, SharedToken};
 use super::time::Time;
@@ -247,7 +248,24 @@ impl Engine {
         self.refresh.taking_over(now);
     }
 
-    pub(super) fn start_refresh(&mut self) {
+    /// The token's part of the evaluation: waiters that cannot be served are
+    /// answered, a due refresh starts, a lock held too long is taken over.
+    pub(super) fn evaluate_refresh(&mut self, now: Time) {
+        if self.refresh.waiting() && !self.can_get_token() {
+            self.resolve_waiters();
+        }
+        if self.refresh_due().is_some_and(|d| d <= now) {
+            self.start_refresh();
+        }
+        if self.refresh_lock_overdue().is_some_and(|d| d <= now) {
+            self.refresh.taking_over(now);
+            self.out.push_back(Command::StealRefreshLock);
+            // The other tabs queued behind the hung holder wait behind this one now.
+            self.broadcast(Message::Claim { lock: LockName::Refresh, held: true });
+        }
+    }
+
+    fn start_refresh(&mut self) {
         if self.refresh.wait_for_lock(self.now) {
             self.lock_refresh();
         }
