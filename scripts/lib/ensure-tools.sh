@@ -161,16 +161,20 @@ ensure_node_modules() {
 }
 
 # tests/e2e has its own package.json and lock (playwright-core, puppeteer-core,
-# Vite, React, and the built pkg/ as a file: dependency, so after build-pkg):
-# npm ci when its node_modules is missing or older than the lock. No browser
-# download.
+# Vite, React, and the built pkg/ as a file: dependency, so after build-pkg),
+# and so does each framework app in it that builds with its own tools
+# (angular-app: the Angular CLI and the Node.js 22 it needs; vue-app: Vite and
+# Vue): npm ci where node_modules is missing or older than the lock. No
+# browser download.
 ensure_e2e_node_modules() {
-  local dir="$KSA_ROOT/tests/e2e"
-  if [ -d "$dir/node_modules" ] && [ ! "$dir/package-lock.json" -nt "$dir/node_modules" ]; then
-    _ksa_say "tests/e2e/node_modules: up to date"
-  else
-    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
-    touch "$dir/node_modules"
-    _ksa_say "tests/e2e/node_modules: installed with npm ci"
-  fi
+  local dir
+  for dir in tests/e2e tests/e2e/angular-app tests/e2e/vue-app; do
+    if [ -d "$KSA_ROOT/$dir/node_modules" ] && [ ! "$KSA_ROOT/$dir/package-lock.json" -nt "$KSA_ROOT/$dir/node_modules" ]; then
+      _ksa_say "$dir/node_modules: up to date"
+    else
+      (cd "$KSA_ROOT/$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+      touch "$KSA_ROOT/$dir/node_modules"
+      _ksa_say "$dir/node_modules: installed with npm ci"
+    fi
+  done
 }

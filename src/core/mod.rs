@@ -169,8 +169,8 @@ impl Engine {
                 if online {
                     // Back online: try at once instead of waiting out a backoff
                     // that was caused by being offline.
-                    self.heartbeat.retry_now();
-                    self.refresh.retry_now();
+                    self.heartbeat.backoff.retry_now();
+                    self.refresh.backoff.retry_now();
                 }
             }
             Input::Resumed => {
@@ -348,8 +348,8 @@ impl Engine {
         self.epoch = self.epoch.wrapping_add(1);
         // A login is the user at work, and a request that touched the server.
         self.activity.login(now);
-        self.heartbeat.forget_failures();
-        self.refresh.forget_failures();
+        self.heartbeat.backoff.reset();
+        self.refresh.backoff.reset();
         // Holds taken before the login (or heard of by tabs that just joined)
         // are announced to this session's tabs.
         self.holds.announce_again();
@@ -395,8 +395,8 @@ impl Engine {
         }
         self.auth = Auth::Out;
         self.epoch = self.epoch.wrapping_add(1);
-        self.heartbeat.forget_failures();
-        self.refresh.forget_failures();
+        self.heartbeat.backoff.reset();
+        self.refresh.backoff.reset();
         self.activity.forget_unsent();
         self.holds.forget_peers();
         if !remote {
@@ -446,26 +446,8 @@ impl Engine {
             }
         }
         self.evaluate_presence(now);
-        if self.refresh.waiting() && !self.can_get_token() {
-            self.resolve_waiters();
-        }
-        if self.refresh_due().is_some_and(|d| d <= now) {
-            self.start_refresh();
-        }
-        if self.refresh_lock_overdue().is_some_and(|d| d <= now) {
-            self.refresh.taking_over(now);
-            self.out.push_back(Command::StealRefreshLock);
-            // The other tabs queued behind the hung holder wait behind this one now.
-            self.broadcast(Message::Claim { lock: LockName::Refresh, held: true });
-        }
-        if self.heartbeat_due().is_some_and(|d| d <= now) {
-            self.heartbeat.send(now, self.epoch);
-            self.out.push_back(Command::SendHeartbeat);
-        }
-        if let Some(h) = self.t.heartbeat.filter(|_| self.leader_overdue().is_some_and(|d| d <= now)) {
-            self.heartbeat.hold_off(now.after(self.takeover_grace_ms(&h)));
-            self.out.push_back(Command::StealLeadership);
-        }
+        self.evaluate_refresh(now);
+        self.evaluate_heartbeat(now);
         if self.activity_broadcast_due().is_some_and(|d| d <= now) {
             let (at, touched) = self.activity.broadcast(now);
             self.broadcast(Message::Activity { at, touched });

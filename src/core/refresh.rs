@@ -4,7 +4,8 @@
 
 use alloc::string::String;
 
-use super::backoff::{Backoff, Rng};
+use super::backoff::Backoff;
+use super::claims::LockName;
 use super::io::{Command, Event, Failure, Operation, Reason, RefreshResult};
 use super::message::{Message, SharedToken};
 use super::time::Time;
@@ -74,7 +75,8 @@ enum Flight {
 #[derive(Debug)]
 pub(super) struct Refresh {
     flight: Flight,
-    backoff: Backoff,
+    /// Retries after failures.
+    pub(super) backoff: Backoff,
     /// When the last token arrived (a login, a refresh, a sibling's).
     last: Option<Time>,
     /// Someone awaits a token (`getAccessToken()`, `fetch()`).
@@ -135,29 +137,6 @@ impl Refresh {
         let Flight::Sending { epoch, sent_at } = self.flight else { return None };
         self.flight = Flight::Ready;
         Some((epoch, sent_at))
-    }
-
-    pub(super) fn succeeded(&mut self) {
-        self.backoff = Backoff::default();
-    }
-
-    pub(super) fn failed(&mut self, now: Time, failure: Failure, rng: &mut Rng) {
-        self.backoff.fail(now, failure, rng);
-    }
-
-    /// A new or ended session starts without the last one's retries.
-    pub(super) fn forget_failures(&mut self) {
-        self.backoff = Backoff::default();
-    }
-
-    /// Back online: retry at once.
-    pub(super) fn retry_now(&mut self) {
-        self.backoff.retry_now();
-    }
-
-    /// `due`, or later if a retry must wait.
-    pub(super) fn delay(&self, due: Time) -> Time {
-        self.backoff.delay(due)
     }
 
     /// A token arrived at `now`.
@@ -222,7 +201,7 @@ impl Engine {
             (RefreshResult::Ok { token, expires_in_ms }, _)
                 if !token.is_empty() && expires_in_ms >= MIN_TOKEN_LIFETIME_MS =>
             {
-                self.refresh.succeeded();
+                self.refresh.backoff.reset();
                 // Counted from when the request left: the server issued the token
                 // after that, so this errs early, whatever the server's clock says
                 // and however long the reply took (a laptop may sleep in between).
@@ -245,7 +224,7 @@ impl Engine {
     }
 
     fn refresh_failed(&mut self, now: Time, f: Failure) {
-        self.refresh.failed(now, f, &mut self.rng);
+        self.refresh.backoff.fail(now, f, &mut self.rng);
         self.emit(Event::Error(Operation::Refresh, f));
     }
 
@@ -269,7 +248,24 @@ impl Engine {
         self.refresh.taking_over(now);
     }
 
-    pub(super) fn start_refresh(&mut self) {
+    /// The token's part of the evaluation: waiters that cannot be served are
+    /// answered, a due refresh starts, a lock held too long is taken over.
+    pub(super) fn evaluate_refresh(&mut self, now: Time) {
+        if self.refresh.waiting() && !self.can_get_token() {
+            self.resolve_waiters();
+        }
+        if self.refresh_due().is_some_and(|d| d <= now) {
+            self.start_refresh();
+        }
+        if self.refresh_lock_overdue().is_some_and(|d| d <= now) {
+            self.refresh.taking_over(now);
+            self.out.push_back(Command::StealRefreshLock);
+            // The other tabs queued behind the hung holder wait behind this one now.
+            self.broadcast(Message::Claim { lock: LockName::Refresh, held: true });
+        }
+    }
+
+    fn start_refresh(&mut self) {
         if self.refresh.wait_for_lock(self.now) {
             self.lock_refresh();
         }
@@ -295,6 +291,16 @@ impl Engine {
             Auth::Out | Auth::Restoring(Some(_)) => None,
             Auth::Restoring(None) => Some(now),
             Auth::In(s) => match &s.token {
+                // The user will count as gone before this token expires unless
+                // they act again: no refresh ahead of time, only on demand (a
+                // getAccessToken() it can no longer serve, a 401), or once
+                // activity moves the idle deadline past the expiry. An idle
+                // hour then costs no request.
+                Some(t)
+                    if !t.rejected && !self.refresh.waiting() && self.idle_at().is_some_and(|i| i <= t.expires_at) =>
+                {
+                    None
+                }
                 Some(t) if !t.rejected && (!self.refresh.waiting() || t.usable(now)) => {
                     Some(t.refresh_at(self.t.refresh_lead_ms, self.leader))
                 }
@@ -312,6 +318,6 @@ impl Engine {
             return None;
         }
         let due = self.refresh_wanted_at()?;
-        Some(self.refresh.delay(due))
+        Some(self.refresh.backoff.delay(due))
     }
 }

@@ -1303,3 +1303,26 @@ fn a_leader_that_stopped_pinging_is_replaced_and_the_server_session_never_lapses
     w.advance(1_000);
     assert!(!w.tabs[0].engine.snapshot(w.now).leader);
 }
+
+#[test]
+fn a_session_that_idles_out_before_its_token_expires_costs_no_refresh() {
+    // Idle after 3 minutes, 5-minute tokens refreshed 30 s ahead.
+    let config = Config { idle_timeout_ms: Some(3 * MIN), warning_ms: Some(20_000), ..token_config() };
+    let mut w = World::new(config, 2);
+    w.login(0);
+    let t0 = w.now;
+    // The user works until about 1:40: the session ends about 4:40, before
+    // the token expires at 5:00, so its refresh time (4:30) passes without a refresh.
+    active_for(&mut w, 1, 110_000, 10_000);
+    let idle_at = w.tabs[1].engine.snapshot(w.now).idle_at.unwrap_or(t0);
+    assert!(idle_at > t0.after(4 * MIN + 30_000) && idle_at <= t0.after(5 * MIN), "{:?}", idle_at.since(t0));
+    w.advance(60 * MIN);
+    assert_eq!(w.server.refreshes.len(), 0, "no refresh for a session that ends first: {:?}", w.server.refreshes);
+    assert!(w.tabs.iter().all(|t| !t.engine.snapshot(w.now).authenticated));
+    // Still, a request while the user is there gets a token on demand.
+    let mut w = World::new(Config { idle_timeout_ms: Some(3 * MIN), warning_ms: Some(20_000), ..token_config() }, 1);
+    w.login(0);
+    active_for(&mut w, 0, 4 * MIN + 40_000, 15_000);
+    assert_eq!(w.server.refreshes.len(), 1, "activity past 2:00 moves the idle deadline past the expiry");
+    assert!(w.server.refreshes[0] < t0.after(5 * MIN + 60_000));
+}
