@@ -1,4 +1,4 @@
-// Scenarios O1-O5 (issue 19): the keeper with an OpenID Connect client
+// Scenarios O1-O6 (issue 19): the keeper with an OpenID Connect client
 // library as its token source, against a real OpenID Provider. The provider
 // is oidc-provider (tests/e2e/oidc/provider.mjs: a public client with PKCE,
 // rotating refresh tokens with reuse detection, revocation, 20 s access
@@ -7,6 +7,9 @@
 // (app/oidc-session.js). The counters are the provider's own events and the
 // resource server's introspection answers. Time is real (the provider's
 // tokens expire on its clock): each scenario runs a few token lifetimes.
+// O1 and O2 are the same three active tabs, with the keeper and with
+// oidc-client-ts renewing on its own: their counts side by side are the npm
+// README's reason to use the package (out/counts/oidc.test.json).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -23,6 +26,13 @@ const REFRESH_INTERVAL_MS = (TTL_SECS - LEAD_SECS) * 1000;
 const LIFETIMES = 3;
 const TABS = 3;
 const keeperOptions = (extra = {}) => ({ refreshLeadMs: LEAD_SECS * 1000, idleTimeoutMs: 120_000, ...extra });
+
+/** A provider, an app and three signed-in tabs of it (`tabOptions` as OidcWorld.open's), closed after `t`. */
+async function threeTabs(t, tabOptions) {
+  const w = await OidcWorld.start({ accessTokenTtlSecs: TTL_SECS });
+  t.after(() => w.close());
+  return { w, tabs: await w.signedInTabs(TABS, tabOptions) };
+}
 
 /**
  * Refresh grants that came less than half a refresh interval after the
@@ -84,9 +94,7 @@ test('O0. the npm README’s oidc-client-ts recipe is the code the e2e app runs'
 });
 
 test('O1. three tabs, an active user, three token lifetimes: refresh grants at one tab’s rate, 0 invalid_grant, every API call 200 with a token the provider issued', async (t) => {
-  const w = await OidcWorld.start({ accessTokenTtlSecs: TTL_SECS });
-  t.after(() => w.close());
-  const tabs = await w.signedInTabs(TABS, { keeperOptions: keeperOptions() });
+  const { w, tabs } = await threeTabs(t, { keeperOptions: keeperOptions() });
   const startedAt = Date.now();
   // Until the grant that ends the third lifetime (two a lifetime at one
   // tab's rate); the next one is a whole interval away, time enough to count
@@ -120,9 +128,7 @@ test('O1. three tabs, an active user, three token lifetimes: refresh grants at o
 });
 
 test('O2. baseline: the same three tabs with oidc-client-ts renewing on its own (automaticSilentRenew, no keeper): its refresh grants, duplicates and invalid_grant, counted', async (t) => {
-  const w = await OidcWorld.start({ accessTokenTtlSecs: TTL_SECS });
-  t.after(() => w.close());
-  const tabs = await w.signedInTabs(TABS, { mode: 'baseline', renewLeadSecs: LEAD_SECS });
+  const { w, tabs } = await threeTabs(t, { mode: 'baseline', renewLeadSecs: LEAD_SECS });
   const startedAt = Date.now();
   const statuses = await activeUser(w, tabs, LIFETIMES * TTL_SECS * 1000);
   // No renewal starts any more; those in flight land before counting.
@@ -146,9 +152,7 @@ test('O2. baseline: the same three tabs with oidc-client-ts renewing on its own 
 
 test('O3. idle: no refresh grant after the idle deadline, every tab logs out idle, and the logout callback revoked the refresh token at the provider', async (t) => {
   const IDLE_MS = 15_000;
-  const w = await OidcWorld.start({ accessTokenTtlSecs: TTL_SECS });
-  t.after(() => w.close());
-  const tabs = await w.signedInTabs(TABS, { keeperOptions: keeperOptions({ idleTimeoutMs: IDLE_MS }) });
+  const { w, tabs } = await threeTabs(t, { keeperOptions: keeperOptions({ idleTimeoutMs: IDLE_MS }) });
   const activeBefore = await w.op.activeRefreshTokens();
   // No input from now on.
   const logouts = await until(
@@ -184,9 +188,7 @@ test('O3. idle: no refresh grant after the idle deadline, every tab logs out idl
 });
 
 test('O4. revoked at the provider: the next refresh ends the session revoked in every tab, after one invalid_grant', async (t) => {
-  const w = await OidcWorld.start({ accessTokenTtlSecs: TTL_SECS });
-  t.after(() => w.close());
-  const tabs = await w.signedInTabs(TABS, { keeperOptions: keeperOptions() });
+  const { w, tabs } = await threeTabs(t, { keeperOptions: keeperOptions() });
   const input = { each: async (i) => tabs[i % tabs.length].activity() };
   // Into the session: one refresh, then an administrator revokes the grant.
   await w.run(2 * TTL_SECS * 1000, { ...input, done: () => w.counters().refreshGrants >= 1 });
@@ -225,9 +227,7 @@ test('O4. revoked at the provider: the next refresh ends the session revoked in 
 
 test('O5. a hold keeps refreshing without input past the idle deadline, in every tab', async (t) => {
   const IDLE_MS = 15_000;
-  const w = await OidcWorld.start({ accessTokenTtlSecs: TTL_SECS });
-  t.after(() => w.close());
-  const tabs = await w.signedInTabs(TABS, { keeperOptions: keeperOptions({ idleTimeoutMs: IDLE_MS }) });
+  const { w, tabs } = await threeTabs(t, { keeperOptions: keeperOptions({ idleTimeoutMs: IDLE_MS }) });
   await tabs[0].eval(() => {
     window.hold = window.app.keeper.holdActive('video');
   });
@@ -252,5 +252,28 @@ test('O5. a hold keeps refreshing without input past the idle deadline, in every
   assert.deepEqual(counts.holdsPerTab, [1, 1, 1], 'every tab knows of the hold');
   assert.deepEqual(counts.logoutsPerTab, [0, 0, 0], 'no tab logged out');
   assert.equal(counts.api200, counts.apiCalls, 'every API call 200');
+  assert.deepEqual(w.problems, []);
+});
+
+test('O6. the only tab, reloaded, restores the session through the refresh callback: one refresh grant, then API calls 200', async (t) => {
+  const w = await OidcWorld.start({ accessTokenTtlSecs: TTL_SECS });
+  t.after(() => w.close());
+  const [tab] = await w.signedInTabs(1, { keeperOptions: keeperOptions() });
+  await tab.load();
+  const signedIn = await until(() => tab.signedIn(), Boolean);
+  const counts = {
+    signedInAfterReload: signedIn,
+    refreshGrants: w.counters().refreshGrants,
+    refreshGrantsSentByTheTab: await tab.refreshGrantsSent(),
+    loginEvents: (await tab.events('login')).length,
+    apiStatus: await tab.callApi(),
+  };
+  record(t, import.meta.url, 'scenario O6 (reload)', counts);
+
+  assert.equal(counts.signedInAfterReload, true);
+  assert.equal(counts.refreshGrants, 1, 'no sibling to ask: one refresh through the callback');
+  assert.equal(counts.refreshGrantsSentByTheTab, 1);
+  assert.equal(counts.loginEvents, 1, 'the restored session is a login event');
+  assert.equal(counts.apiStatus, 200);
   assert.deepEqual(w.problems, []);
 });
