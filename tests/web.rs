@@ -55,6 +55,10 @@ extern "C" {
     fn scripted_callback(name: &str, script: &str) -> js_sys::Function;
     #[wasm_bindgen(js_name = callbackCalls)]
     fn callback_calls(name: &str) -> JsValue;
+    #[wasm_bindgen(js_name = hangOnLock)]
+    fn hang_on_lock(name: &str) -> js_sys::Function;
+    #[wasm_bindgen(js_name = hideLocks)]
+    fn hide_locks(hidden: bool);
 }
 
 const REFRESH: &str = "/api/auth/refresh";
@@ -1119,4 +1123,85 @@ fn a_url_and_its_callback_together_or_a_callback_that_is_not_a_function_are_opti
     let message = try_keeper(js(r#"{"refresh":"/api/auth/refresh"}"#)).err().unwrap_or_default();
     assert!(message.contains("`refresh`") && message.contains("must be a function"), "{message}");
     assert_eq!(live_timers(), 0);
+}
+
+// ---- 9. without Web Locks, and locks that never come back (issue 18) --------------
+
+#[wasm_bindgen_test]
+async fn without_web_locks_tabs_elect_one_leader_and_refresh_one_at_a_time() {
+    stub_reset();
+    stub_route(REFRESH, &refresh_reply("shared", 60, 100));
+    hide_locks(true);
+    let name = channel("no-locks");
+    let options =
+        format!(r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{name}"}}"#);
+    let tabs = [keeper(&options), keeper(&options), keeper(&options)];
+    hide_locks(false);
+    let start = stub_seq();
+    // All three restore at once; the claims let one refresh, the others take its token.
+    let pending: Vec<Promise> = tabs.iter().map(|k| k.get_access_token().unchecked_into()).collect();
+    for p in pending {
+        assert_eq!(settle(p).await.ok().and_then(|t| t.as_string()).as_deref(), Some("shared"));
+    }
+    assert_eq!(stub_count(REFRESH, start), 1, "one refresh for three tabs");
+    assert!(eventually(1000, || tabs.iter().filter(|k| state_bool(k, "leader")).count() == 1).await, "one leader");
+    // The leader goes away: another takes over at once.
+    let leader = tabs.iter().position(|k| state_bool(k, "leader")).unwrap_or(0);
+    tabs[leader].dispose();
+    let others: Vec<&SessionKeeper> = tabs.iter().enumerate().filter(|(i, _)| *i != leader).map(|(_, k)| k).collect();
+    assert!(eventually(1000, || others.iter().filter(|k| state_bool(k, "leader")).count() == 1).await, "a new leader");
+    for k in others {
+        k.dispose();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_refresh_lock_held_by_a_hung_tab_is_taken_over() {
+    stub_reset();
+    stub_route(REFRESH, &refresh_reply("after-takeover", 60, 0));
+    let name = channel("hung-refresh");
+    let stolen = hang_on_lock(&format!("{name}:refresh"));
+    // requestTimeoutMs 100: the takeover comes after 2 x 100 + 5000 ms and a jitter of at most 1300.
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","requestTimeoutMs":100,"idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{name}"}}"#
+    ));
+    let start = stub_seq();
+    assert_eq!(token(&k).await.as_deref(), Some("after-takeover"), "the restore refreshed after taking the lock over");
+    assert_eq!(stub_count(REFRESH, start), 1);
+    assert_eq!(
+        stolen.call0(&JsValue::NULL).ok().and_then(|v| v.as_bool()),
+        Some(true),
+        "the hung holder lost the lock"
+    );
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn a_leader_lock_held_by_a_hung_tab_is_taken_over_when_a_ping_is_overdue() {
+    stub_reset();
+    stub_route("/api/keepalive", r#"[{"status":204}]"#);
+    let name = channel("hung-leader");
+    let stolen = hang_on_lock(&format!("{name}:leader"));
+    let k = keeper(&format!(
+        r#"{{"keepaliveUrl":"/api/keepalive","sessionTimeoutMs":400,"idleTimeoutMs":4000,"siblingWaitMs":50,"channelName":"{name}"}}"#
+    ));
+    let events = Events::of(&k);
+    set_session(&k, "{}");
+    assert!(!state_bool(&k, "leader"), "the hung tab holds the leader lock");
+    // The user is active; the ping the (hung) leader owes goes overdue and this tab takes over.
+    for _ in 0..40 {
+        dispatch_on("window", "pointerdown");
+        sleep(25).await;
+        if events.count("heartbeat") > 0 {
+            break;
+        }
+    }
+    assert!(state_bool(&k, "leader"), "took the leader lock over");
+    assert!(events.count("heartbeat") > 0, "and pinged");
+    assert_eq!(
+        stolen.call0(&JsValue::NULL).ok().and_then(|v| v.as_bool()),
+        Some(true),
+        "the hung leader lost the lock"
+    );
+    k.dispose();
 }

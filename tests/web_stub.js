@@ -256,3 +256,20 @@ export function scriptedCallback(name, script) {
 export function callbackCalls(name) {
   return (S.callbacks && S.callbacks[name]) || { calls: 0, inFlight: 0, maxInFlight: 0 };
 }
+
+/// A tab that took the Web Lock `name` and hung: it never releases it.
+/// Returns a function telling whether the lock was taken over (stolen) since.
+export function hangOnLock(name) {
+  let stolen = false;
+  navigator.locks
+    .request(name, () => new Promise(() => {}))
+    .catch((e) => { stolen = e && e.name === 'AbortError'; });
+  return () => stolen;
+}
+
+/// `navigator.locks` reads undefined (true), as in a browser without Web
+/// Locks, or the browser's own again (false).
+export function hideLocks(hidden) {
+  if (hidden) Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true });
+  else delete navigator.locks;
+}

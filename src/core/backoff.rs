@@ -29,6 +29,11 @@ impl Backoff {
         self.retry_at = Some(now.after(delay));
     }
 
+    /// No failure counts any more (a success, a new or ended session).
+    pub(super) fn reset(&mut self) {
+        *self = Backoff::default();
+    }
+
     /// Try again at once, at the next chance (back online: the wait was caused
     /// by being offline), keeping the count of failures.
     pub(super) fn retry_now(&mut self) {

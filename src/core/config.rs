@@ -130,6 +130,7 @@ pub(crate) struct Timing {
     pub logout_on_idle: bool,
     pub sibling_wait_ms: u64,
     pub logout_call: bool,
+    pub request_timeout_ms: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -287,6 +288,7 @@ impl Config {
             logout_on_idle: self.logout_on_idle,
             sibling_wait_ms: self.sibling_wait_ms,
             logout_call,
+            request_timeout_ms: self.request_timeout_ms,
         })
     }
 }

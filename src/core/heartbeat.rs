@@ -3,9 +3,9 @@
 //! earliest moment the next one may go. Whether the user still counts as
 //! present then is the engine's question, not this module's.
 
-use super::backoff::{Backoff, Rng};
+use super::backoff::Backoff;
 use super::config::HeartbeatTiming;
-use super::io::{Event, Failure, HeartbeatResult, Operation, Reason};
+use super::io::{Command, Event, HeartbeatResult, Operation, Reason};
 use super::time::Time;
 use super::{Auth, Engine};
 
@@ -14,8 +14,12 @@ pub(super) struct Heartbeat {
     /// The session epoch the ping in flight was sent in.
     in_flight: Option<u32>,
     sent_at: Option<Time>,
-    backoff: Backoff,
+    /// Retries after failures.
+    pub(super) backoff: Backoff,
     last_ok: Option<Time>,
+    /// A follower does not take the leader lock over before then (it just
+    /// did, or the page just woke and the leader has not had its chance).
+    hold_off_until: Option<Time>,
 }
 
 impl Heartbeat {
@@ -33,22 +37,8 @@ impl Heartbeat {
     }
 
     pub(super) fn succeeded(&mut self, now: Time) {
-        self.backoff = Backoff::default();
+        self.backoff.reset();
         self.last_ok = Some(now);
-    }
-
-    pub(super) fn failed(&mut self, now: Time, failure: Failure, rng: &mut Rng) {
-        self.backoff.fail(now, failure, rng);
-    }
-
-    /// A new or ended session starts without the last one's retries.
-    pub(super) fn forget_failures(&mut self) {
-        self.backoff = Backoff::default();
-    }
-
-    /// Back online: retry at once.
-    pub(super) fn retry_now(&mut self) {
-        self.backoff.retry_now();
     }
 
     /// For the property tests' copy of the old heartbeat rule: the retry
@@ -56,6 +46,11 @@ impl Heartbeat {
     #[cfg(all(test, not(target_arch = "wasm32")))]
     pub(super) fn inspect(&self) -> (&Backoff, Option<Time>, bool) {
         (&self.backoff, self.sent_at, self.in_flight.is_some())
+    }
+
+    /// No leader takeover before `until`.
+    pub(super) fn hold_off(&mut self, until: Time) {
+        self.hold_off_until = Some(until);
     }
 
     pub(super) fn last_ok(&self) -> Option<Time> {
@@ -95,7 +90,7 @@ impl Engine {
             }
             HeartbeatResult::Rejected => self.end(Reason::Revoked, false),
             HeartbeatResult::Failed(f) => {
-                self.heartbeat.failed(now, f, &mut self.rng);
+                self.heartbeat.backoff.fail(now, f, &mut self.rng);
                 self.emit(Event::Error(Operation::Heartbeat, f));
             }
         }
@@ -113,10 +108,56 @@ impl Engine {
     /// the server session alive until the idle deadline (a touch after it
     /// already outlives the deadline), and a ping for activity just before a
     /// touch would be one the server does not need.
+    /// The heartbeat's part of the evaluation: the leader pings when due, a
+    /// follower takes the leader lock over when the leader's ping is overdue.
+    pub(super) fn evaluate_heartbeat(&mut self, now: Time) {
+        if self.heartbeat_due().is_some_and(|d| d <= now) {
+            self.heartbeat.send(now, self.epoch);
+            self.out.push_back(Command::SendHeartbeat);
+        }
+        if let Some(h) = self.t.heartbeat.filter(|_| self.leader_overdue().is_some_and(|d| d <= now)) {
+            self.heartbeat.hold_off(now.after(self.takeover_grace_ms(&h)));
+            self.out.push_back(Command::StealLeadership);
+        }
+    }
+
     pub(super) fn heartbeat_due(&self) -> Option<Time> {
+        self.ping_due().filter(|_| self.leader)
+    }
+
+    /// When a follower takes the leader lock over (Web Locks' `steal`): the
+    /// ping the leader owes, as every tab knows it from the shared activity
+    /// and last touch, is overdue by half the margin it was timed with (a
+    /// hung or long-frozen leader), plus an amount of this tab's own so that
+    /// followers do not all take it at once. Not before a hold-off (after a
+    /// takeover, or a wake). Without Web Locks the leader's claim expires instead.
+    pub(super) fn leader_overdue(&self) -> Option<Time> {
+        let h = self.t.heartbeat?;
+        if self.leader || self.claims.is_some() {
+            return None;
+        }
+        let overdue = self.ping_due()?.after(self.takeover_grace_ms(&h));
+        Some(self.heartbeat.hold_off_until.map_or(overdue, |until| overdue.max(until)))
+    }
+
+    pub(super) fn takeover_grace_ms(&self, h: &HeartbeatTiming) -> u64 {
+        let grace = h.margin_ms / 2;
+        grace + self.tab % (grace / 2 + 1)
+    }
+
+    /// The page woke: the leader gets its chance to ping before anyone takes over.
+    pub(super) fn heartbeat_resumed(&mut self, now: Time) {
+        if let Some(h) = self.t.heartbeat {
+            let until = now.after(self.takeover_grace_ms(&h));
+            self.heartbeat.hold_off(until);
+        }
+    }
+
+    /// When a ping is due from whichever tab leads.
+    fn ping_due(&self) -> Option<Time> {
         let h = self.t.heartbeat?;
         let s = self.session()?;
-        if s.idle || !self.leader || !self.online {
+        if s.idle || !self.online {
             return None;
         }
         let last_touch = self.activity.last_touch();

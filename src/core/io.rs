@@ -149,8 +149,14 @@ pub enum Input<'a> {
     Release,
     /// The page is going away or into the back/forward cache: the other tabs
     /// are told now that this tab's holds end; this tab keeps its count and
-    /// announces it again on [`Input::Resumed`].
+    /// announces it again on [`Input::Resumed`]. Without Web Locks it also
+    /// gives up leading, and claims it again on [`Input::Resumed`].
     PageHide,
+    /// This browser has no Web Locks, or refused a lock request: from now on
+    /// the tabs elect their leader and serialize refreshes over their
+    /// messages ([`Message::Claim`](super::Message::Claim)), and the driver
+    /// gets no lock commands and sends no [`Input::Leadership`].
+    LocksUnavailable,
 }
 
 /// Something the app is told.
@@ -208,6 +214,15 @@ pub enum Command {
     SendRefresh,
     /// Release the refresh lock (a no-op when not held).
     ReleaseRefreshLock,
+    /// The refresh lock has stayed with another tab far longer than a refresh
+    /// takes (a hung tab, a browser bug): take it over (Web Locks' `steal`);
+    /// then report [`Input::RefreshLockAcquired`].
+    StealRefreshLock,
+    /// The leader has let a heartbeat go overdue (a hung or frozen tab
+    /// holding the leader lock): take the leader lock over (`steal`), then
+    /// report [`Input::Leadership`]; the tab it was taken from is told
+    /// `Leadership(false)`.
+    StealLeadership,
     /// POST the logout endpoint; its outcome does not matter.
     CallLogout,
     /// Send this message to the other tabs: [`Envelope::encode`] where the

@@ -8,6 +8,7 @@
 
 use alloc::string::String;
 
+use super::claims::LockName;
 use super::digits::{number, push_u64};
 use super::io::Reason;
 use super::time::Time;
@@ -46,6 +47,10 @@ pub enum Message {
     SessionWanted,
     /// The answer to `SessionWanted`.
     Session { started_at: Time, token: Option<SharedToken> },
+    /// Without Web Locks: the sending tab claims (`held: false`) or holds a lock.
+    Claim { lock: LockName, held: bool },
+    /// Without Web Locks: the sending tab gave a lock up.
+    Unclaim { lock: LockName },
 }
 
 /// A message and the tab that sent it.
@@ -102,6 +107,15 @@ impl Envelope {
                 num(&mut s, u64::from(*count));
             }
             Message::SessionWanted => s.push_str(" Q"),
+            Message::Claim { lock, held } => {
+                s.push_str(" C ");
+                s.push_str(lock_code(*lock));
+                s.push_str(if *held { " 1" } else { " 0" });
+            }
+            Message::Unclaim { lock } => {
+                s.push_str(" U ");
+                s.push_str(lock_code(*lock));
+            }
             Message::Session { started_at, token: t } => {
                 s.push_str(" R");
                 num(&mut s, started_at.0);
@@ -163,10 +177,31 @@ impl Envelope {
             "S" => Message::StaySignedIn { at: Time(number(rest)?) },
             "H" => Message::Hold { count: u32::try_from(number(rest)?).ok()? },
             "Q" if rest.is_empty() => Message::SessionWanted,
+            "C" => {
+                let (lock, held) = field(rest)?;
+                let held = match held? {
+                    "1" => true,
+                    "0" => false,
+                    _ => return None,
+                };
+                Message::Claim { lock: lock_from(lock)?, held }
+            }
+            "U" => Message::Unclaim { lock: lock_from(rest)? },
             _ => return None,
         };
         Some(Envelope { from, message })
     }
+}
+
+fn lock_code(lock: LockName) -> &'static str {
+    match lock {
+        LockName::Leader => "l",
+        LockName::Refresh => "r",
+    }
+}
+
+fn lock_from(code: &str) -> Option<LockName> {
+    [LockName::Leader, LockName::Refresh].into_iter().find(|&l| lock_code(l) == code)
 }
 
 /// The text up to the first space and what follows it (`None` without a

@@ -16,6 +16,7 @@ use alloc::collections::VecDeque;
 
 mod activity;
 mod backoff;
+mod claims;
 mod config;
 pub(crate) mod digits;
 mod heartbeat;
@@ -26,6 +27,7 @@ mod refresh;
 mod time;
 mod timeouts;
 
+pub use claims::LockName;
 pub use config::{Config, ConfigError};
 pub use io::{Cause, Command, Event, Failure, HeartbeatResult, Input, Operation, Reason, RefreshResult, Snapshot};
 pub use message::{Envelope, Message, SharedToken};
@@ -34,6 +36,7 @@ pub use time::Time;
 
 use activity::Activity;
 use backoff::Rng;
+use claims::Claims;
 use config::Timing;
 use heartbeat::Heartbeat;
 use holds::Holds;
@@ -92,6 +95,8 @@ pub struct Engine {
     epoch: u32,
     ignored_messages: u32,
     holds: Holds,
+    /// Without Web Locks: the leader and refresh locks over messages.
+    claims: Option<Claims>,
     out: VecDeque<Command>,
 }
 
@@ -113,6 +118,7 @@ impl Engine {
             epoch: 0,
             ignored_messages: 0,
             holds: Holds::new(now),
+            claims: None,
             out: VecDeque::new(),
         };
         engine.broadcast(Message::SessionWanted);
@@ -155,25 +161,32 @@ impl Engine {
                 Some(e) if e.from != self.tab => self.message(now, e.from, e.message),
                 _ => self.ignored_messages = self.ignored_messages.saturating_add(1),
             },
-            Input::Leadership(leader) => {
-                if leader != self.leader {
-                    self.leader = leader;
-                    self.emit(Event::Leader(leader));
-                }
-            }
+            // Without Web Locks the tabs elect their leader themselves.
+            Input::Leadership(leader) if self.claims.is_none() => self.set_leader(leader),
+            Input::Leadership(_) => {}
             Input::Online(online) => {
                 self.online = online;
                 if online {
                     // Back online: try at once instead of waiting out a backoff
                     // that was caused by being offline.
-                    self.heartbeat.retry_now();
-                    self.refresh.retry_now();
+                    self.heartbeat.backoff.retry_now();
+                    self.refresh.backoff.retry_now();
                 }
             }
-            Input::Resumed => self.holds.resume(),
+            Input::Resumed => {
+                self.holds.resume();
+                self.claims_resumed(now);
+                // Time slept is no proof that a lock holder hung.
+                self.refresh.taking_over(now);
+                self.heartbeat_resumed(now);
+            }
             Input::Hold => self.holds.hold(),
             Input::Release => self.holds.release(now),
-            Input::PageHide => self.holds.page_hide(),
+            Input::PageHide => {
+                self.holds.page_hide();
+                self.stop_leading();
+            }
+            Input::LocksUnavailable => self.locks_unavailable(),
         }
         self.evaluate(now);
     }
@@ -198,11 +211,14 @@ impl Engine {
             self.idle_warning_due(),
             self.absolute_warning_due(),
             self.refresh_due(),
+            self.refresh_lock_overdue(),
             self.heartbeat_due(),
+            self.leader_overdue(),
             self.listen_due(),
             self.activity_broadcast_due(),
             self.holds_announcement_due(),
             self.holds.next_expiry(),
+            self.claims.as_ref().and_then(Claims::due),
         ]
         .into_iter()
         .flatten()
@@ -297,6 +313,8 @@ impl Engine {
                 self.holds.heard(now, from, count, self.activity.broadcast_interval_ms());
             }
             Message::Hold { .. } => {}
+            Message::Claim { lock, held } => self.heard_claim(now, from, lock, held),
+            Message::Unclaim { lock } => self.heard_unclaim(from, lock),
             Message::SessionWanted => {
                 if let Auth::In(session) = &self.auth {
                     let token = session.token.as_ref().filter(|t| !t.rejected && t.expires_at > now).map(Token::shared);
@@ -330,8 +348,8 @@ impl Engine {
         self.epoch = self.epoch.wrapping_add(1);
         // A login is the user at work, and a request that touched the server.
         self.activity.login(now);
-        self.heartbeat.forget_failures();
-        self.refresh.forget_failures();
+        self.heartbeat.backoff.reset();
+        self.refresh.backoff.reset();
         // Holds taken before the login (or heard of by tabs that just joined)
         // are announced to this session's tabs.
         self.holds.announce_again();
@@ -377,8 +395,8 @@ impl Engine {
         }
         self.auth = Auth::Out;
         self.epoch = self.epoch.wrapping_add(1);
-        self.heartbeat.forget_failures();
-        self.refresh.forget_failures();
+        self.heartbeat.backoff.reset();
+        self.refresh.backoff.reset();
         self.activity.forget_unsent();
         self.holds.forget_peers();
         if !remote {
@@ -428,16 +446,8 @@ impl Engine {
             }
         }
         self.evaluate_presence(now);
-        if self.refresh.waiting() && !self.can_get_token() {
-            self.resolve_waiters();
-        }
-        if self.refresh_due().is_some_and(|d| d <= now) {
-            self.start_refresh();
-        }
-        if self.heartbeat_due().is_some_and(|d| d <= now) {
-            self.heartbeat.send(now, self.epoch);
-            self.out.push_back(Command::SendHeartbeat);
-        }
+        self.evaluate_refresh(now);
+        self.evaluate_heartbeat(now);
         if self.activity_broadcast_due().is_some_and(|d| d <= now) {
             let (at, touched) = self.activity.broadcast(now);
             self.broadcast(Message::Activity { at, touched });
@@ -446,6 +456,7 @@ impl Engine {
             let count = self.holds.announce(now);
             self.broadcast(Message::Hold { count });
         }
+        self.evaluate_claims(now);
         let listen = self.activity.should_listen(now, self.wants_activity());
         if self.activity.set_listening(listen) {
             self.out.push_back(Command::Listen(listen));
@@ -509,6 +520,13 @@ impl Engine {
     fn resolve_waiters(&mut self) {
         if self.refresh.take_waiters() {
             self.out.push_back(Command::ResolveTokenWaiters);
+        }
+    }
+
+    fn set_leader(&mut self, leader: bool) {
+        if leader != self.leader {
+            self.leader = leader;
+            self.emit(Event::Leader(leader));
         }
     }
 

@@ -4,7 +4,8 @@
 
 use alloc::string::String;
 
-use super::backoff::{Backoff, Rng};
+use super::backoff::Backoff;
+use super::claims::LockName;
 use super::io::{Command, Event, Failure, Operation, Reason, RefreshResult};
 use super::message::{Message, SharedToken};
 use super::time::Time;
@@ -13,6 +14,13 @@ use super::{Auth, Engine};
 /// The shortest token lifetime accepted, from a login or a refresh: shorter
 /// ones would be refreshed in a tight loop.
 pub const MIN_TOKEN_LIFETIME_MS: u64 = 1_000;
+
+/// How long the refresh lock may stay with another tab: its refresh ends
+/// within the request timeout, so a lock held for twice that and more is
+/// held by a hung tab (or kept by a browser bug), and is taken over.
+pub(super) fn lock_patience_ms(request_timeout_ms: u64) -> u64 {
+    2 * request_timeout_ms + 5_000
+}
 
 #[derive(Clone, Debug)]
 pub(super) struct Token {
@@ -58,18 +66,17 @@ impl Token {
 enum Flight {
     /// Nothing under way: a refresh may start.
     Ready,
-    WaitingLock,
+    /// Waiting for the cross-tab lock since then (or since it was last taken over).
+    WaitingLock(Time),
     /// The request left at `sent_at`, during session `epoch`.
-    Sending {
-        epoch: u32,
-        sent_at: Time,
-    },
+    Sending { epoch: u32, sent_at: Time },
 }
 
 #[derive(Debug)]
 pub(super) struct Refresh {
     flight: Flight,
-    backoff: Backoff,
+    /// Retries after failures.
+    pub(super) backoff: Backoff,
     /// When the last token arrived (a login, a refresh, a sibling's).
     last: Option<Time>,
     /// Someone awaits a token (`getAccessToken()`, `fetch()`).
@@ -87,17 +94,32 @@ impl Refresh {
     }
 
     /// Starts waiting for the cross-tab lock; false if something is already under way.
-    pub(super) fn wait_for_lock(&mut self) -> bool {
+    pub(super) fn wait_for_lock(&mut self, now: Time) -> bool {
         let start = self.ready();
         if start {
-            self.flight = Flight::WaitingLock;
+            self.flight = Flight::WaitingLock(now);
         }
         start
     }
 
-    /// The lock came: true if this tab was waiting for it (else it must be released).
-    pub(super) fn lock_acquired(&self) -> bool {
-        self.flight == Flight::WaitingLock
+    /// When the wait for the lock has lasted `patience_ms`: then the lock is taken over.
+    pub(super) fn lock_overdue(&self, patience_ms: u64) -> Option<Time> {
+        match self.flight {
+            Flight::WaitingLock(since) => Some(since.after(patience_ms)),
+            _ => None,
+        }
+    }
+
+    /// The lock is being taken over at `now`: the wait starts again.
+    pub(super) fn taking_over(&mut self, now: Time) {
+        if let Flight::WaitingLock(_) = self.flight {
+            self.flight = Flight::WaitingLock(now);
+        }
+    }
+
+    /// Waiting for the cross-tab lock (when it comes, the refresh may go).
+    pub(super) fn waiting_for_lock(&self) -> bool {
+        matches!(self.flight, Flight::WaitingLock(_))
     }
 
     /// The request leaves at `now`, during session `epoch`.
@@ -115,29 +137,6 @@ impl Refresh {
         let Flight::Sending { epoch, sent_at } = self.flight else { return None };
         self.flight = Flight::Ready;
         Some((epoch, sent_at))
-    }
-
-    pub(super) fn succeeded(&mut self) {
-        self.backoff = Backoff::default();
-    }
-
-    pub(super) fn failed(&mut self, now: Time, failure: Failure, rng: &mut Rng) {
-        self.backoff.fail(now, failure, rng);
-    }
-
-    /// A new or ended session starts without the last one's retries.
-    pub(super) fn forget_failures(&mut self) {
-        self.backoff = Backoff::default();
-    }
-
-    /// Back online: retry at once.
-    pub(super) fn retry_now(&mut self) {
-        self.backoff.retry_now();
-    }
-
-    /// `due`, or later if a retry must wait.
-    pub(super) fn delay(&self, due: Time) -> Time {
-        self.backoff.delay(due)
     }
 
     /// A token arrived at `now`.
@@ -176,8 +175,8 @@ impl Engine {
     }
 
     pub(super) fn refresh_lock_acquired(&mut self, now: Time) {
-        if !self.refresh.lock_acquired() {
-            self.out.push_back(Command::ReleaseRefreshLock);
+        if !self.refresh.waiting_for_lock() {
+            self.unlock_refresh();
             return;
         }
         // Another tab may have refreshed while we waited for the lock.
@@ -186,7 +185,7 @@ impl Engine {
             self.out.push_back(Command::SendRefresh);
         } else {
             self.refresh.not_needed();
-            self.out.push_back(Command::ReleaseRefreshLock);
+            self.unlock_refresh();
             self.resolve_waiters();
         }
     }
@@ -202,7 +201,7 @@ impl Engine {
             (RefreshResult::Ok { token, expires_in_ms }, _)
                 if !token.is_empty() && expires_in_ms >= MIN_TOKEN_LIFETIME_MS =>
             {
-                self.refresh.succeeded();
+                self.refresh.backoff.reset();
                 // Counted from when the request left: the server issued the token
                 // after that, so this errs early, whatever the server's clock says
                 // and however long the reply took (a laptop may sleep in between).
@@ -220,18 +219,55 @@ impl Engine {
         }
         // Released after the broadcast, so that a tab queued on the lock most
         // likely hears of the new token before it gets the lock.
-        self.out.push_back(Command::ReleaseRefreshLock);
+        self.unlock_refresh();
         self.resolve_waiters();
     }
 
     fn refresh_failed(&mut self, now: Time, f: Failure) {
-        self.refresh.failed(now, f, &mut self.rng);
+        self.refresh.backoff.fail(now, f, &mut self.rng);
         self.emit(Event::Error(Operation::Refresh, f));
     }
 
-    pub(super) fn start_refresh(&mut self) {
-        if self.refresh.wait_for_lock() {
-            self.out.push_back(Command::AcquireRefreshLock);
+    /// When the wait for the refresh Web Lock has outlasted any refresh
+    /// another tab could be making (without Web Locks a claim expires
+    /// instead). Each tab waits a little longer than the patience, by an
+    /// amount of its own, so that tabs queued together do not all take the
+    /// lock over at once; the first to do so tells the others
+    /// ([`Engine::lock_taken_over`]), and a wake starts the wait anew.
+    pub(super) fn refresh_lock_overdue(&self) -> Option<Time> {
+        if self.claims.is_some() {
+            return None;
+        }
+        let patience = lock_patience_ms(self.t.request_timeout_ms);
+        self.refresh.lock_overdue(patience + self.tab % (patience / 4 + 1))
+    }
+
+    /// Another tab took the refresh Web Lock over: the wait starts again
+    /// behind it.
+    pub(super) fn lock_taken_over(&mut self, now: Time) {
+        self.refresh.taking_over(now);
+    }
+
+    /// The token's part of the evaluation: waiters that cannot be served are
+    /// answered, a due refresh starts, a lock held too long is taken over.
+    pub(super) fn evaluate_refresh(&mut self, now: Time) {
+        if self.refresh.waiting() && !self.can_get_token() {
+            self.resolve_waiters();
+        }
+        if self.refresh_due().is_some_and(|d| d <= now) {
+            self.start_refresh();
+        }
+        if self.refresh_lock_overdue().is_some_and(|d| d <= now) {
+            self.refresh.taking_over(now);
+            self.out.push_back(Command::StealRefreshLock);
+            // The other tabs queued behind the hung holder wait behind this one now.
+            self.broadcast(Message::Claim { lock: LockName::Refresh, held: true });
+        }
+    }
+
+    fn start_refresh(&mut self) {
+        if self.refresh.wait_for_lock(self.now) {
+            self.lock_refresh();
         }
     }
 
@@ -255,6 +291,16 @@ impl Engine {
             Auth::Out | Auth::Restoring(Some(_)) => None,
             Auth::Restoring(None) => Some(now),
             Auth::In(s) => match &s.token {
+                // The user will count as gone before this token expires unless
+                // they act again: no refresh ahead of time, only on demand (a
+                // getAccessToken() it can no longer serve, a 401), or once
+                // activity moves the idle deadline past the expiry. An idle
+                // hour then costs no request.
+                Some(t)
+                    if !t.rejected && !self.refresh.waiting() && self.idle_at().is_some_and(|i| i <= t.expires_at) =>
+                {
+                    None
+                }
                 Some(t) if !t.rejected && (!self.refresh.waiting() || t.usable(now)) => {
                     Some(t.refresh_at(self.t.refresh_lead_ms, self.leader))
                 }
@@ -272,6 +318,6 @@ impl Engine {
             return None;
         }
         let due = self.refresh_wanted_at()?;
-        Some(self.refresh.delay(due))
+        Some(self.refresh.backoff.delay(due))
     }
 }

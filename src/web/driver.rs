@@ -93,7 +93,7 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
     let events = Target::new()?;
     let channel_name = config.channel_name.clone();
     let locks = lock_manager();
-    let elected = locks.is_none();
+    let no_locks = locks.is_none();
     let shared = Rc::new(RefCell::new(Driver {
         engine,
         config,
@@ -131,7 +131,7 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
         }));
         lifecycle.push(on(&document, "resume", |_| Some(Input::Resumed)));
     }
-    let leader = request_lock(&shared, "leader", || Input::Leadership(true));
+    let leader = request_leader_lock(&shared, false);
     let online = get(&window, "navigator").and_then(|n| get(&n, "onLine")).and_then(|v| v.as_bool()).unwrap_or(true);
     if let Some(h) = handles(&shared).as_deref_mut() {
         h.channel = channel;
@@ -141,28 +141,73 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
     if !online {
         handle(&shared, Input::Online(false));
     }
-    // Without Web Locks there is no election: every tab pings (harmless: the
-    // server rate-limits, and the minimum interval holds per tab).
-    if elected {
-        handle(&shared, Input::Leadership(true));
+    // Without Web Locks the tabs elect their leader and serialize their
+    // refreshes over the channel.
+    if no_locks {
+        handle(&shared, Input::LocksUnavailable);
     }
     pump(&shared);
     Ok(shared)
 }
 
-/// Requests the Web Lock `<channelName>:<what>`; `granted` is fed to the
-/// engine when it is ours, and also if the browser refuses the request: then
-/// this tab goes on as where Web Locks is missing (it leads; its refreshes are
-/// serialized only within the tab). `None` where the browser has no Web Locks.
-fn request_lock(shared: &Shared, what: &str, granted: fn() -> Input<'static>) -> Option<LockRequest> {
+/// Requests (or, with `steal`, takes over) the Web Lock
+/// `<channelName>:<what>`; `granted` is fed to the engine when it is ours,
+/// `lost` if another tab takes it over. If the browser refuses the request,
+/// the engine is told that this tab has no Web Locks: it then elects and
+/// serializes over the channel. `None` where the browser has no Web Locks.
+fn request_lock(
+    shared: &Shared,
+    what: &str,
+    steal: bool,
+    granted: fn() -> Input<'static>,
+    lost: fn(&Shared),
+) -> Option<LockRequest> {
     let d = shared.try_borrow().ok()?;
     let locks = d.locks.as_ref()?;
     let mut name = d.config.channel_name.clone();
     name.push(':');
     name.push_str(what);
-    let weak = Rc::downgrade(shared);
-    let feed = move || with(&weak, |s| handle(s, granted()));
-    Some(LockRequest::new(locks, &name, feed.clone(), feed))
+    let (on_granted, on_denied, on_lost) = (Rc::downgrade(shared), Rc::downgrade(shared), Rc::downgrade(shared));
+    Some(LockRequest::new(
+        locks,
+        &name,
+        steal,
+        move || with(&on_granted, |s| handle(s, granted())),
+        move || with(&on_denied, |s| handle(s, Input::LocksUnavailable)),
+        move || with(&on_lost, lost),
+    ))
+}
+
+/// The leader lock, held for the tab's life; when another tab takes it over,
+/// this tab stops leading and queues for it again.
+fn request_leader_lock(shared: &Shared, steal: bool) -> Option<LockRequest> {
+    request_lock(
+        shared,
+        "leader",
+        steal,
+        || Input::Leadership(true),
+        |s| {
+            handle(s, Input::Leadership(false));
+            let again = request_leader_lock(s, false);
+            if let Some(h) = handles(s).as_deref_mut() {
+                h.leader_lock = again;
+            }
+        },
+    )
+}
+
+/// The refresh lock; losing it to a takeover changes nothing here: the
+/// refresh under way finishes and its release is then a no-op.
+fn request_refresh_lock(shared: &Shared, steal: bool) {
+    let request = request_lock(shared, "refresh", steal, || Input::RefreshLockAcquired, |_| {});
+    match request {
+        Some(r) => {
+            // A request replaced here (a takeover) is withdrawn.
+            let old = handles(shared).as_deref_mut().and_then(|h| h.refresh_lock.replace(r));
+            drop(old);
+        }
+        None => handle(shared, Input::RefreshLockAcquired),
+    }
 }
 
 /// Runs `f` on the driver if it still exists and is not disposed.
@@ -234,14 +279,13 @@ fn execute(shared: &Shared, command: Command) {
                 with(&weak, |s| handle(s, Input::HeartbeatDone(result)));
             });
         }
-        Command::AcquireRefreshLock => match request_lock(shared, "refresh", || Input::RefreshLockAcquired) {
-            Some(r) => {
-                if let Some(h) = handles(shared).as_deref_mut() {
-                    h.refresh_lock = Some(r);
-                }
-            }
-            None => handle(shared, Input::RefreshLockAcquired),
-        },
+        Command::AcquireRefreshLock => request_refresh_lock(shared, false),
+        Command::StealRefreshLock => request_refresh_lock(shared, true),
+        Command::StealLeadership => {
+            let request = request_leader_lock(shared, true);
+            let old = handles(shared).as_deref_mut().and_then(|h| std::mem::replace(&mut h.leader_lock, request));
+            drop(old);
+        }
         Command::SendRefresh => {
             let Some(out) = outgoing(shared, |c| &c.refresh) else { return };
             spawn_local(async move {

@@ -18,19 +18,22 @@ pub(crate) struct State {
     leader: bool,
     online: bool,
     tab_id: String,
-    token_expires_at: Option<u64>,
-    last_activity: Option<u64>,
-    last_heartbeat: Option<u64>,
-    last_refresh: Option<u64>,
-    warning_remaining_ms: Option<u64>,
-    idle_at: Option<u64>,
-    absolute_at: Option<u64>,
+    token_expires_at: Option<f64>,
+    last_activity: Option<f64>,
+    last_heartbeat: Option<f64>,
+    last_refresh: Option<f64>,
+    warning_remaining_ms: Option<f64>,
+    idle_at: Option<f64>,
+    absolute_at: Option<f64>,
     ignored_messages: u32,
     holds: u32,
 }
 
-fn ms(t: Option<Time>) -> Option<u64> {
-    t.map(|t| t.0)
+/// Times and durations leave as `f64`, which JavaScript numbers are: they
+/// are far below 2^53, and serde-wasm-bindgen's `u64` path carries an error
+/// for larger values that links `core::fmt` (measured: 754 B gzip of the package).
+fn ms(t: Option<Time>) -> Option<f64> {
+    t.map(|t| t.0 as f64)
 }
 
 impl State {
@@ -48,7 +51,7 @@ impl State {
             last_activity: ms(s.last_activity),
             last_heartbeat: ms(s.last_heartbeat),
             last_refresh: ms(s.last_refresh),
-            warning_remaining_ms: s.warning_remaining_ms,
+            warning_remaining_ms: s.warning_remaining_ms.map(|ms| ms as f64),
             idle_at: ms(s.idle_at),
             absolute_at: ms(s.absolute_at),
             ignored_messages,
@@ -62,9 +65,9 @@ impl State {
 #[serde(untagged, rename_all_fields = "camelCase")]
 pub(crate) enum Detail {
     Empty {},
-    Warning { remaining_ms: u64, cause: &'static str },
+    Warning { remaining_ms: f64, cause: &'static str },
     Cause { cause: &'static str },
-    Expiry { expires_at: Option<u64> },
+    Expiry { expires_at: Option<f64> },
     Logout { reason: &'static str, remote: bool },
     Leader { leader: bool },
     Error { operation: &'static str, kind: &'static str, message: &'static str },
@@ -77,9 +80,11 @@ pub(crate) fn event(event: Event, callback: bool) -> (&'static str, Detail) {
         Event::Activity => ("activity", Detail::Empty {}),
         Event::Idle => ("idle", Detail::Empty {}),
         Event::Heartbeat => ("heartbeat", Detail::Empty {}),
-        Event::Warning { cause: c, remaining_ms } => ("warning", Detail::Warning { remaining_ms, cause: cause(c) }),
+        Event::Warning { cause: c, remaining_ms } => {
+            ("warning", Detail::Warning { remaining_ms: remaining_ms as f64, cause: cause(c) })
+        }
         Event::Timeout(c) => ("timeout", Detail::Cause { cause: cause(c) }),
-        Event::Refresh { expires_at } => ("refresh", Detail::Expiry { expires_at: Some(expires_at.0) }),
+        Event::Refresh { expires_at } => ("refresh", Detail::Expiry { expires_at: ms(Some(expires_at)) }),
         Event::Login { expires_at } => ("login", Detail::Expiry { expires_at: ms(expires_at) }),
         Event::Logout { reason, remote } => ("logout", Detail::Logout { reason: reason.name(), remote }),
         Event::Leader(leader) => ("leader", Detail::Leader { leader }),

@@ -35,6 +35,7 @@ pub(crate) fn lock_manager() -> Option<LockManager> {
 /// held until drop. Dropping also withdraws a request still waiting.
 /// `on_denied` runs if the browser refuses the request (a name it does not
 /// accept, an opaque origin): the caller then carries on as without Web Locks.
+/// `on_lost` runs if another tab takes the lock over (`steal`) once it was ours.
 #[must_use = "the lock is released, or the request withdrawn, when dropped"]
 pub(crate) struct LockRequest {
     abort: Option<AbortController>,
@@ -46,11 +47,15 @@ impl LockRequest {
     pub(crate) fn new(
         locks: &LockManager,
         name: &str,
+        steal: bool,
         on_granted: impl FnMut() + 'static,
         on_denied: impl FnOnce() + 'static,
+        on_lost: impl FnOnce() + 'static,
     ) -> LockRequest {
         let held = std::rc::Rc::new(std::cell::RefCell::new(None::<Deferred>));
+        let granted = std::rc::Rc::new(std::cell::Cell::new(false));
         let slot = held.clone();
+        let was_granted = granted.clone();
         let mut on_granted = on_granted;
         let callback = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |_lock| {
             // The lock is held until this promise settles: keep its settling side.
@@ -58,12 +63,16 @@ impl LockRequest {
             if let Ok(mut s) = slot.try_borrow_mut() {
                 *s = Some(release);
             }
+            was_granted.set(true);
             on_granted();
             promise
         });
-        let abort = AbortController::new().ok();
+        // A steal is granted at once and may not carry a signal (the spec
+        // refuses the pair); a plain request can be withdrawn while it waits.
+        let abort = if steal { None } else { AbortController::new().ok() };
         let options = match &abort {
             Some(a) => object(&[("signal", &a.signal())]),
+            None if steal => object(&[("steal", &JsValue::TRUE)]),
             None => object(&[]),
         };
         let pending = locks
@@ -73,7 +82,11 @@ impl LockRequest {
         let withdrawn = abort.clone();
         spawn_local(async move {
             if JsFuture::from(pending).await.is_err() && !withdrawn.is_some_and(|a| a.signal().aborted()) {
-                on_denied();
+                if granted.get() {
+                    on_lost();
+                } else {
+                    on_denied();
+                }
             }
         });
         LockRequest { abort, held, _callback: callback }

@@ -1192,3 +1192,137 @@ fn numbers_in_messages_are_plain_decimal_u64() {
         assert_eq!(number(&s[1..]), Some(n));
     }
 }
+
+// ---- without Web Locks: leader and refresh claims over messages ------------------
+
+fn leaders(w: &World) -> Vec<usize> {
+    (0..w.tabs.len()).filter(|&i| w.tabs[i].open && w.tabs[i].engine.snapshot(w.now).leader).collect()
+}
+
+#[test]
+fn without_web_locks_three_tabs_elect_one_leader_and_refresh_once_per_token_cycle() {
+    let mut w = World::without_web_locks(token_config(), 3);
+    assert_eq!(leaders(&w).len(), 1, "one leader after the election");
+    w.login(0);
+    let t0 = w.now;
+    for i in 0..30 {
+        active_for(&mut w, i % 3, MIN, 10_000);
+        assert_eq!(leaders(&w).len(), 1, "one leader at minute {i}");
+    }
+    // 5-minute tokens refreshed 30 s before expiry: one refresh every 4.5 minutes,
+    // whichever tab does it (the harness fails any two that overlap at the server).
+    let cycles = w.now.since(t0) / (5 * MIN - 30_000);
+    assert_eq!(w.server.refreshes.len() as u64, cycles);
+    for i in 0..3 {
+        assert!(w.get_token(i).is_some(), "tab {i} holds the shared token");
+    }
+}
+
+#[test]
+fn without_web_locks_a_leader_that_goes_away_is_replaced() {
+    let mut w = World::without_web_locks(cookie_config(), 3);
+    w.login(0);
+    let first = leaders(&w);
+    assert_eq!(first.len(), 1);
+    // pagehide: the others take over within one claim window.
+    w.input(first[0], Input::PageHide);
+    w.advance(1_000);
+    let second = leaders(&w);
+    assert_eq!(second.len(), 1, "a new leader at once after pagehide");
+    assert_ne!(second, first);
+    // A crash tells nobody: the claim runs out, then another tab leads.
+    w.close_tab(second[0]);
+    w.advance(30_000);
+    assert!(leaders(&w).is_empty(), "the crashed leader's claim still counts");
+    w.advance(60_000);
+    assert_eq!(leaders(&w).len(), 1, "a new leader once the claim expired");
+    // The first tab's page comes back: it stands again but the leader keeps the lock.
+    w.input(first[0], Input::Resumed);
+    w.advance(1_000);
+    assert_eq!(leaders(&w).len(), 1);
+}
+
+#[test]
+fn without_web_locks_tabs_waking_together_keep_one_leader_and_ping_once() {
+    let mut w = World::without_web_locks(cookie_config(), 3);
+    w.login(0);
+    active_for(&mut w, 1, 10 * MIN, 20_000);
+    // A laptop sleeps past every claim; on waking all tabs resume at once.
+    w.now = w.now.after(3 * 3_600_000);
+    for i in 0..3 {
+        w.input(i, Input::Resumed);
+    }
+    w.advance(5_000);
+    assert_eq!(leaders(&w).len(), 1);
+    w.login(2);
+    let sent_before: Vec<usize> = w.tabs.iter().map(|t| t.heartbeat_sent.len()).collect();
+    active_for(&mut w, 2, 40 * MIN, 20_000);
+    let pinged: Vec<usize> = w.tabs.iter().zip(&sent_before).map(|(t, b)| t.heartbeat_sent.len() - b).collect();
+    // A 20-minute sliding timeout is pinged its margin (90 s) before it lapses:
+    // twice in 40 minutes, by the one leader.
+    assert_eq!(pinged.iter().sum::<usize>(), 2, "{pinged:?}");
+    assert_eq!(pinged.iter().filter(|&&n| n > 0).count(), 1, "one tab pings, not three: {pinged:?}");
+}
+
+// ---- a lock that never comes back -------------------------------------------------
+
+#[test]
+fn a_refresh_lock_held_by_a_hung_tab_is_taken_over_after_its_patience_and_by_one_tab() {
+    let mut w = World::new(token_config(), 3);
+    w.login(0);
+    // A tab outside this world took the refresh lock and hung.
+    w.lock_holder = Some(usize::MAX);
+    let t0 = w.now;
+    active_for(&mut w, 1, 5 * MIN, 10_000);
+    assert_eq!(w.steals, 1, "one tab takes the lock over; the others wait behind it");
+    assert_eq!(w.server.refreshes.len(), 1);
+    // Due 30 s before expiry; taken over after twice the request timeout plus 5 s (and this tab's jitter).
+    let refreshed = w.server.refreshes[0];
+    let due = t0.after(5 * MIN - 30_000);
+    assert!(refreshed > due.after(25_000) && refreshed < due.after(25_000 + 6_300), "{:?}", refreshed.since(due));
+    for i in 0..3 {
+        assert_eq!(w.get_token(i).as_deref(), Some("tok-2"), "tab {i} has the new token before the old expired");
+    }
+}
+
+#[test]
+fn a_leader_that_stopped_pinging_is_replaced_and_the_server_session_never_lapses() {
+    let mut w = World::new(cookie_config(), 2);
+    w.login(0);
+    // The leader hangs: no timer, no message.
+    w.freeze_tab(0);
+    for _ in 0..40 {
+        active_for(&mut w, 1, MIN, 20_000);
+        assert!(w.server.alive(w.now), "the server session lapsed at {:?}", w.now);
+    }
+    assert_eq!(w.steals, 1);
+    assert!(w.tabs[1].engine.snapshot(w.now).leader);
+    assert!(!w.tabs[1].heartbeat_sent.is_empty(), "the new leader pings");
+    // The old leader runs again and learns it no longer leads.
+    w.thaw_tab(0);
+    w.advance(1_000);
+    assert!(!w.tabs[0].engine.snapshot(w.now).leader);
+}
+
+#[test]
+fn a_session_that_idles_out_before_its_token_expires_costs_no_refresh() {
+    // Idle after 3 minutes, 5-minute tokens refreshed 30 s ahead.
+    let config = Config { idle_timeout_ms: Some(3 * MIN), warning_ms: Some(20_000), ..token_config() };
+    let mut w = World::new(config, 2);
+    w.login(0);
+    let t0 = w.now;
+    // The user works until about 1:40: the session ends about 4:40, before
+    // the token expires at 5:00, so its refresh time (4:30) passes without a refresh.
+    active_for(&mut w, 1, 110_000, 10_000);
+    let idle_at = w.tabs[1].engine.snapshot(w.now).idle_at.unwrap_or(t0);
+    assert!(idle_at > t0.after(4 * MIN + 30_000) && idle_at <= t0.after(5 * MIN), "{:?}", idle_at.since(t0));
+    w.advance(60 * MIN);
+    assert_eq!(w.server.refreshes.len(), 0, "no refresh for a session that ends first: {:?}", w.server.refreshes);
+    assert!(w.tabs.iter().all(|t| !t.engine.snapshot(w.now).authenticated));
+    // Still, a request while the user is there gets a token on demand.
+    let mut w = World::new(Config { idle_timeout_ms: Some(3 * MIN), warning_ms: Some(20_000), ..token_config() }, 1);
+    w.login(0);
+    active_for(&mut w, 0, 4 * MIN + 40_000, 15_000);
+    assert_eq!(w.server.refreshes.len(), 1, "activity past 2:00 moves the idle deadline past the expiry");
+    assert!(w.server.refreshes[0] < t0.after(5 * MIN + 60_000));
+}

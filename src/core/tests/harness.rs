@@ -1,6 +1,8 @@
 //! A world of tabs on a virtual clock: N engines, a simulated server, a simulated
-//! BroadcastChannel and a simulated cross-tab lock. Every command is executed the
-//! way the browser driver would, and the invariants are checked at every step.
+//! BroadcastChannel and a simulated cross-tab lock (or, in a world without Web
+//! Locks, none: the engines then elect and serialize over their messages).
+//! Every command is executed the way the browser driver would, and the
+//! invariants are checked at every step.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -82,6 +84,8 @@ enum Delivery {
         text: String,
     },
     LockGranted,
+    /// The browser tells a tab its leader lock was taken over.
+    Leadership(bool),
     Garbage(String),
 }
 
@@ -117,6 +121,13 @@ pub struct World {
     pub server: Server,
     pub lock_holder: Option<usize>,
     lock_queue: VecDeque<usize>,
+    /// The browser has Web Locks: the harness grants the locks and moves leadership.
+    pub web_locks: bool,
+    /// Locks taken over (`StealRefreshLock`, `StealLeadership`).
+    pub steals: u32,
+    /// When the last refresh request reached the server and when its reply
+    /// (and the rotated cookie) came back: the next may not reach the server before then.
+    last_refresh_at_server: Option<(usize, Time)>,
     pending: Vec<(Time, usize, Delivery)>,
     /// Timer firings are this late (background throttling, sleep).
     pub timer_lateness_ms: u64,
@@ -156,6 +167,16 @@ pub fn cookie_config() -> Config {
 
 impl World {
     pub fn new(config: Config, tabs: usize) -> World {
+        World::with_locks(config, tabs, true)
+    }
+
+    /// A world whose browser has no Web Locks: each tab is told so when it
+    /// opens, and nothing but their messages elects a leader.
+    pub fn without_web_locks(config: Config, tabs: usize) -> World {
+        World::with_locks(config, tabs, false)
+    }
+
+    fn with_locks(config: Config, tabs: usize, web_locks: bool) -> World {
         let session_ms = config.session_timeout_ms.unwrap_or(20 * 60_000);
         let mut w = World {
             now: Time(1_700_000_000_000),
@@ -175,6 +196,9 @@ impl World {
             },
             lock_holder: None,
             lock_queue: VecDeque::new(),
+            web_locks: true,
+            steals: 0,
+            last_refresh_at_server: None,
             pending: Vec::new(),
             timer_lateness_ms: 0,
             config,
@@ -183,10 +207,13 @@ impl World {
             holds_heard: BTreeMap::new(),
             logouts_told: Vec::new(),
         };
+        w.web_locks = web_locks;
         for _ in 0..tabs {
             w.open_tab();
         }
-        w.set_leader(0);
+        if web_locks {
+            w.set_leader(0);
+        }
         // Let the new tabs settle their restore (no sibling has a session yet).
         w.advance(1_000);
         w.server.refreshes.clear();
@@ -209,6 +236,9 @@ impl World {
             logout_calls: 0,
         });
         self.drain(i);
+        if !self.web_locks {
+            self.input(i, Input::LocksUnavailable);
+        }
         i
     }
 
@@ -222,7 +252,7 @@ impl World {
             self.release_lock(i);
         }
         self.lock_queue.retain(|&q| q != i);
-        if self.tabs[i].engine.snapshot(self.now).leader {
+        if self.web_locks && self.tabs[i].engine.snapshot(self.now).leader {
             if let Some(next) = (0..self.tabs.len()).find(|&j| self.tabs[j].open) {
                 self.set_leader(next);
             }
@@ -244,7 +274,11 @@ impl World {
         self.tabs[i].open && !self.tabs[i].frozen
     }
 
+    /// The browser moves the leader lock (only where there are Web Locks).
     pub fn set_leader(&mut self, leader: usize) {
+        if !self.web_locks {
+            return;
+        }
         for i in 0..self.tabs.len() {
             if self.tabs[i].open {
                 self.input(i, Input::Leadership(i == leader));
@@ -360,6 +394,7 @@ impl World {
                 }
                 Delivery::Garbage(m) => self.input(i, Input::Message(&m)),
                 Delivery::LockGranted => self.input(i, Input::RefreshLockAcquired),
+                Delivery::Leadership(leader) => self.input(i, Input::Leadership(leader)),
             }
         }
     }
@@ -403,6 +438,7 @@ impl World {
                     self.pending.push((now.after(LATENCY_MS), i, Delivery::Heartbeat(r)));
                 }
                 Command::AcquireRefreshLock => {
+                    assert!(self.web_locks, "a Web Lock asked for in a browser without them");
                     assert!(!self.tabs[i].refresh_in_flight, "a second refresh started in one tab");
                     self.tabs[i].refresh_in_flight = true;
                     if self.lock_holder.is_none() {
@@ -413,11 +449,45 @@ impl World {
                     }
                 }
                 Command::SendRefresh => {
-                    assert_eq!(self.lock_holder, Some(i), "refresh sent without holding the cross-tab lock");
+                    if self.web_locks {
+                        assert_eq!(self.lock_holder, Some(i), "refresh sent without holding the cross-tab lock");
+                    }
+                    // A rotating refresh token is spent twice when a refresh
+                    // reaches the server before the previous reply brought the
+                    // rotated cookie back.
+                    if let Some((j, back_at)) = self.last_refresh_at_server {
+                        assert!(
+                            now >= back_at,
+                            "tab {i} refreshes at {now:?} while tab {j}'s refresh is out until {back_at:?}"
+                        );
+                    }
+                    self.last_refresh_at_server = Some((i, now.after(LATENCY_MS)));
                     let r = self.server.refresh(now.after(LATENCY_MS / 2));
                     self.pending.push((now.after(LATENCY_MS), i, Delivery::Refresh(r)));
                 }
+                Command::StealRefreshLock => {
+                    assert!(self.web_locks, "a Web Lock taken over in a browser without them");
+                    assert!(self.tabs[i].refresh_in_flight, "a lock taken over by a tab that did not ask for it");
+                    self.steals += 1;
+                    // The holder loses it; the queue goes on behind the new holder.
+                    self.lock_queue.retain(|&q| q != i);
+                    self.lock_holder = Some(i);
+                    self.pending.push((now, i, Delivery::LockGranted));
+                }
+                Command::StealLeadership => {
+                    assert!(self.web_locks, "a Web Lock taken over in a browser without them");
+                    assert!(!self.tabs[i].engine.snapshot(now).leader, "the leader took its own lock over");
+                    self.steals += 1;
+                    // The old leader hears of it when it runs again (a frozen one later).
+                    for j in 0..self.tabs.len() {
+                        let leader = j == i;
+                        if self.tabs[j].open && (leader || self.tabs[j].engine.snapshot(now).leader) {
+                            self.pending.push((now.after(BUS_DELAY_MS), j, Delivery::Leadership(leader)));
+                        }
+                    }
+                }
                 Command::ReleaseRefreshLock => {
+                    assert!(self.web_locks, "a Web Lock released in a browser without them");
                     // Every flight ends with exactly one release, sent or not.
                     self.tabs[i].refresh_in_flight = false;
                     self.release_lock(i);

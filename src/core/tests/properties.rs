@@ -373,6 +373,77 @@ proptest! {
     }
 
     #[test]
+    fn without_web_locks_no_refresh_token_is_spent_twice_and_one_tab_leads(
+        kind in any::<u8>(),
+        tabs in 1usize..5,
+        ops in prop::collection::vec(op().prop_filter("the browser moves no lock", |o| !matches!(o, Op::Leader(_))), 1..80),
+    ) {
+        let mut w = World::without_web_locks(config(kind), tabs);
+        // Every refresh is checked not to overlap another at the server (the harness).
+        run(&mut w, ops);
+        // Pages hidden by the ops come back; then, once every claim has had
+        // time to run out and be renewed, exactly one open tab leads.
+        for i in 0..w.tabs.len() {
+            w.input(i, Input::Resumed);
+        }
+        w.advance(3 * 75_000);
+        let leaders = (0..w.tabs.len()).filter(|&i| w.tabs[i].open && w.tabs[i].engine.snapshot(w.now).leader).count();
+        prop_assert_eq!(leaders, 1);
+    }
+
+    #[test]
+    fn an_active_user_always_gets_a_valid_token_and_an_idle_one_costs_no_refresh(
+        idle_minutes in 1u64..12,
+        tabs in 1usize..4,
+        steps in prop::collection::vec((1u64..=100, 0usize..4), 20..120),
+        lateness in 0u64..3_000,
+    ) {
+        // Idle timeouts shorter and longer than the 5-minute token: either
+        // the token is refreshed ahead of time, or only on demand.
+        let config = Config { idle_timeout_ms: Some(idle_minutes * 60_000), warning_ms: Some(20_000), ..token_config() };
+        let timing = config.timing().map_err(|e| TestCaseError::fail(e.message()))?;
+        let longest_gap = timing.idle_ms - timing.warning_ms - 1_001;
+        let mut w = World::new(config, tabs);
+        w.timer_lateness_ms = lateness;
+        w.login(0);
+        for (gap_percent, tab) in steps {
+            let t = tab % tabs;
+            if !w.tabs[t].listening {
+                w.advance(1_000);
+            }
+            w.input(t, Input::Activity);
+            w.advance((longest_gap * gap_percent / 100).max(1));
+            // The app asks for a token at any moment of the user's presence:
+            // it gets one within a second (the harness fails any token the
+            // server considers expired, whenever it is handed out).
+            w.input(t, Input::TokenWanted);
+            w.advance(1_000);
+            prop_assert!(w.get_token(t).is_some(), "no token for a present user in tab {} at {:?}", t, w.now);
+        }
+        // The user leaves. A refresh may still come while they count as
+        // present, but only if the token would expire before they count as
+        // gone (a request in that time needs it); none ahead of time for a
+        // session that ends first, and none after the idle deadline.
+        let left = w.now;
+        let expires_at = w.tabs[0].engine.snapshot(left).token_expires_at;
+        let refreshes_before = w.server.refreshes.len();
+        w.advance(3_600_000);
+        let idle_at = left.after(timing.idle_ms);
+        let after_leaving = &w.server.refreshes[refreshes_before..];
+        prop_assert!(after_leaving.iter().all(|&at| at < idle_at), "a refresh after the idle deadline: {:?}", after_leaving);
+        // The token each refresh replaced: the one held on leaving, then each
+        // refresh's own (issued when it reached the server, for the server's TTL).
+        let replaced = std::iter::once(expires_at)
+            .chain(after_leaving.iter().map(|&at| Some(at.after(w.server.token_ttl_ms).before(LATENCY_MS))));
+        for (&at, replaced) in after_leaving.iter().zip(replaced) {
+            prop_assert!(
+                replaced.is_some_and(|e| e <= idle_at),
+                "a refresh at {:?} of a token that outlives the session (expires {:?}, idle at {:?})", at, replaced, idle_at
+            );
+        }
+    }
+
+    #[test]
     fn arbitrary_text_never_panics_the_decoder_or_the_engine(text in ".{0,200}", bytes in prop::collection::vec(any::<u8>(), 0..200)) {
         let _ = Envelope::decode(&text);
         let lossy = String::from_utf8_lossy(&bytes);
