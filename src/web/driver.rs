@@ -189,9 +189,9 @@ fn request_leader_lock(shared: &Shared, steal: bool) -> Option<LockRequest> {
         |s| {
             handle(s, Input::Leadership(false));
             let again = request_leader_lock(s, false);
-            if let Some(h) = handles(s).as_deref_mut() {
-                h.leader_lock = again;
-            }
+            // The taken request is dropped once the borrow has ended.
+            let taken = handles(s).as_deref_mut().map(|h| std::mem::replace(&mut h.leader_lock, again));
+            drop(taken);
         },
     )
 }
