@@ -164,11 +164,12 @@ ensure_node_modules() {
 # Vite, React, and the built pkg/ as a file: dependency, so after build-pkg),
 # and so does each framework app in it that builds with its own tools
 # (angular-app: the Angular CLI and the Node.js 22 it needs; vue-app: Vite and
-# Vue): npm ci where node_modules is missing or older than the lock. No
-# browser download.
+# Vue), and oidc/ (oidc-provider and oidc-client-ts for the OIDC scenarios):
+# npm ci where node_modules is missing or older than the lock. No browser
+# download.
 ensure_e2e_node_modules() {
   local dir
-  for dir in tests/e2e tests/e2e/angular-app tests/e2e/vue-app; do
+  for dir in tests/e2e tests/e2e/angular-app tests/e2e/vue-app tests/e2e/oidc; do
     if [ -d "$KSA_ROOT/$dir/node_modules" ] && [ ! "$KSA_ROOT/$dir/package-lock.json" -nt "$KSA_ROOT/$dir/node_modules" ]; then
       _ksa_say "$dir/node_modules: up to date"
     else
