@@ -141,6 +141,10 @@ pub enum Input<'a> {
     /// The page became visible or resumed after a freeze or sleep (or came back
     /// from the back/forward cache): the holds of this tab are announced again.
     Resumed,
+    /// The page came back from the back/forward cache: as [`Input::Resumed`],
+    /// and what it missed meanwhile is checked: a token session's token is
+    /// renewed (or taken from a sibling) before it is handed out again.
+    Restored,
     /// The app started one hold in this tab (a video playing, an upload): while
     /// any tab holds one, the user counts as present everywhere.
     Hold,

@@ -173,12 +173,10 @@ impl Engine {
                     self.refresh.backoff.retry_now();
                 }
             }
-            Input::Resumed => {
-                self.holds.resume();
-                self.claims_resumed(now);
-                // Time slept is no proof that a lock holder hung.
-                self.refresh.taking_over(now);
-                self.heartbeat_resumed(now);
+            Input::Resumed => self.resumed(now),
+            Input::Restored => {
+                self.resumed(now);
+                self.verify_token_again();
             }
             Input::Hold => self.holds.hold(),
             Input::Release => self.holds.release(now),
@@ -223,17 +221,6 @@ impl Engine {
         .into_iter()
         .flatten()
         .min()
-    }
-
-    /// The access token (report it back with [`Input::TokenRejected`] if the
-    /// server refuses it), only while it is valid at `now`.
-    pub fn access_token(&self, now: Time) -> Option<&str> {
-        match &self.auth {
-            Auth::In(Session { token: Some(t), idle: false, .. }) if t.usable(now.max(self.now)) => {
-                Some(t.value.as_str())
-            }
-            _ => None,
-        }
     }
 
     /// This tab's id, as carried in its messages.
@@ -521,6 +508,15 @@ impl Engine {
         if self.refresh.take_waiters() {
             self.out.push_back(Command::ResolveTokenWaiters);
         }
+    }
+
+    /// The page runs again after a freeze, a sleep or the back/forward cache.
+    fn resumed(&mut self, now: Time) {
+        self.holds.resume();
+        self.claims_resumed(now);
+        // Time slept is no proof that a lock holder hung.
+        self.refresh.taking_over(now);
+        self.heartbeat_resumed(now);
     }
 
     fn set_leader(&mut self, leader: bool) {

@@ -9,7 +9,7 @@ use super::claims::LockName;
 use super::io::{Command, Event, Failure, Operation, Reason, RefreshResult};
 use super::message::{Message, SharedToken};
 use super::time::Time;
-use super::{Auth, Engine};
+use super::{Auth, Engine, Session};
 
 /// The shortest token lifetime accepted, from a login or a refresh: shorter
 /// ones would be refreshed in a tight loop.
@@ -166,6 +166,28 @@ impl Refresh {
 /// The engine's side of the refresh: when one is due, and what its lock and
 /// reply change.
 impl Engine {
+    /// The access token (report it back with [`Input::TokenRejected`] if the
+    /// server refuses it), only while it is valid at `now`.
+    pub fn access_token(&self, now: Time) -> Option<&str> {
+        match &self.auth {
+            Auth::In(Session { token: Some(t), idle: false, .. }) if t.usable(now.max(self.now)) => {
+                Some(t.value.as_str())
+            }
+            _ => None,
+        }
+    }
+
+    /// Back from the back/forward cache: messages sent while the page was
+    /// cached may never have arrived (WebKit drops them), so its token is
+    /// checked with the server before it is handed out again (a logout
+    /// elsewhere answers 401), unless a sibling still signed in answers first.
+    pub(super) fn verify_token_again(&mut self) {
+        if let Some(t) = self.token_mut() {
+            t.rejected = true;
+        }
+        self.broadcast(Message::SessionWanted);
+    }
+
     pub(super) fn token_wanted(&mut self, now: Time) {
         if self.access_token(now).is_some() {
             self.out.push_back(Command::ResolveTokenWaiters);

@@ -80,6 +80,11 @@ struct Handles {
     channel: Option<Channel>,
     leader_lock: Option<LockRequest>,
     refresh_lock: Option<LockRequest>,
+    /// Set while the locks are let go for a navigation (`beforeunload`): when
+    /// the page comes back, or after a second, they are taken up again.
+    comeback: Option<Timeout>,
+    /// The refresh lock was held or awaited when it was let go.
+    refresh_wanted: bool,
 }
 
 pub(crate) type Shared = Rc<RefCell<Driver>>;
@@ -118,9 +123,10 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
     let mut lifecycle = vec![
         on(&window, "online", |_| Some(Input::Online(true))),
         on(&window, "offline", |_| Some(Input::Online(false))),
-        on(&window, "pageshow", |_| Some(Input::Resumed)),
         // Closing or entering the back/forward cache: peers drop this tab's holds now.
         on(&window, "pagehide", |_| Some(Input::PageHide)),
+        leaving(&weak, &window),
+        showing(&weak, &window),
     ];
     if let Some(document) = get(&window, "document") {
         // Only becoming visible is a resume: the `visibilitychange` to hidden
@@ -148,6 +154,70 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
     }
     pump(&shared);
     Ok(shared)
+}
+
+/// `beforeunload`: the page may be on its way into the back/forward cache,
+/// which Firefox refuses to a page that holds or awaits a Web Lock (and by
+/// `pagehide` it has decided). The locks are let go now, and the other tabs
+/// told that this tab's holds end (`pagehide` comes too late for Firefox to
+/// deliver that message every time). The page takes them up again when it
+/// shows, or after a second if the navigation was called off.
+fn leaving(weak: &Weak<RefCell<Driver>>, window: &JsValue) -> Listener {
+    let weak = weak.clone();
+    super::handles::listen(window, "beforeunload", false, move |_| {
+        with(&weak, |s| {
+            handle(s, Input::PageHide);
+            let Some(mut h) = handles(s) else { return };
+            let held = (h.leader_lock.take(), h.refresh_lock.take());
+            let back = Rc::downgrade(s);
+            h.comeback = Some(timeout(1_000.0, move || {
+                with(&back, |s| {
+                    come_back(s);
+                    handle(s, Input::Resumed);
+                })
+            }));
+            drop(h);
+            let (leader, refresh) = held;
+            if leader.is_some() {
+                handle(s, Input::Leadership(false));
+            }
+            if let Some(h) = handles(s).as_deref_mut() {
+                h.refresh_wanted = refresh.is_some();
+            }
+            drop((leader, refresh));
+        });
+    })
+}
+
+/// `pageshow`: the locks let go on `leaving` are taken up again; back from
+/// the back/forward cache (`persisted`), what was missed is checked.
+fn showing(weak: &Weak<RefCell<Driver>>, window: &JsValue) -> Listener {
+    let weak = weak.clone();
+    super::handles::listen(window, "pageshow", false, move |e| {
+        let persisted = get(&e, "persisted").and_then(|p| p.as_bool()) == Some(true);
+        with(&weak, |s| {
+            come_back(s);
+            handle(s, if persisted { Input::Restored } else { Input::Resumed });
+        });
+    })
+}
+
+/// After `leaving`, when the page shows again (or stayed): it queues for the
+/// leader lock and the refresh lock it had let go.
+fn come_back(shared: &Shared) {
+    let Some(mut h) = handles(shared) else { return };
+    if h.comeback.take().is_none() {
+        return;
+    }
+    let refresh_wanted = std::mem::take(&mut h.refresh_wanted);
+    drop(h);
+    let leader = request_leader_lock(shared, false);
+    if let Some(h) = handles(shared).as_deref_mut() {
+        h.leader_lock = leader;
+    }
+    if refresh_wanted {
+        request_refresh_lock(shared, false);
+    }
 }
 
 /// Requests (or, with `steal`, takes over) the Web Lock

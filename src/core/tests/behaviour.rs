@@ -1326,3 +1326,40 @@ fn a_session_that_idles_out_before_its_token_expires_costs_no_refresh() {
     assert_eq!(w.server.refreshes.len(), 1, "activity past 2:00 moves the idle deadline past the expiry");
     assert!(w.server.refreshes[0] < t0.after(5 * MIN + 60_000));
 }
+
+// ---- the back/forward cache ---------------------------------------------------
+
+#[test]
+fn a_page_back_from_the_cache_checks_its_token_before_handing_it_out() {
+    let mut w = World::new(token_config(), 1);
+    w.login(0);
+    let before = w.server.refreshes.len();
+    w.input(0, Input::PageHide);
+    w.advance(60_000);
+    // Another tab logged out meanwhile: the message never reached the cached page.
+    w.server.logged_in = false;
+    w.input(0, Input::Restored);
+    assert_eq!(w.get_token(0), None, "no token before the check");
+    w.advance(1_000);
+    assert_eq!(w.server.refreshes.len(), before + 1, "the check is one refresh");
+    let s = w.tabs[0].engine.snapshot(w.now);
+    assert!(!s.authenticated, "the server's 401 ends the session");
+    assert_eq!(w.tabs[0].count(is_logout(Reason::Revoked)), 1);
+}
+
+#[test]
+fn a_page_back_from_the_cache_next_to_a_signed_in_sibling_stays_signed_in_with_a_valid_token() {
+    let mut w = World::new(token_config(), 2);
+    w.login(0);
+    w.advance(1_000);
+    let before = w.server.refreshes.len();
+    w.input(1, Input::PageHide);
+    w.advance(60_000);
+    w.input(1, Input::Restored);
+    w.advance(1_000);
+    // The sibling's answer or one refresh (the harness fails any token the server does not hold).
+    assert_eq!(w.get_token(1), w.get_token(0), "both tabs hold the same token");
+    assert!(w.get_token(1).is_some());
+    assert!(w.server.refreshes.len() <= before + 1, "at most one check");
+    assert_eq!(w.tabs[1].count(is_logout(Reason::Revoked)), 0);
+}

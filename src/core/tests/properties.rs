@@ -23,6 +23,7 @@ enum Op {
     Touch(usize),
     Online(usize, bool),
     Resumed(usize),
+    Restored(usize),
     Leader(usize),
     Garbage(usize, String),
     ServerFault(u8),
@@ -48,6 +49,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => tab.clone().prop_map(Op::Touch),
         1 => (tab.clone(), any::<bool>()).prop_map(|(t, b)| Op::Online(t, b)),
         1 => tab.clone().prop_map(Op::Resumed),
+        1 => tab.clone().prop_map(Op::Restored),
         1 => tab.clone().prop_map(Op::Leader),
         1 => (tab.clone(), ".{0,40}").prop_map(|(t, s)| Op::Garbage(t, s)),
         1 => any::<u8>().prop_map(Op::ServerFault),
@@ -215,6 +217,7 @@ fn apply(w: &mut World, ops: Vec<Op>) {
             }
             Op::Online(i, on) => w.input(pick(i), Input::Online(on)),
             Op::Resumed(i) => w.input(pick(i), Input::Resumed),
+            Op::Restored(i) => w.input(pick(i), Input::Restored),
             Op::Leader(i) => w.set_leader(pick(i)),
             Op::Garbage(i, s) => w.garbage(pick(i), s),
             Op::ServerFault(b) => {
