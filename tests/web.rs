@@ -879,14 +879,16 @@ async fn touch_in_another_tab_suppresses_the_leaders_heartbeat_until_it_stops() 
 #[wasm_bindgen_test]
 async fn a_hold_in_one_tab_keeps_every_tab_present_until_released_or_disposed() {
     stub_reset();
-    let (a, b) = tab_pair("hold", r#""idleTimeoutMs":800"#);
+    // Leases are renewed every idleTimeoutMs / 8 and last three renewals: long
+    // enough here (1.1 s) that a loaded machine's late timers do not end a lease.
+    let (a, b) = tab_pair("hold", r#""idleTimeoutMs":3000"#);
     let (events_a, events_b) = (Events::of(&a), Events::of(&b));
     set_session(&a, "{}");
     assert!(events_b.wait_for("login", 1, 1000).await);
 
     let hold = b.hold_active(Some("video".into()));
     assert_eq!(hold.label().as_deref(), Some("video"));
-    sleep(2000).await;
+    sleep(4000).await;
     for (k, events) in [(&a, &events_a), (&b, &events_b)] {
         assert!(state_bool(k, "authenticated"), "present without input while held");
         assert_eq!(state_num(k, "holds"), Some(1.0));
@@ -894,17 +896,17 @@ async fn a_hold_in_one_tab_keeps_every_tab_present_until_released_or_disposed() 
     }
     hold.release();
     assert!(!hold.held());
-    assert!(events_a.wait_for("logout", 1, 3000).await && events_b.wait_for("logout", 1, 3000).await);
+    assert!(events_a.wait_for("logout", 1, 6000).await && events_b.wait_for("logout", 1, 6000).await);
     assert_eq!(get(&events_a.details("logout")[0], "reason").as_string().as_deref(), Some("idle"));
 
     // A tab that goes away (dispose, as on pagehide) releases its holds too.
     set_session(&a, "{}");
     assert!(events_b.wait_for("login", 2, 1000).await);
     let _held = b.hold_active(None);
-    sleep(1200).await;
-    assert!(state_bool(&a, "authenticated"));
+    sleep(3500).await;
+    assert!(state_bool(&a, "authenticated"), "still present past the idle timeout while held");
     b.dispose();
-    assert!(events_a.wait_for("logout", 2, 3000).await, "idle follows once the holding tab is gone");
+    assert!(events_a.wait_for("logout", 2, 6000).await, "idle follows once the holding tab is gone");
     a.dispose();
 }
 
@@ -1102,8 +1104,11 @@ async fn a_refresh_callback_is_never_called_in_two_tabs_at_once() {
     let tb = settle(pb).await.ok().and_then(|t| t.as_string());
     assert_eq!((ta.as_deref(), tb.as_deref()), (Some("slow"), Some("slow")));
     let (n, max_at_once) = calls("refresh-two");
+    // Without the lock both tabs would call at once (150 ms each). With it,
+    // the second tab mostly takes the first's token; if its lock grant
+    // overtakes that message, it calls after the first has finished.
     assert_eq!(max_at_once, 1, "never two calls at once");
-    assert_eq!(n, 1, "the second tab took the first tab's token");
+    assert!((1..=2).contains(&n), "{n} calls");
     a.dispose();
     b.dispose();
 }
