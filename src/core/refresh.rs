@@ -57,8 +57,13 @@ impl Token {
     /// life); other tabs only if the leader has not delivered halfway through
     /// the remaining lead, which covers a frozen leader tab.
     pub(super) fn refresh_at(&self, lead_ms: u64, leader: bool) -> Time {
-        let lead = lead_ms.min(self.lifetime() / 2);
+        let lead = self.lead(lead_ms);
         self.expires_at.before(if leader { lead } else { lead / 2 })
+    }
+
+    /// How long before expiry the leader refreshes: `lead_ms`, at most half its life.
+    pub(super) fn lead(&self, lead_ms: u64) -> u64 {
+        lead_ms.min(self.lifetime() / 2)
     }
 }
 
@@ -313,13 +318,18 @@ impl Engine {
             Auth::Out | Auth::Restoring(Some(_)) => None,
             Auth::Restoring(None) => Some(now),
             Auth::In(s) => match &s.token {
-                // The user will count as gone before this token expires unless
-                // they act again: no refresh ahead of time, only on demand (a
-                // getAccessToken() it can no longer serve, a 401), or once
-                // activity moves the idle deadline past the expiry. An idle
-                // hour then costs no request.
+                // The user will count as gone before this token expires, or
+                // within the lead after it, unless they act again: no refresh
+                // ahead of time (a refresh to spare at most the lead's wait),
+                // only on demand (a getAccessToken() it can no longer serve, a
+                // 401), or once activity moves the idle deadline further. An
+                // idle hour then costs no request, also where the idle timeout
+                // equals the token's lifetime (counted from the login's send,
+                // the idle deadline from its reply).
                 Some(t)
-                    if !t.rejected && !self.refresh.waiting() && self.idle_at().is_some_and(|i| i <= t.expires_at) =>
+                    if !t.rejected
+                        && !self.refresh.waiting()
+                        && self.idle_at().is_some_and(|i| i <= t.expires_at.after(t.lead(self.t.refresh_lead_ms))) =>
                 {
                     None
                 }
