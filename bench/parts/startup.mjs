@@ -114,14 +114,16 @@ export async function runStartup(browsers) {
     'Bytes in hand: the module text and the .wasm fetched before the clock starts, the module imported from a blob: URL; what is left is parse, compile, instantiate and construct.',
     "2nd constructor: a second object made in the same page right after the first (the first one disposed): the difference to the first is compilation and first-run work, which Chromium's V8 does lazily on first call (wasm functions included); Firefox compiles the whole .wasm during init().",
   ];
+  // One note per distinct census: the browsers usually agree.
+  const censusNotes = new Map();
   for (const e of engines) {
     const c = censuses[e.id];
     if (!c.sdk) continue;
     const same = describeCensus(c.sdk) === describeCensus(c.floor);
-    notes.push(
-      `Browser calls of one construction in ${e.name}, counted in an untimed page by wrapping the APIs: new SessionKeeper: ${describeCensus(c.sdk)}; the floor: ${same ? 'the same' : `DIFFERENT: ${describeCensus(c.floor)}`}; the floor + activity listeners: ${describeCensus(c['floor-activity'])}.`,
-    );
+    const text = `new SessionKeeper: ${describeCensus(c.sdk)}; the floor: ${same ? 'the same' : `DIFFERENT: ${describeCensus(c.floor)}`}; the floor + activity listeners: ${describeCensus(c['floor-activity'])}.`;
+    censusNotes.set(text, [...(censusNotes.get(text) ?? []), e.name]);
   }
+  for (const [text, names] of censusNotes) notes.push(`Browser calls of one construction in ${names.join(' and ')}, counted in an untimed page by wrapping the APIs: ${text}`);
   for (const e of engines) {
     const sdk = data[e.id]['sdk-bytes'];
     if (!sdk) continue;
