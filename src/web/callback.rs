@@ -10,6 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::handles::timeout;
 use super::http::token_from;
+use super::promise::Deferred;
 use crate::core::{Failure, HeartbeatResult, RefreshResult};
 
 /// Calls `f` with no arguments and waits for what it returns (a promise, or
@@ -21,13 +22,8 @@ pub(crate) async fn call(f: &Function, timeout_ms: u64) -> Result<JsValue, Failu
     let settled = Promise::resolve(&returned);
     let expired: JsValue = Object::new().into();
     let marker = expired.clone();
-    let mut deadline = None;
-    let timer = Promise::new(&mut |resolve, _| {
-        let marker = marker.clone();
-        deadline = Some(timeout(timeout_ms as f64, move || {
-            let _ = resolve.call1(&JsValue::UNDEFINED, &marker);
-        }));
-    });
+    let (timer, expiry) = Deferred::new();
+    let deadline = timeout(timeout_ms as f64, move || expiry.resolve(&marker));
     let first = JsFuture::from(Promise::race(&Array::of2(&settled, &timer))).await;
     // Cleared now if the callback won.
     drop(deadline);

@@ -189,9 +189,9 @@ fn request_leader_lock(shared: &Shared, steal: bool) -> Option<LockRequest> {
         |s| {
             handle(s, Input::Leadership(false));
             let again = request_leader_lock(s, false);
-            if let Some(h) = handles(s).as_deref_mut() {
-                h.leader_lock = again;
-            }
+            // The taken request is dropped once the borrow has ended.
+            let taken = handles(s).as_deref_mut().map(|h| std::mem::replace(&mut h.leader_lock, again));
+            drop(taken);
         },
     )
 }
@@ -266,19 +266,18 @@ fn rearm(shared: &Shared) {
 }
 
 fn execute(shared: &Shared, command: Command) {
-    let weak = Rc::downgrade(shared);
     match command {
         Command::Listen(on) => listen(shared, on),
-        Command::SendHeartbeat => {
-            let Some(out) = outgoing(shared, |c| &c.keepalive) else { return };
-            spawn_local(async move {
-                let result = match out {
-                    Outgoing::Request(params) => http::heartbeat_result(http::post(&params, None).await),
-                    Outgoing::Callback(f, ms) => callback::heartbeat_result(callback::call(&f, ms).await),
-                };
-                with(&weak, |s| handle(s, Input::HeartbeatDone(result)));
-            });
-        }
+        Command::SendHeartbeat => spawn_call(
+            shared,
+            |c| &c.keepalive,
+            |outcome| {
+                Some(Input::HeartbeatDone(match outcome {
+                    Outcome::Reply(reply) => http::heartbeat_result(reply),
+                    Outcome::Returned(value) => callback::heartbeat_result(value),
+                }))
+            },
+        ),
         Command::AcquireRefreshLock => request_refresh_lock(shared, false),
         Command::StealRefreshLock => request_refresh_lock(shared, true),
         Command::StealLeadership => {
@@ -286,30 +285,22 @@ fn execute(shared: &Shared, command: Command) {
             let old = handles(shared).as_deref_mut().and_then(|h| std::mem::replace(&mut h.leader_lock, request));
             drop(old);
         }
-        Command::SendRefresh => {
-            let Some(out) = outgoing(shared, |c| &c.refresh) else { return };
-            spawn_local(async move {
-                let result = match out {
-                    Outgoing::Request(params) => http::refresh_result(http::post(&params, None).await),
-                    Outgoing::Callback(f, ms) => callback::refresh_result(callback::call(&f, ms).await),
-                };
-                with(&weak, |s| handle(s, Input::RefreshDone(result)));
-            });
-        }
+        Command::SendRefresh => spawn_call(
+            shared,
+            |c| &c.refresh,
+            |outcome| {
+                Some(Input::RefreshDone(match outcome {
+                    Outcome::Reply(reply) => http::refresh_result(reply),
+                    Outcome::Returned(value) => callback::refresh_result(value),
+                }))
+            },
+        ),
         Command::ReleaseRefreshLock => {
             let lock = handles(shared).as_deref_mut().and_then(|h| h.refresh_lock.take());
             drop(lock);
         }
-        Command::CallLogout => {
-            let Some(out) = outgoing(shared, |c| &c.logout) else { return };
-            // The outcome does not matter: the session is already over here.
-            spawn_local(async move {
-                match out {
-                    Outgoing::Request(params) => drop(http::post(&params, None).await),
-                    Outgoing::Callback(f, ms) => drop(callback::call(&f, ms).await),
-                }
-            });
-        }
+        // The outcome does not matter: the session is already over here.
+        Command::CallLogout => spawn_call(shared, |c| &c.logout, |_| None),
         Command::Broadcast(envelope) => {
             if let Some(c) = handles(shared).as_deref_mut().and_then(|h| h.channel.as_mut()) {
                 c.post(envelope);
@@ -333,6 +324,33 @@ fn execute(shared: &Shared, command: Command) {
 enum Outgoing {
     Request(RequestParams),
     Callback(js_sys::Function, u64),
+}
+
+/// What an outgoing call came back with.
+enum Outcome {
+    Reply(http::Reply),
+    Returned(Result<JsValue, crate::core::Failure>),
+}
+
+/// Makes the call to `endpoint` and feeds the engine what `report` makes of
+/// its outcome. One future type for every call keeps one state machine in
+/// the module instead of one per kind of call.
+fn spawn_call(
+    shared: &Shared,
+    endpoint: fn(&WebConfig) -> &Option<Endpoint>,
+    report: fn(Outcome) -> Option<Input<'static>>,
+) {
+    let Some(out) = outgoing(shared, endpoint) else { return };
+    let weak = Rc::downgrade(shared);
+    spawn_local(async move {
+        let outcome = match out {
+            Outgoing::Request(params) => Outcome::Reply(http::post(&params, None).await),
+            Outgoing::Callback(f, ms) => Outcome::Returned(callback::call(&f, ms).await),
+        };
+        if let Some(input) = report(outcome) {
+            with(&weak, |s| handle(s, input));
+        }
+    });
 }
 
 fn outgoing(shared: &Shared, endpoint: fn(&WebConfig) -> &Option<Endpoint>) -> Option<Outgoing> {

@@ -41,6 +41,29 @@ const badEvents: SessionKeeperOptions = { activityEvents: 'keydown' };
 // @ts-expect-error unknown option names are rejected (excess property check)
 const badOptionName: SessionKeeperOptions = { keepAliveURL: '/api/keepalive' };
 
+// Bring your own token source: an OpenID Connect client library's calls as callbacks.
+const fromLibrary: SessionKeeperOptions = {
+  refresh: async () => ({ accessToken: 'opaque', expiresIn: 30 }),
+  keepalive: async () => true,
+  logout: async () => {},
+  sessionTimeoutMs: 120_000,
+};
+const sessionOver: SessionKeeperOptions = { refresh: async () => null };
+const keepaliveNothing: SessionKeeperOptions = { keepalive: async () => undefined, sessionTimeoutMs: 120_000 };
+assertType<Exact<SessionKeeperOptions['refresh'], (() => Promise<{ accessToken: string; expiresIn: number } | null>) | undefined>>();
+assertType<Exact<SessionKeeperOptions['keepalive'], (() => Promise<boolean | void>) | undefined>>();
+assertType<Exact<SessionKeeperOptions['logout'], (() => Promise<void>) | undefined>>();
+// A URL and its callback together type-check; the constructor refuses them (an options error at runtime).
+const urlAndCallback: SessionKeeperOptions = { refreshUrl: '/api/auth/refresh', refresh: async () => null };
+// @ts-expect-error refresh resolves { accessToken, expiresIn } or null, not a number
+const refreshNumber: SessionKeeperOptions = { refresh: async () => 42 };
+// @ts-expect-error expiresIn is a number of seconds, not a string
+const refreshBadExpiry: SessionKeeperOptions = { refresh: async () => ({ accessToken: 'opaque', expiresIn: '30' }) };
+// @ts-expect-error keepalive resolves a boolean or nothing, not a string
+const keepaliveString: SessionKeeperOptions = { keepalive: async () => 'ok' };
+// @ts-expect-error a callback option is a function, not a URL
+const refreshUrlString: SessionKeeperOptions = { refresh: '/api/auth/refresh' };
+
 function describe(state: SessionState): string {
   const flags: boolean[] = [state.authenticated, state.restoring, state.idle, state.leader, state.online];
   const tabId: string = state.tabId;
@@ -81,7 +104,7 @@ assertType<
     SessionEventMap['error'],
     {
       operation: 'heartbeat' | 'refresh';
-      kind: 'network' | 'timeout' | 'server' | 'rate-limited' | 'malformed';
+      kind: 'network' | 'timeout' | 'server' | 'rate-limited' | 'malformed' | 'rejected';
       message: string;
     }
   >
@@ -101,6 +124,14 @@ export async function main(): Promise<void> {
   cookieKeeper.setSession({});
   cookieKeeper.dispose();
   new SessionKeeper(tokenOnly).dispose();
+  new SessionKeeper(fromLibrary).dispose();
+  new SessionKeeper(sessionOver).dispose();
+  new SessionKeeper(keepaliveNothing).dispose();
+  void urlAndCallback;
+  void refreshNumber;
+  void refreshBadExpiry;
+  void keepaliveString;
+  void refreshUrlString;
   void badOptionType;
   void badEvents;
   void badOptionName;
