@@ -1,8 +1,9 @@
-// The one place that starts things for the bench: paths, Chromium, the static
-// file server, ksa-server, redis-server. Every process and server started
+// The one place that starts things for the bench: paths, Chromium, Firefox,
+// the static file server, ksa-server, redis-server. Every process and server started
 // here binds 127.0.0.1 on a port the OS picks, and is registered with
 // `cleanup()` so that a failing part cannot leave anything running.
 import { chromium } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
@@ -43,13 +44,60 @@ function onCleanup(fn) {
   };
 }
 
-// ------------------------------------------------------------------ Chromium
+// ------------------------------------------------------------------ browsers
 
-/** Debian's Chromium through playwright-core; nothing downloads a browser. */
-export async function launchChromium() {
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, timeout: WAIT_MS });
+/** The engines of the CPU and start-up tables' columns, in order. */
+export const ENGINES = [
+  { id: 'chromium', name: 'Chromium' },
+  { id: 'firefox', name: 'Firefox' },
+];
+
+/**
+ * Debian's Chromium through playwright-core; nothing downloads a browser.
+ * `args`: extra command-line flags (the start-up split's A/B).
+ */
+export async function launchChromium(args = []) {
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs, ...args], timeout: WAIT_MS });
   onCleanup(() => browser.close());
   return browser;
+}
+
+export const firefoxPath = process.env.FIREFOX ?? '/usr/bin/firefox-esr';
+
+/**
+ * Debian's Firefox ESR through puppeteer-core over WebDriver BiDi (a fresh
+ * profile that puppeteer removes on close); nothing downloads a browser.
+ * Firefox rounds performance.now() to 1 ms for pages that are not
+ * cross-origin isolated; the pref lifts that, so its figures have the
+ * resolution of Chromium's (0.1 ms) or better.
+ */
+export async function launchFirefox() {
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: firefoxPath,
+    headless: true,
+    timeout: WAIT_MS,
+    extraPrefsFirefox: { 'privacy.reduceTimerPrecision': false },
+  });
+  onCleanup(() => browser.close());
+  return browser;
+}
+
+/** "Chromium 156.0…" or "Firefox 153.8.0", for the results' header. */
+export async function browserName(browser) {
+  const version = await browser.version();
+  return /^firefox\//i.test(version) ? `Firefox ${version.replace(/^firefox\//i, '')}` : `Chromium ${version}`;
+}
+
+/**
+ * A fresh browser context (its own cache, storage, Web Locks and
+ * BroadcastChannels) of either browser: Playwright's `newContext()`,
+ * puppeteer's `createBrowserContext()`. Both answer `newPage()` and
+ * `close()`, and their pages answer alike what the parts call (goto,
+ * evaluate(fn, arg), bringToFront, setDefaultTimeout, on('pageerror')).
+ */
+export function newContext(browser) {
+  return typeof browser.newContext === 'function' ? browser.newContext() : browser.createBrowserContext();
 }
 
 /** A page whose uncaught errors go to stderr: one means that page's figures are suspect. */

@@ -6,6 +6,17 @@ export function median(values) {
   return quantile(values, 0.5);
 }
 
+/**
+ * The approximate standard error of a sample's median: 1.2533 σ / √n, with σ
+ * estimated from the interquartile range (IQR / 1.349), which a few slow
+ * outliers barely move. Approximate for skewed samples: a guide to how far
+ * apart two medians must be to differ.
+ */
+export function medianError(values) {
+  const sigma = (quantile(values, 0.75) - quantile(values, 0.25)) / 1.349;
+  return (1.2533 * sigma) / Math.sqrt(values.length);
+}
+
 /** The q-quantile (0..1) by linear interpolation between closest ranks. */
 export function quantile(values, q) {
   const v = Float64Array.from(values).sort();
