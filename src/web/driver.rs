@@ -85,6 +85,8 @@ struct Handles {
     comeback: Option<Timeout>,
     /// The refresh lock was held or awaited when it was let go.
     refresh_wanted: bool,
+    /// Broadcasts now are a leaving page's last words (`Channel::post_last_words`).
+    last_words: bool,
 }
 
 pub(crate) type Shared = Rc<RefCell<Driver>>;
@@ -124,7 +126,10 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
         on(&window, "online", |_| Some(Input::Online(true))),
         on(&window, "offline", |_| Some(Input::Online(false))),
         // Closing or entering the back/forward cache: peers drop this tab's holds now.
-        on(&window, "pagehide", |_| Some(Input::PageHide)),
+        {
+            let w = weak.clone();
+            super::handles::listen(&window, "pagehide", false, move |_| with(&w, page_hide))
+        },
         leaving(&weak, &window),
         showing(&weak, &window),
     ];
@@ -166,7 +171,7 @@ fn leaving(weak: &Weak<RefCell<Driver>>, window: &JsValue) -> Listener {
     let weak = weak.clone();
     super::handles::listen(window, "beforeunload", false, move |_| {
         with(&weak, |s| {
-            handle(s, Input::PageHide);
+            page_hide(s);
             let Some(mut h) = handles(s) else { return };
             let held = (h.leader_lock.take(), h.refresh_lock.take());
             let back = Rc::downgrade(s);
@@ -187,6 +192,20 @@ fn leaving(weak: &Weak<RefCell<Driver>>, window: &JsValue) -> Listener {
             drop((leader, refresh));
         });
     })
+}
+
+/// The page goes away or into the cache: what the engine tells the others
+/// now (this tab's holds end, it gives up leading) are its last words.
+fn page_hide(shared: &Shared) {
+    set_last_words(shared, true);
+    handle(shared, Input::PageHide);
+    set_last_words(shared, false);
+}
+
+fn set_last_words(shared: &Shared, on: bool) {
+    if let Some(h) = handles(shared).as_deref_mut() {
+        h.last_words = on;
+    }
 }
 
 /// `pageshow`: the locks let go on `leaving` are taken up again; back from
@@ -372,8 +391,13 @@ fn execute(shared: &Shared, command: Command) {
         // The outcome does not matter: the session is already over here.
         Command::CallLogout => spawn_call(shared, |c| &c.logout, |_| None),
         Command::Broadcast(envelope) => {
-            if let Some(c) = handles(shared).as_deref_mut().and_then(|h| h.channel.as_mut()) {
-                c.post(envelope);
+            if let Some(h) = handles(shared).as_deref_mut() {
+                let last_words = h.last_words;
+                match h.channel.as_mut() {
+                    Some(c) if last_words => c.post_last_words(envelope),
+                    Some(c) => c.post(envelope),
+                    None => {}
+                }
             }
         }
         Command::Emit(event) => {
