@@ -1064,8 +1064,9 @@ async fn a_keepalive_callback_touches_the_session_and_false_ends_it_and_logout_c
     let k = try_keeper(options).unwrap_or_else(|m| panic!("constructor threw: {m}"));
     let events = Events::of(&k);
     set_session(&k, "{}");
-    // Activity keeps the user present; the leader pings through the callback.
-    for _ in 0..30 {
+    // Activity keeps the user present; the leader pings through the callback
+    // (about every 300 ms here): wait for two pings, up to 3 s on a loaded machine.
+    for _ in 0..150 {
         dispatch_on("window", "pointerdown");
         sleep(20).await;
         if events.count("heartbeat") >= 1 && events.count("error") >= 1 {

@@ -97,6 +97,18 @@ export function delta(before, after) {
   return out;
 }
 
+/** Debian's Chromium with a fresh profile (under a temp dir named `prefix`): its one context. */
+export async function launchChromium(prefix) {
+  const profile = await mkdtemp(join(tmpdir(), prefix));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumArgs,
+    viewport: { width: 1000, height: 800 },
+  });
+  return { profile, context };
+}
+
 export class World {
   /**
    * server: { flags, wwwDir?, pkgDir?, redis? }; clock: false leaves time real
@@ -105,13 +117,7 @@ export class World {
   static async start({ server = {}, clock = true } = {}) {
     const w = new World();
     w.server = await Server.start({ wwwDir, pkgDir, ...server });
-    w.profile = await mkdtemp(join(tmpdir(), 'ksa-e2e-'));
-    w.context = await chromium.launchPersistentContext(w.profile, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: chromiumArgs,
-      viewport: { width: 1000, height: 800 },
-    });
+    ({ profile: w.profile, context: w.context } = await launchChromium('ksa-e2e-'));
     w.problems = [];
     w.issued = [];
     w.inflight = 0;

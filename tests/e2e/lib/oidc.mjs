@@ -8,15 +8,11 @@
 // simulated browser clock would leave behind. Scenarios run for a few token
 // lifetimes and count what happened (grants, invalid_grant, revocations, API
 // statuses, logout reasons); real time only bounds the waiting.
-import { chromium } from 'playwright-core';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromiumArgs, chromiumPath } from '../../../scripts/lib/chromium.mjs';
-import { EVENT_TYPES, WAIT_MS } from './harness.mjs';
+import { EVENT_TYPES, WAIT_MS, launchChromium } from './harness.mjs';
 import { CLIENT_ID, openIdProvider } from '../oidc/provider.mjs';
 import { ACCOUNT } from '../oidc/interactions.mjs';
 import { appServer } from '../oidc/app-server.mjs';
@@ -69,13 +65,7 @@ export class OidcWorld {
     w.providerHttp.on('request', w.op.handle);
     w.app = appServer({ introspection: w.op.introspection });
     w.appHttp.on('request', w.app.handle);
-    w.profile = await mkdtemp(join(tmpdir(), 'ksa-oidc-'));
-    w.context = await chromium.launchPersistentContext(w.profile, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: chromiumArgs,
-      viewport: { width: 1000, height: 800 },
-    });
+    ({ profile: w.profile, context: w.context } = await launchChromium('ksa-oidc-'));
     w.problems = [];
     w.tabs = [];
     return w;
