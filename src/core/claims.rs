@@ -7,7 +7,9 @@
 //! The protocol. A tab that wants a lock waits while another tab's claim is
 //! live, then announces its claim and listens for one window. A tab already
 //! holding the lock answers any claim by asserting it again, and the claimant
-//! yields; of two tabs claiming at once, the lower tab id wins. A held claim
+//! yields; of two tabs claiming at once, the lower tab id wins, and it answers
+//! the higher one's claim with its own (a tab that opened after that claim was
+//! announced has not heard it). A held claim
 //! lives for a time-to-live from when it was last heard, and the leader
 //! renews its own well within that, so a tab that crashed without
 //! `pagehide` is replaced once its claim runs out. Two holders (a tab that
@@ -116,8 +118,9 @@ impl Claim {
             }
             // Claiming against a lower id or a holder: yield and wait.
             Mine::Wanted(Some(_)) if held || tab < self.tab => self.mine = Mine::Wanted(None),
-            // A higher id yields to this claim.
-            Mine::Wanted(Some(_)) => return Step::None,
+            // A higher id yields to this claim; it is told again, as it may
+            // have opened after this claim was announced and never heard it.
+            Mine::Wanted(Some(_)) => return Step::Announce { held: false },
             Mine::Wanted(None) | Mine::Idle => {}
         }
         // Keep the claim that matters most: a holder over a claimant, else the lower id.
