@@ -248,6 +248,12 @@ impl World {
     pub fn close_tab(&mut self, i: usize) {
         self.tabs[i].open = false;
         self.pending.retain(|p| !matches!(p.2, Delivery::Message { from, .. } if from == i));
+        // A refresh it had out is not waited for: its tab is gone, the browser
+        // hands the lock on at once, and no client can know whether the
+        // request reached the server (a rotating server's grace period covers it).
+        if self.last_refresh_at_server.is_some_and(|(j, _)| j == i) {
+            self.last_refresh_at_server = None;
+        }
         if self.lock_holder == Some(i) {
             self.release_lock(i);
         }
