@@ -156,6 +156,11 @@ pub enum Input<'a> {
     /// announces it again on [`Input::Resumed`]. Without Web Locks it also
     /// gives up leading, and claims it again on [`Input::Resumed`].
     PageHide,
+    /// The tab with this id is gone: its Web Lock of life, watched since
+    /// [`Command::WatchTab`], was freed by the browser. Its holds end now,
+    /// even if its last words were lost (Firefox sometimes drops the
+    /// messages of a tab that closes).
+    TabGone(u64),
     /// This browser has no Web Locks, or refused a lock request: from now on
     /// the tabs elect their leader and serialize refreshes over their
     /// messages ([`Message::Claim`](super::Message::Claim)), and the driver
@@ -229,6 +234,11 @@ pub enum Command {
     StealLeadership,
     /// POST the logout endpoint; its outcome does not matter.
     CallLogout,
+    /// Another tab holds: queue for its Web Lock of life (each tab holds its
+    /// own, named by its [`Engine::tab`](super::Engine::tab), until it goes
+    /// away), then report [`Input::TabGone`]. Repeated with each renewal of
+    /// its lease: one watch per tab is enough.
+    WatchTab(u64),
     /// Send this message to the other tabs: [`Envelope::encode`] where the
     /// channel is private to the origin's pages, [`Envelope::without_token`]
     /// where other scripts can read it.

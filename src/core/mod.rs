@@ -184,6 +184,8 @@ impl Engine {
                 self.holds.page_hide();
                 self.stop_leading();
             }
+            // As if it had said it holds nothing.
+            Input::TabGone(tab) => self.holds.heard(now, tab, 0, 0),
             Input::LocksUnavailable => self.locks_unavailable(),
         }
         self.evaluate(now);
@@ -298,6 +300,9 @@ impl Engine {
             // Leases belong to a session; the holder announces again at the next login.
             Message::Hold { count } if matches!(self.auth, Auth::In(_)) => {
                 self.holds.heard(now, from, count, self.activity.broadcast_interval_ms());
+                if count > 0 && self.claims.is_none() {
+                    self.out.push_back(Command::WatchTab(from));
+                }
             }
             Message::Hold { .. } => {}
             Message::Claim { lock, held } => self.heard_claim(now, from, lock, held),

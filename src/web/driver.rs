@@ -80,6 +80,12 @@ struct Handles {
     channel: Option<Channel>,
     leader_lock: Option<LockRequest>,
     refresh_lock: Option<LockRequest>,
+    /// This tab's Web Lock of life, `<channelName>:tab:<id>`: held until the
+    /// page goes away, which the browser reports to the tabs queued for it
+    /// even when this tab's last words are lost.
+    life_lock: Option<LockRequest>,
+    /// The other holding tabs' locks of life this tab is queued for, by tab id.
+    watches: Vec<(u64, LockRequest)>,
     /// Set while the locks are let go for a navigation (`beforeunload`): when
     /// the page comes back, or after a second, they are taken up again.
     comeback: Option<Timeout>,
@@ -143,11 +149,13 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
         lifecycle.push(on(&document, "resume", |_| Some(Input::Resumed)));
     }
     let leader = request_leader_lock(&shared, false);
+    let life = request_life_lock(&shared);
     let online = get(&window, "navigator").and_then(|n| get(&n, "onLine")).and_then(|v| v.as_bool()).unwrap_or(true);
     if let Some(h) = handles(&shared).as_deref_mut() {
         h.channel = channel;
         h.lifecycle = lifecycle;
         h.leader_lock = leader;
+        h.life_lock = life;
     }
     if !online {
         handle(&shared, Input::Online(false));
@@ -173,7 +181,8 @@ fn leaving(weak: &Weak<RefCell<Driver>>, window: &JsValue) -> Listener {
         with(&weak, |s| {
             page_hide(s);
             let Some(mut h) = handles(s) else { return };
-            let held = (h.leader_lock.take(), h.refresh_lock.take());
+            let held =
+                (h.leader_lock.take(), h.refresh_lock.take(), h.life_lock.take(), std::mem::take(&mut h.watches));
             let back = Rc::downgrade(s);
             h.comeback = Some(timeout(1_000.0, move || {
                 with(&back, |s| {
@@ -182,14 +191,14 @@ fn leaving(weak: &Weak<RefCell<Driver>>, window: &JsValue) -> Listener {
                 })
             }));
             drop(h);
-            let (leader, refresh) = held;
+            let (leader, refresh, life, watches) = held;
             if leader.is_some() {
                 handle(s, Input::Leadership(false));
             }
             if let Some(h) = handles(s).as_deref_mut() {
                 h.refresh_wanted = refresh.is_some();
             }
-            drop((leader, refresh));
+            drop((leader, refresh, life, watches));
         });
     })
 }
@@ -222,7 +231,8 @@ fn showing(weak: &Weak<RefCell<Driver>>, window: &JsValue) -> Listener {
 }
 
 /// After `leaving`, when the page shows again (or stayed): it queues for the
-/// leader lock and the refresh lock it had let go.
+/// leader lock and the refresh lock it had let go, and takes its lock of life
+/// again (its holds are announced again on `Resumed`, and the others watch it anew).
 fn come_back(shared: &Shared) {
     let Some(mut h) = handles(shared) else { return };
     if h.comeback.take().is_none() {
@@ -231,8 +241,10 @@ fn come_back(shared: &Shared) {
     let refresh_wanted = std::mem::take(&mut h.refresh_wanted);
     drop(h);
     let leader = request_leader_lock(shared, false);
+    let life = request_life_lock(shared);
     if let Some(h) = handles(shared).as_deref_mut() {
         h.leader_lock = leader;
+        h.life_lock = life;
     }
     if refresh_wanted {
         request_refresh_lock(shared, false);
@@ -253,18 +265,64 @@ fn request_lock(
 ) -> Option<LockRequest> {
     let d = shared.try_borrow().ok()?;
     let locks = d.locks.as_ref()?;
-    let mut name = d.config.channel_name.clone();
-    name.push(':');
-    name.push_str(what);
+    let name = lock_name(&d, what, None);
     let (on_granted, on_denied, on_lost) = (Rc::downgrade(shared), Rc::downgrade(shared), Rc::downgrade(shared));
     Some(LockRequest::new(
         locks,
         &name,
         steal,
-        move || with(&on_granted, |s| handle(s, granted())),
-        move || with(&on_denied, |s| handle(s, Input::LocksUnavailable)),
-        move || with(&on_lost, lost),
+        Box::new(move || with(&on_granted, |s| handle(s, granted()))),
+        Box::new(move || with(&on_denied, |s| handle(s, Input::LocksUnavailable))),
+        Box::new(move || with(&on_lost, lost)),
     ))
+}
+
+/// `<channelName>:<what>`, followed by a tab's id for a lock of life.
+fn lock_name(d: &Driver, what: &str, tab: Option<u64>) -> String {
+    let mut name = d.config.channel_name.clone();
+    name.push(':');
+    name.push_str(what);
+    if let Some(tab) = tab {
+        crate::core::digits::push_u64(&mut name, tab);
+    }
+    name
+}
+
+/// This tab's lock of life; nothing to report when it is granted.
+fn request_life_lock(shared: &Shared) -> Option<LockRequest> {
+    let d = shared.try_borrow().ok()?;
+    let name = lock_name(&d, "tab:", Some(d.engine.tab()));
+    Some(LockRequest::new(d.locks.as_ref()?, &name, false, Box::new(|| {}), Box::new(|| {}), Box::new(|| {})))
+}
+
+/// `Command::WatchTab`: queues for another tab's lock of life, once per tab.
+/// When it is granted, that tab is gone: the engine is told, and the lock let
+/// go at once (a page back from the back/forward cache takes its own again).
+fn watch_tab(shared: &Shared, tab: u64) {
+    let Ok(d) = shared.try_borrow() else { return };
+    let (Some(locks), Some(h)) = (d.locks.as_ref(), d.handles.as_ref()) else { return };
+    if h.watches.iter().any(|(t, _)| *t == tab) {
+        return;
+    }
+    let weak = Rc::downgrade(shared);
+    // Dropping the request from within its own callback is safe: wasm-bindgen
+    // frees a closure only once the calls into it have returned.
+    let gone = move || with(&weak, |s| tab_gone(s, tab));
+    let name = lock_name(&d, "tab:", Some(tab));
+    let request = LockRequest::new(locks, &name, false, Box::new(gone), Box::new(|| {}), Box::new(|| {}));
+    drop(d);
+    if let Some(h) = handles(shared).as_deref_mut() {
+        h.watches.push((tab, request));
+    }
+}
+
+fn tab_gone(shared: &Shared, tab: u64) {
+    let watch = handles(shared).as_deref_mut().and_then(|h| {
+        let at = h.watches.iter().position(|(t, _)| *t == tab)?;
+        Some(h.watches.swap_remove(at))
+    });
+    drop(watch);
+    handle(shared, Input::TabGone(tab));
 }
 
 /// The leader lock, held for the tab's life; when another tab takes it over,
@@ -384,6 +442,7 @@ fn execute(shared: &Shared, command: Command) {
                 }))
             },
         ),
+        Command::WatchTab(tab) => watch_tab(shared, tab),
         Command::ReleaseRefreshLock => {
             let lock = handles(shared).as_deref_mut().and_then(|h| h.refresh_lock.take());
             drop(lock);

@@ -48,9 +48,9 @@ impl LockRequest {
         locks: &LockManager,
         name: &str,
         steal: bool,
-        on_granted: impl FnMut() + 'static,
-        on_denied: impl FnOnce() + 'static,
-        on_lost: impl FnOnce() + 'static,
+        on_granted: Box<dyn FnMut()>,
+        on_denied: Box<dyn FnOnce()>,
+        on_lost: Box<dyn FnOnce()>,
     ) -> LockRequest {
         let held = std::rc::Rc::new(std::cell::RefCell::new(None::<Deferred>));
         let granted = std::rc::Rc::new(std::cell::Cell::new(false));

@@ -644,7 +644,10 @@ fn is_idle_logout(e: &Event) -> bool {
 
 /// Two tabs signed in, and a hold taken in tab 1 (the follower) at the time returned.
 fn hold_in_the_second_of_two_tabs(config: Config) -> (World, Time) {
-    let mut w = World::new(config, 2);
+    hold_in_the_second_tab(World::new(config, 2))
+}
+
+fn hold_in_the_second_tab(mut w: World) -> (World, Time) {
     w.login(0);
     w.advance(10);
     w.input(1, Input::Hold);
@@ -719,8 +722,23 @@ fn a_hold_is_renewed_once_per_activity_broadcast_interval_and_released_once() {
 }
 
 #[test]
-fn a_holding_tab_that_closes_without_pagehide_stops_holding_after_three_intervals() {
-    let (mut w, held_at) = hold_in_the_second_of_two_tabs(token_config());
+fn a_holding_tab_that_dies_without_pagehide_stops_holding_when_the_browser_frees_its_web_lock() {
+    let (mut w, _) = hold_in_the_second_of_two_tabs(token_config());
+    w.advance(30 * MIN + RENEWAL_MS / 2);
+    assert_eq!(holds(&w, 0), 1);
+    // A crash, or a close whose last words were lost: no message, but the
+    // browser frees the tab's Web Lock of life, for which tab 0 is queued.
+    w.close_tab(1);
+    let closed_at = w.now;
+    w.advance(BUS_DELAY_MS);
+    let s = w.tabs[0].engine.snapshot(w.now);
+    assert_eq!(s.holds, 0, "the hold ended at once, not after the lease");
+    assert_eq!(s.idle_at, Some(closed_at.after(BUS_DELAY_MS + 10 * MIN)), "the user counts as present until then");
+}
+
+#[test]
+fn without_web_locks_a_holding_tab_that_dies_without_pagehide_stops_holding_after_three_intervals() {
+    let (mut w, held_at) = hold_in_the_second_tab(World::without_web_locks(token_config(), 2));
     // Closed halfway between two renewals: the last one reached tab 0 one bus delay after it left.
     w.advance(30 * MIN + RENEWAL_MS / 2);
     w.close_tab(1);

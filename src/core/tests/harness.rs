@@ -87,6 +87,8 @@ enum Delivery {
     /// The browser tells a tab its leader lock was taken over.
     Leadership(bool),
     Garbage(String),
+    /// The browser freed the Web Lock of life of the tab with this id.
+    TabGone(u64),
 }
 
 /// One tab: its engine and what the driver would track for it.
@@ -125,6 +127,8 @@ pub struct World {
     pub web_locks: bool,
     /// Locks taken over (`StealRefreshLock`, `StealLeadership`).
     pub steals: u32,
+    /// Which tab watches which tab id's Web Lock of life (`Command::WatchTab`).
+    watches: std::collections::BTreeSet<(usize, u64)>,
     /// When the last refresh request reached the server and when its reply
     /// (and the rotated cookie) came back: the next may not reach the server before then.
     last_refresh_at_server: Option<(usize, Time)>,
@@ -198,6 +202,7 @@ impl World {
             lock_queue: VecDeque::new(),
             web_locks: true,
             steals: 0,
+            watches: Default::default(),
             last_refresh_at_server: None,
             pending: Vec::new(),
             timer_lateness_ms: 0,
@@ -258,6 +263,13 @@ impl World {
             self.release_lock(i);
         }
         self.lock_queue.retain(|&q| q != i);
+        // Its Web Lock of life is freed: the tabs queued for it hear at once.
+        let id = self.tabs[i].engine.tab();
+        let watchers: Vec<usize> = self.watches.iter().filter(|w| w.1 == id).map(|w| w.0).collect();
+        for j in watchers {
+            self.watches.remove(&(j, id));
+            self.pending.push((self.now.after(BUS_DELAY_MS), j, Delivery::TabGone(id)));
+        }
         if self.web_locks && self.tabs[i].engine.snapshot(self.now).leader {
             if let Some(next) = (0..self.tabs.len()).find(|&j| self.tabs[j].open) {
                 self.set_leader(next);
@@ -401,6 +413,7 @@ impl World {
                 Delivery::Garbage(m) => self.input(i, Input::Message(&m)),
                 Delivery::LockGranted => self.input(i, Input::RefreshLockAcquired),
                 Delivery::Leadership(leader) => self.input(i, Input::Leadership(leader)),
+                Delivery::TabGone(tab) => self.input(i, Input::TabGone(tab)),
             }
         }
     }
@@ -497,6 +510,11 @@ impl World {
                     // Every flight ends with exactly one release, sent or not.
                     self.tabs[i].refresh_in_flight = false;
                     self.release_lock(i);
+                }
+                Command::WatchTab(tab) => {
+                    assert!(self.web_locks, "a Web Lock watched in a browser without them");
+                    assert_ne!(tab, self.tabs[i].engine.tab(), "a tab watches itself");
+                    self.watches.insert((i, tab));
                 }
                 Command::CallLogout => {
                     self.tabs[i].logout_calls += 1;
