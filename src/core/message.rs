@@ -31,8 +31,12 @@ pub struct SharedToken {
 pub enum Message {
     /// A login happened in the sending tab.
     Login { started_at: Time, token: Option<SharedToken> },
-    /// The sending tab logged out; the others follow.
-    Logout { reason: Reason },
+    /// The sending tab logged out; the others follow, unless their session
+    /// started after `at`, when it ended by the sender's account (a timeout's
+    /// deadline, else when it was sent): a tab that wakes from a freeze and
+    /// times out a session the user has since left and signed in to again
+    /// must not end the new one. `None` from a sender that does not say.
+    Logout { reason: Reason, at: Option<Time> },
     /// The sending tab obtained a new access token.
     Token { started_at: Time, token: SharedToken },
     /// The user was active at `at` in the sending tab; the server was last touched at `touched`.
@@ -84,9 +88,12 @@ impl Envelope {
                 num(&mut s, started_at.0);
                 token(&mut s, t);
             }
-            Message::Logout { reason } => {
+            Message::Logout { reason, at } => {
                 s.push_str(" O ");
                 s.push_str(reason.name());
+                if let Some(at) = at {
+                    num(&mut s, at.0);
+                }
             }
             Message::Token { started_at, token: t } => {
                 s.push_str(" T");
@@ -169,7 +176,14 @@ impl Envelope {
                     _ => Message::Token { started_at, token: token? },
                 }
             }
-            "O" => Message::Logout { reason: Reason::from_name(rest)? },
+            "O" => {
+                let (reason, at) = field(rest)?;
+                let at = match at {
+                    Some(at) => Some(Time(number(at)?)),
+                    None => None,
+                };
+                Message::Logout { reason: Reason::from_name(reason)?, at }
+            }
             "A" => {
                 let (at, touched) = field(rest)?;
                 Message::Activity { at: Time(number(at)?), touched: Time(number(touched?)?) }

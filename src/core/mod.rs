@@ -290,7 +290,9 @@ impl Engine {
                     self.start_session(started_at.min(now), None, false);
                 }
             }
-            Message::Logout { reason } => self.end(reason, true),
+            // Not a logout that happened before this session started.
+            Message::Logout { reason, at } if !self.started_after(at) => self.end(reason, true),
+            Message::Logout { .. } => {}
             Message::Activity { at, touched } => {
                 // Another tab's clock is ours, but its message may be stale or
                 // forged: never let it push our view into the future.
@@ -385,6 +387,7 @@ impl Engine {
             }
             return;
         }
+        let at = self.ended_at(reason);
         self.auth = Auth::Out;
         self.epoch = self.epoch.wrapping_add(1);
         self.heartbeat.backoff.reset();
@@ -397,7 +400,7 @@ impl Engine {
                 Reason::Absolute => self.emit(Event::Timeout(Cause::Absolute)),
                 Reason::User | Reason::Revoked => {}
             }
-            self.broadcast(Message::Logout { reason });
+            self.broadcast(Message::Logout { reason, at: Some(at) });
             if self.t.logout_call {
                 self.out.push_back(Command::CallLogout);
             }

@@ -2,7 +2,7 @@
 //! counting as present (no activity in any tab, no hold), when the session's
 //! lifetime runs out, and the warnings that come before either.
 
-use super::io::{Cause, Event};
+use super::io::{Cause, Event, Reason};
 use super::time::Time;
 use super::Engine;
 
@@ -52,6 +52,23 @@ impl Engine {
     /// When the user stops counting as present; `None` while a hold keeps them.
     pub(super) fn idle_at(&self) -> Option<Time> {
         (!self.holds.holding(self.now)).then(|| self.present_since().after(self.t.idle_ms))
+    }
+
+    /// When the session ends for `reason`, by this tab's account: a timeout at
+    /// its deadline, even when noticed late (after a freeze); anything else now.
+    pub(super) fn ended_at(&self, reason: Reason) -> Time {
+        let deadline = match reason {
+            Reason::Idle => self.idle_at(),
+            Reason::Absolute => self.absolute_due(),
+            Reason::User | Reason::Revoked => None,
+        };
+        deadline.map_or(self.now, |d| d.min(self.now))
+    }
+
+    /// This tab's session started after `at`: a logout another tab decided
+    /// then was about an earlier session (it woke late and timed that one out).
+    pub(super) fn started_after(&self, at: Option<Time>) -> bool {
+        matches!((self.session(), at), (Some(s), Some(at)) if at < s.started_at)
     }
 
     pub(super) fn idle_due(&self) -> Option<Time> {

@@ -390,7 +390,7 @@ fn the_storage_channel_form_of_a_message_never_carries_a_token() {
     assert_eq!(login, Some(Envelope { from: 7, message: Message::Login { started_at: at, token: None } }.encode()));
     let session = strip(Message::Session { started_at: at, token: Some(token) });
     assert_eq!(session, Some(Envelope { from: 7, message: Message::Session { started_at: at, token: None } }.encode()));
-    let logout = Message::Logout { reason: Reason::Idle };
+    let logout = Message::Logout { reason: Reason::Idle, at: Some(at) };
     assert_eq!(strip(logout.clone()), Some(Envelope { from: 7, message: logout }.encode()));
 }
 
@@ -966,13 +966,35 @@ fn logout_in_one_tab_logs_out_all() {
     assert_eq!(w.server.logouts, 1, "only the tab that logged out calls the server");
 }
 
+/// A tab frozen in the background wakes, finds the idle deadline long past
+/// and logs out before it hears that the user has signed in again meanwhile:
+/// the new session must not end.
+#[test]
+fn a_logout_for_a_session_that_ended_before_this_one_started_is_ignored() {
+    let mut w = World::new(cookie_config(), 2);
+    w.login(0);
+    w.advance(16 * MIN);
+    assert!(!w.tabs[0].engine.snapshot(w.now).authenticated, "the idle timeout ended the first session");
+    w.login(0);
+    let (idle_deadline, started_again) = (w.now.before(MIN), w.now);
+    for (at, ends) in [(idle_deadline, false), (started_again, true)] {
+        let told = Envelope { from: 7, message: Message::Logout { reason: Reason::Idle, at: Some(at) } }.encode();
+        w.garbage(0, told);
+        assert_eq!(w.tabs[0].engine.snapshot(w.now).authenticated, !ends, "a logout at {at:?}");
+    }
+    // A sender that does not say when (an older version) is followed.
+    w.login(0);
+    w.garbage(0, Envelope { from: 7, message: Message::Logout { reason: Reason::User, at: None } }.encode());
+    assert!(!w.tabs[0].engine.snapshot(w.now).authenticated);
+}
+
 #[test]
 fn every_cause_of_a_logout_reaches_the_other_tabs_marked_remote() {
     for reason in [Reason::User, Reason::Idle, Reason::Absolute, Reason::Revoked] {
         let mut w = World::new(cookie_config(), 2);
         w.login(0);
         w.advance(10);
-        let told = Envelope { from: 7, message: Message::Logout { reason } }.encode();
+        let told = Envelope { from: 7, message: Message::Logout { reason, at: Some(w.now) } }.encode();
         let broadcasts = w.tabs[1].broadcasts.len();
         w.garbage(1, told);
         assert_eq!(w.tabs[1].count(is_remote_logout(reason)), 1, "{reason:?}");
@@ -1030,7 +1052,8 @@ fn the_codec_round_trips_every_kind() {
     let messages = [
         Message::Login { started_at: Time(1), token: Some(token.clone()) },
         Message::Login { started_at: Time(1), token: None },
-        Message::Logout { reason: Reason::Revoked },
+        Message::Logout { reason: Reason::Revoked, at: None },
+        Message::Logout { reason: Reason::Idle, at: Some(Time(7)) },
         Message::Token { started_at: Time(2), token: token.clone() },
         Message::Activity { at: Time(3), touched: Time(4) },
         Message::StaySignedIn { at: Time(5) },
@@ -1055,7 +1078,9 @@ fn logout_clears_the_token_at_once_and_stays_out_whatever_the_server_says() {
     w.input(0, Input::Logout);
     assert_eq!(w.get_token(0), None);
     assert_eq!(w.tabs[0].logout_calls, 1);
-    assert!(w.tabs[0].broadcasts.last().is_some_and(|m| m.ends_with(" O user")));
+    let told =
+        Envelope { from: w.tabs[0].engine.tab(), message: Message::Logout { reason: Reason::User, at: Some(w.now) } };
+    assert_eq!(w.tabs[0].broadcasts.last(), Some(&told.encode()));
     // A refresh reply that was in flight, arriving after the logout, is ignored.
     w.input(0, Input::RefreshDone(RefreshResult::Ok { token: "late".into(), expires_in_ms: 300_000 }));
     w.advance(10 * MIN);

@@ -335,7 +335,7 @@ impl World {
 
     /// Delivers `text` to tab `i` as if from a tab outside the world.
     pub fn garbage(&mut self, i: usize, text: String) {
-        if let Some(Envelope { message: Message::Logout { reason }, .. }) = Envelope::decode(&text) {
+        if let Some(Envelope { message: Message::Logout { reason, .. }, .. }) = Envelope::decode(&text) {
             self.logouts_told.push((usize::MAX, reason));
         }
         self.pending.push((self.now, i, Delivery::Garbage(text)));
@@ -524,7 +524,7 @@ impl World {
                 Command::Broadcast(envelope) => {
                     // Sent as the driver sends it: the wire text, which the receivers decode.
                     let m = envelope.encode();
-                    if let Message::Logout { reason } = envelope.message {
+                    if let Message::Logout { reason, .. } = envelope.message {
                         self.logouts_told.push((i, reason));
                     }
                     self.tabs[i].broadcasts.push(m.clone());
