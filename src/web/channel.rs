@@ -2,11 +2,6 @@
 //! `storage` event. Storage is readable by any script on the origin, so
 //! nothing written there carries a token: token-bearing messages go as
 //! notices without it, and the receiving tabs refresh for themselves.
-//!
-//! Storage also carries a closing tab's last words beside BroadcastChannel:
-//! Firefox sometimes drops a message posted while its tab closes, and a
-//! storage write outlives the tab. The others may hear those twice, which
-//! changes nothing (a tab's holds end, a claim is given up).
 
 use std::rc::Rc;
 
@@ -73,14 +68,6 @@ impl Channel {
             }
             None => self.write(envelope),
         }
-    }
-
-    /// A closing tab's message: sent as usual, and written to storage too.
-    pub(crate) fn post_last_words(&mut self, envelope: Envelope) {
-        if self.broadcast.is_some() {
-            self.write(envelope.clone());
-        }
-        self.post(envelope);
     }
 
     fn write(&mut self, envelope: Envelope) {

@@ -91,8 +91,6 @@ struct Handles {
     comeback: Option<Timeout>,
     /// The refresh lock was held or awaited when it was let go.
     refresh_wanted: bool,
-    /// Broadcasts now are a leaving page's last words (`Channel::post_last_words`).
-    last_words: bool,
 }
 
 pub(crate) type Shared = Rc<RefCell<Driver>>;
@@ -203,18 +201,12 @@ fn leaving(weak: &Weak<RefCell<Driver>>, window: &JsValue) -> Listener {
     })
 }
 
-/// The page goes away or into the cache: what the engine tells the others
-/// now (this tab's holds end, it gives up leading) are its last words.
+/// The page goes away or into the cache: the engine tells the others now
+/// that this tab's holds end and that it gives up leading. Should the browser
+/// drop these last words (Firefox sometimes does, for a closing tab), the
+/// others learn from the locks the browser frees (its lock of life, the leader lock).
 fn page_hide(shared: &Shared) {
-    set_last_words(shared, true);
     handle(shared, Input::PageHide);
-    set_last_words(shared, false);
-}
-
-fn set_last_words(shared: &Shared, on: bool) {
-    if let Some(h) = handles(shared).as_deref_mut() {
-        h.last_words = on;
-    }
 }
 
 /// `pageshow`: the locks let go on `leaving` are taken up again; back from
@@ -450,13 +442,8 @@ fn execute(shared: &Shared, command: Command) {
         // The outcome does not matter: the session is already over here.
         Command::CallLogout => spawn_call(shared, |c| &c.logout, |_| None),
         Command::Broadcast(envelope) => {
-            if let Some(h) = handles(shared).as_deref_mut() {
-                let last_words = h.last_words;
-                match h.channel.as_mut() {
-                    Some(c) if last_words => c.post_last_words(envelope),
-                    Some(c) => c.post(envelope),
-                    None => {}
-                }
+            if let Some(c) = handles(shared).as_deref_mut().and_then(|h| h.channel.as_mut()) {
+                c.post(envelope);
             }
         }
         Command::Emit(event) => {
