@@ -293,7 +293,9 @@ fn request_life_lock(shared: &Shared) -> Option<LockRequest> {
 fn watch_tab(shared: &Shared, tab: u64) {
     let Ok(d) = shared.try_borrow() else { return };
     let (Some(locks), Some(h)) = (d.locks.as_ref(), d.handles.as_ref()) else { return };
-    if h.watches.iter().any(|(t, _)| *t == tab) {
+    // Not while the page is leaving (a lock awaited then costs Firefox's
+    // back/forward cache); the watch is made again at the holder's next renewal.
+    if h.comeback.is_some() || h.watches.iter().any(|(t, _)| *t == tab) {
         return;
     }
     let weak = Rc::downgrade(shared);
