@@ -10,10 +10,14 @@
 //   - an EventTarget for its own events;
 //   - one BroadcastChannel with a `message` listener, and one postMessage
 //     (the engine's "session wanted?" to the other tabs);
-//   - the lifecycle listeners: online, offline, pageshow, pagehide on window,
-//     visibilitychange and resume on document (passive, bubbling);
-//   - one Web Lock request (`<channel>:leader`, held for the tab's life)
-//     with an AbortController's signal, so a waiting request can be withdrawn;
+//   - a `storage` listener on window (the channel's fallback and the
+//     localStorage copy of messages);
+//   - the lifecycle listeners: online, offline, pagehide, beforeunload,
+//     pageshow on window, visibilitychange and resume on document (passive,
+//     bubbling);
+//   - two Web Lock requests, each with an AbortController's signal so that a
+//     waiting request can be withdrawn: `<channel>:leader`, and the tab's
+//     lock of life `<channel>:tab:<id>`, both held for the tab's life;
 //   - reads navigator.onLine, Date.now(), Math.random();
 //   - one timer (its next deadline: the wait for the other tabs' answer).
 // The activity listeners (src/api/options.rs DEFAULT_ACTIVITY_EVENTS, passive,
@@ -24,7 +28,7 @@
 
 const ACTIVITY_EVENTS = ['pointerdown', 'pointermove', 'keydown', 'wheel', 'scroll', 'touchstart', 'focus'];
 const LIFECYCLE = [
-  [window, ['online', 'offline', 'pageshow', 'pagehide']],
+  [window, ['online', 'offline', 'pagehide', 'beforeunload', 'pageshow']],
   [document, ['visibilitychange', 'resume']],
 ];
 const SIBLING_WAIT_MS = 300;
@@ -43,12 +47,18 @@ export class Floor {
     };
     this.channel = new BroadcastChannel(channelName);
     on(this.channel, 'message', false);
+    on(window, 'storage', false);
     for (const [target, types] of LIFECYCLE) for (const type of types) on(target, type, false);
     if (activity) for (const type of ACTIVITY_EVENTS) on(window, type, true);
-    this.abort = new AbortController();
-    navigator.locks
-      .request(`${channelName}:leader`, { signal: this.abort.signal }, () => new Promise((release) => { this.release = release; }))
-      .catch(() => {});
+    this.aborts = [];
+    this.releases = [];
+    for (const name of [`${channelName}:leader`, `${channelName}:tab:${this.tab}`]) {
+      const abort = new AbortController();
+      this.aborts.push(abort);
+      navigator.locks
+        .request(name, { signal: abort.signal }, () => new Promise((release) => this.releases.push(release)))
+        .catch(() => {});
+    }
     this.channel.postMessage(`1 ${this.tab} Q`);
     this.timer = setTimeout(() => { this.restored = true; }, SIBLING_WAIT_MS);
   }
@@ -56,8 +66,8 @@ export class Floor {
   dispose() {
     clearTimeout(this.timer);
     for (const [target, type, f, capture] of this.listeners) target.removeEventListener(type, f, capture);
-    this.release?.();
-    this.abort.abort();
+    for (const release of this.releases) release();
+    for (const abort of this.aborts) abort.abort();
     this.channel.close();
   }
 }
