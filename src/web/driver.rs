@@ -129,11 +129,11 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
     let mut lifecycle = vec![
         on(&window, "online", |_| Some(Input::Online(true))),
         on(&window, "offline", |_| Some(Input::Online(false))),
-        // Closing or entering the back/forward cache: peers drop this tab's holds now.
-        {
-            let w = weak.clone();
-            super::handles::listen(&window, "pagehide", false, move |_| with(&w, page_hide))
-        },
+        // Closing or entering the back/forward cache: peers drop this tab's holds
+        // now. Should the browser drop these last words (Firefox sometimes does,
+        // for a closing tab), the others learn from the locks it frees (this
+        // tab's lock of life, the leader lock).
+        on(&window, "pagehide", |_| Some(Input::PageHide)),
         leaving(&weak, &window),
         showing(&weak, &window),
     ];
@@ -177,7 +177,7 @@ fn leaving(weak: &Weak<RefCell<Driver>>, window: &JsValue) -> Listener {
     let weak = weak.clone();
     super::handles::listen(window, "beforeunload", false, move |_| {
         with(&weak, |s| {
-            page_hide(s);
+            handle(s, Input::PageHide);
             let Some(mut h) = handles(s) else { return };
             let held =
                 (h.leader_lock.take(), h.refresh_lock.take(), h.life_lock.take(), std::mem::take(&mut h.watches));
@@ -199,14 +199,6 @@ fn leaving(weak: &Weak<RefCell<Driver>>, window: &JsValue) -> Listener {
             drop((leader, refresh, life, watches));
         });
     })
-}
-
-/// The page goes away or into the cache: the engine tells the others now
-/// that this tab's holds end and that it gives up leading. Should the browser
-/// drop these last words (Firefox sometimes does, for a closing tab), the
-/// others learn from the locks the browser frees (its lock of life, the leader lock).
-fn page_hide(shared: &Shared) {
-    handle(shared, Input::PageHide);
 }
 
 /// `pageshow`: the locks let go on `leaving` are taken up again; back from
