@@ -10,8 +10,6 @@
 //   - an EventTarget for its own events;
 //   - one BroadcastChannel with a `message` listener, and one postMessage
 //     (the engine's "session wanted?" to the other tabs);
-//   - a `storage` listener on window (the channel's fallback and the
-//     localStorage copy of messages);
 //   - the lifecycle listeners: online, offline, pagehide, beforeunload,
 //     pageshow on window, visibilitychange and resume on document (passive,
 //     bubbling);
@@ -47,7 +45,6 @@ export class Floor {
     };
     this.channel = new BroadcastChannel(channelName);
     on(this.channel, 'message', false);
-    on(window, 'storage', false);
     for (const [target, types] of LIFECYCLE) for (const type of types) on(target, type, false);
     if (activity) for (const type of ACTIVITY_EVENTS) on(window, type, true);
     this.aborts = [];
