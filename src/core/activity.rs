@@ -64,6 +64,19 @@ impl Activity {
         self.last_touch = self.last_touch.max(touched);
     }
 
+    /// A sibling answered this tab's question for the session: the user was
+    /// last present at `at`. A tab `joining` the session takes that as the
+    /// session's presence: its own page load is not the user at work here, so
+    /// it counts the idle timeout exactly as the tabs already open do (a user
+    /// who opens a tab from a link acts in another tab, which counts there).
+    pub(super) fn joined(&mut self, joining: bool, at: Time) {
+        if joining {
+            self.last = at;
+        } else {
+            self.seen(at);
+        }
+    }
+
     /// A login is the user at work, and a request that touched the server.
     pub(super) fn login(&mut self, now: Time) {
         self.seen(now);

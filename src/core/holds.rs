@@ -39,8 +39,8 @@ pub(super) struct Holds {
 }
 
 impl Holds {
-    pub(super) fn new(now: Time) -> Holds {
-        Holds { local: 0, page_hidden: false, announced: None, peers: Vec::new(), ended_at: now }
+    pub(super) fn new() -> Holds {
+        Holds { local: 0, page_hidden: false, announced: None, peers: Vec::new(), ended_at: Time(0) }
     }
 
     /// The app started one hold here.

@@ -49,8 +49,10 @@ pub enum Message {
     Hold { count: u32 },
     /// A new tab asks its siblings for the current session.
     SessionWanted,
-    /// The answer to `SessionWanted`.
-    Session { started_at: Time, token: Option<SharedToken> },
+    /// The answer to `SessionWanted`, with `active_at`: the last moment the
+    /// sender knows the user was present (now, while a hold lasts). `None`
+    /// from a sender that does not say (the `R` form of earlier 0.2 builds).
+    Session { started_at: Time, active_at: Option<Time>, token: Option<SharedToken> },
     /// Without Web Locks: the sending tab claims (`held: false`) or holds a lock.
     Claim { lock: LockName, held: bool },
     /// Without Web Locks: the sending tab gave a lock up.
@@ -123,8 +125,16 @@ impl Envelope {
                 s.push_str(" U ");
                 s.push_str(lock_code(*lock));
             }
-            Message::Session { started_at, token: t } => {
-                s.push_str(" R");
+            // `P`: a tab that only knows `R` must ignore this form, not read
+            // `active_at` as the token's expiry.
+            Message::Session { started_at, active_at, token: t } => {
+                match active_at {
+                    Some(at) => {
+                        s.push_str(" P");
+                        num(&mut s, at.0);
+                    }
+                    None => s.push_str(" R"),
+                }
                 num(&mut s, started_at.0);
                 token(&mut s, t);
             }
@@ -140,7 +150,7 @@ impl Envelope {
     pub fn without_token(self) -> Option<Envelope> {
         let message = match self.message {
             Message::Login { started_at, .. } => Message::Login { started_at, token: None },
-            Message::Session { started_at, .. } => Message::Session { started_at, token: None },
+            Message::Session { started_at, active_at, .. } => Message::Session { started_at, active_at, token: None },
             Message::Token { .. } => return None,
             other => other,
         };
@@ -156,24 +166,29 @@ impl Envelope {
         }
         let (from, rest) = field(rest?)?;
         let from = number(from)?;
-        let (kind, rest) = field(rest?)?;
-        let rest = rest.unwrap_or("");
+        let (mut kind, rest) = field(rest?)?;
+        let mut rest = rest.unwrap_or("");
+        // `P <active_at>` and then what `R` carries.
+        let mut active_at = None;
+        if kind == "P" {
+            let (at, after) = time(rest)?;
+            (kind, rest, active_at) = ("R", after?, Some(at));
+        }
         let message = match kind {
             "L" | "T" | "R" => {
-                let (started_at, token) = field(rest)?;
-                let started_at = Time(number(started_at)?);
-                let token = match token {
+                let (started_at, rest) = time(rest)?;
+                let token = match rest {
                     None => None,
                     Some(token) => {
-                        let (exp, value) = field(token)?;
+                        let (expires_at, value) = time(token)?;
                         let value = value.filter(|v| !v.is_empty())?;
-                        Some(SharedToken { expires_at: Time(number(exp)?), value: String::from(value) })
+                        Some(SharedToken { expires_at, value: String::from(value) })
                     }
                 };
                 match kind {
                     "L" => Message::Login { started_at, token },
-                    "R" => Message::Session { started_at, token },
-                    _ => Message::Token { started_at, token: token? },
+                    "T" => Message::Token { started_at, token: token? },
+                    _ => Message::Session { started_at, active_at, token },
                 }
             }
             "O" => {
@@ -185,8 +200,8 @@ impl Envelope {
                 Message::Logout { reason: Reason::from_name(reason)?, at }
             }
             "A" => {
-                let (at, touched) = field(rest)?;
-                Message::Activity { at: Time(number(at)?), touched: Time(number(touched?)?) }
+                let (at, touched) = time(rest)?;
+                Message::Activity { at, touched: Time(number(touched?)?) }
             }
             "S" => Message::StaySignedIn { at: Time(number(rest)?) },
             "H" => Message::Hold { count: u32::try_from(number(rest)?).ok()? },
@@ -216,6 +231,12 @@ fn lock_code(lock: LockName) -> &'static str {
 
 fn lock_from(code: &str) -> Option<LockName> {
     [LockName::Leader, LockName::Refresh].into_iter().find(|&l| lock_code(l) == code)
+}
+
+/// A time field and what follows it.
+fn time(text: &str) -> Option<(Time, Option<&str>)> {
+    let (t, rest) = field(text)?;
+    Some((Time(number(t)?), rest))
 }
 
 /// The text up to the first space and what follows it (`None` without a

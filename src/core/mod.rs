@@ -117,7 +117,7 @@ impl Engine {
             refresh: Refresh::new(),
             epoch: 0,
             ignored_messages: 0,
-            holds: Holds::new(now),
+            holds: Holds::new(),
             claims: None,
             out: VecDeque::new(),
         };
@@ -278,18 +278,8 @@ impl Engine {
                 let token = token.map(|t| Token::new(t.value, t.expires_at, now));
                 self.start_session(started_at.min(now), token, false);
             }
-            Message::Token { started_at, token } | Message::Session { started_at, token: Some(token) } => {
-                if !matches!(self.auth, Auth::Out) {
-                    let token = Token::new(token.value, token.expires_at, now);
-                    self.adopt_token(now, started_at.min(now), token);
-                    self.resolve_waiters();
-                }
-            }
-            Message::Session { started_at, token: None } => {
-                if let Auth::Restoring(_) = self.auth {
-                    self.start_session(started_at.min(now), None, false);
-                }
-            }
+            Message::Token { started_at, token } => self.heard_session(now, started_at, None, Some(token)),
+            Message::Session { started_at, active_at, token } => self.heard_session(now, started_at, active_at, token),
             // Not a logout that happened before this session started.
             Message::Logout { reason, at } if !self.started_after(at) => self.end(reason, true),
             Message::Logout { .. } => {}
@@ -313,7 +303,8 @@ impl Engine {
                 if let Auth::In(session) = &self.auth {
                     let token = session.token.as_ref().filter(|t| !t.rejected && t.expires_at > now).map(Token::shared);
                     let started_at = session.started_at;
-                    self.broadcast(Message::Session { started_at, token });
+                    let active_at = Some(self.present_at());
+                    self.broadcast(Message::Session { started_at, active_at, token });
                 }
             }
         }

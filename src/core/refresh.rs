@@ -312,6 +312,29 @@ impl Engine {
     /// When the token should be renewed, whatever is in flight: at its
     /// refresh time, or now if there is none, it was rejected, or someone waits
     /// for one it can no longer serve.
+    /// Another tab's token (from its refresh), or its answer to this new tab:
+    /// the session, its token if any, and when the user was last present.
+    pub(super) fn heard_session(
+        &mut self,
+        now: Time,
+        started: Time,
+        active_at: Option<Time>,
+        token: Option<SharedToken>,
+    ) {
+        let joining = matches!(self.auth, Auth::Restoring(_));
+        match token {
+            Some(t) if !matches!(self.auth, Auth::Out) => {
+                self.adopt_token(now, started.min(now), Token::new(t.value, t.expires_at, now));
+                self.resolve_waiters();
+            }
+            None if joining => self.start_session(started.min(now), None, false),
+            _ => {}
+        }
+        if let (Some(at), Auth::In(_)) = (active_at, &self.auth) {
+            self.activity.joined(joining, at.min(now));
+        }
+    }
+
     fn refresh_wanted_at(&self) -> Option<Time> {
         let now = self.now;
         match &self.auth {

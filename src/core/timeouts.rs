@@ -49,6 +49,12 @@ impl Engine {
         self.activity.last().max(self.holds.ended_at())
     }
 
+    /// The user's presence as a tab joining the session should take it:
+    /// `present_since`, or now while a hold lasts.
+    pub(super) fn present_at(&self) -> Time {
+        self.idle_at().map_or(self.now, |_| self.present_since())
+    }
+
     /// When the user stops counting as present; `None` while a hold keeps them.
     pub(super) fn idle_at(&self) -> Option<Time> {
         (!self.holds.holding(self.now)).then(|| self.present_since().after(self.t.idle_ms))

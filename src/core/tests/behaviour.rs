@@ -388,8 +388,9 @@ fn the_storage_channel_form_of_a_message_never_carries_a_token() {
     assert_eq!(strip(Message::Token { started_at: at, token: token.clone() }), None);
     let login = strip(Message::Login { started_at: at, token: Some(token.clone()) });
     assert_eq!(login, Some(Envelope { from: 7, message: Message::Login { started_at: at, token: None } }.encode()));
-    let session = strip(Message::Session { started_at: at, token: Some(token) });
-    assert_eq!(session, Some(Envelope { from: 7, message: Message::Session { started_at: at, token: None } }.encode()));
+    let session = strip(Message::Session { started_at: at, active_at: Some(at), token: Some(token) });
+    let notice = Message::Session { started_at: at, active_at: Some(at), token: None };
+    assert_eq!(session, Some(Envelope { from: 7, message: notice }.encode()));
     let logout = Message::Logout { reason: Reason::Idle, at: Some(at) };
     assert_eq!(strip(logout.clone()), Some(Envelope { from: 7, message: logout }.encode()));
 }
@@ -1060,8 +1061,11 @@ fn the_codec_round_trips_every_kind() {
         Message::Hold { count: 0 },
         Message::Hold { count: u32::MAX },
         Message::SessionWanted,
-        Message::Session { started_at: Time(6), token: Some(token) },
-        Message::Session { started_at: Time(6), token: None },
+        Message::Session { started_at: Time(6), active_at: Some(Time(5)), token: Some(token.clone()) },
+        Message::Session { started_at: Time(6), active_at: Some(Time(5)), token: None },
+        // The form of earlier 0.2 builds, which do not say when the user was last present.
+        Message::Session { started_at: Time(6), active_at: None, token: Some(token) },
+        Message::Session { started_at: Time(6), active_at: None, token: None },
     ];
     for message in messages {
         let e = Envelope { from: u64::MAX, message };
@@ -1368,6 +1372,46 @@ fn a_session_that_idles_out_before_its_token_expires_costs_no_refresh() {
     active_for(&mut w, 0, 4 * MIN + 40_000, 15_000);
     assert_eq!(w.server.refreshes.len(), 1, "activity past 2:00 moves the idle deadline past the expiry");
     assert!(w.server.refreshes[0] < t0.after(5 * MIN + 60_000));
+}
+
+#[test]
+fn tabs_opened_after_the_login_take_the_users_presence_from_their_siblings() {
+    // The bench's idle hour: 5-minute tokens, a 5-minute idle timeout, a login
+    // in one tab, then four tabs opened 30 s apart and no activity at all.
+    let config = Config { idle_timeout_ms: Some(5 * MIN), warning_ms: Some(20_000), ..token_config() };
+    let mut w = World::new(config, 1);
+    w.login(0);
+    let t0 = w.now;
+    for _ in 0..4 {
+        w.advance(30_000);
+        let t = w.open_tab();
+        w.advance(1_000);
+        assert_eq!(w.tabs[t].engine.snapshot(w.now).idle_at, Some(t0.after(5 * MIN)), "tab {t} counts its page load");
+    }
+    w.advance(60 * MIN);
+    assert_eq!(w.server.refreshes, [], "a refresh for a session that idles out first");
+    for (i, tab) in w.tabs.iter().enumerate() {
+        assert!(!tab.engine.snapshot(w.now).authenticated, "tab {i} still signed in");
+    }
+    // A hold in the first tab keeps a tab that joins later present from its join.
+    let mut w = World::new(Config { idle_timeout_ms: Some(5 * MIN), ..token_config() }, 1);
+    w.login(0);
+    w.input(0, Input::Hold);
+    w.advance(20 * MIN);
+    let opened = w.now;
+    let t = w.open_tab();
+    w.advance(1_000);
+    let joined = w.tabs[t].engine.snapshot(w.now).idle_at;
+    assert!(joined.is_some_and(|i| i >= opened.after(5 * MIN)), "not present from the join: {joined:?}");
+    // The holder's next lease renewal reaches it within an interval.
+    w.advance(5_000);
+    assert_eq!(w.tabs[t].engine.snapshot(w.now).idle_at, None);
+    w.input(0, Input::Release);
+    w.advance(1_000);
+    assert!(
+        w.tabs[t].engine.snapshot(w.now).authenticated,
+        "the joined tab timed the user out although a hold just ended"
+    );
 }
 
 // ---- the back/forward cache ---------------------------------------------------

@@ -398,7 +398,7 @@ proptest! {
     fn an_active_user_always_gets_a_valid_token_and_an_idle_one_costs_no_refresh(
         idle_minutes in 1u64..12,
         tabs in 1usize..4,
-        steps in prop::collection::vec((1u64..=100, 0usize..4), 20..120),
+        steps in prop::collection::vec((1u64..=100, 0usize..4, prop::bool::weighted(0.1)), 20..120),
         lateness in 0u64..3_000,
     ) {
         // Idle timeouts shorter and longer than the 5-minute token: either
@@ -409,8 +409,10 @@ proptest! {
         let mut w = World::new(config, tabs);
         w.timer_lateness_ms = lateness;
         w.login(0);
-        for (gap_percent, tab) in steps {
-            let t = tab % tabs;
+        for (gap_percent, tab, open) in steps {
+            // Now and then the user opens another tab and goes on there: it
+            // joins with its siblings' view of the user's presence.
+            let t = if open && w.tabs.len() < 6 { w.open_tab() } else { tab % w.tabs.len() };
             if !w.tabs[t].listening {
                 w.advance(1_000);
             }
