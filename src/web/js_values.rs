@@ -102,7 +102,19 @@ pub(crate) fn event(event: Event, callback: bool) -> (&'static str, Detail) {
 /// `value` as a plain JS object; an empty one if serialization failed (it
 /// cannot for these types: strings, bools and integers far below 2^53).
 pub(crate) fn to_js(value: &impl Serialize) -> JsValue {
-    value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or_else(|_| js_sys::Object::new().into())
+    AsMap { fields: value }
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or_else(|_| js_sys::Object::new().into())
+}
+
+/// The same object, built as a map (`flatten` makes serde's derive write the
+/// fields as map entries): serde-wasm-bindgen writes a struct's field names
+/// through a `HashMap` cache (hashbrown, `static_str_to_js`), a map's keys as
+/// plain strings. Measured: -1 178 B gzip of the package, the same objects.
+#[derive(Serialize)]
+struct AsMap<T> {
+    #[serde(flatten)]
+    fields: T,
 }
 
 fn cause(c: Cause) -> &'static str {
