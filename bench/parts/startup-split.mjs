@@ -90,8 +90,6 @@ export async function splitCells(chromium) {
   };
   const cells = [
     { key: 'split/eager-glue', browser: chromium, ...sdk, eagerGlue: true, loads: SPLIT_LOADS },
-    // pkg/'s glue without the compile hint it ships with: what the hint saves.
-    { key: 'split/lazy-glue', browser: chromium, ...sdk, lazyGlue: true, loads: SPLIT_LOADS },
     { key: 'split/eager-wasm', browser: eagerWasm, ...sdk, loads: SPLIT_LOADS },
     { key: 'split/eager-both', browser: eagerWasm, ...sdk, eagerGlue: true, loads: SPLIT_LOADS },
     // The floor with its own JS compiled ahead too: what is left to compare with is browser work.
@@ -161,7 +159,6 @@ export function splitSection(samples) {
     .sort((a, b) => b.ms - a.ms)
     .slice(0, TOP_FUNCTIONS);
   const notes = [
-    `The glue ships with V8's compile hint (//# allFunctionsCalledOnLoad, scripts/lib/shrink-pkg.mjs), so the glue compile left in the constructor is what V8 still compiles lazily. Without the hint (medians of ${SPLIT_LOADS} loads): the whole start-up with bytes in hand ${ms(median(samples['split/lazy-glue'].map((s) => s.total)))} ms against ${ms(median(samples['chromium/sdk-bytes'].map((s) => s.total)))} ms as shipped; import ${ms(median(samples['split/lazy-glue'].map((s) => s.import)))} against ${ms(median(samples['chromium/sdk-bytes'].map((s) => s.import)))}, constructor ${ms(constructor('split/lazy-glue'))} against ${ms(first)}.`,
     `The trace column's parts add up to the first constructor by construction; the A/B column's add up to ${ms(ab.glue + ab.wasm + ab.own + floor)} ms (each is a difference of medians, and moving one compiler's work changes the others' a little). The A/B constructors (medians of ${SPLIT_LOADS} loads): glue hinted ${ms(constructor('split/eager-glue'))}, in the flagged Chromium ${ms(constructor('split/eager-wasm'))}, both ${ms(constructor('split/eager-both'))}, the floor with both ${ms(constructor('split/eager-both-floor'))} ms.`,
     `± is an approximate 95 % interval of a difference of two medians (each median's standard error from its interquartile range); a part whose interval spans 0 is not told apart from nothing by this run.`,
     `Traced loads: the constructor's window lasted ${ms(trace.wasmWindow)} ms (wasm traced) and ${ms(trace.glueWindow)} ms (JS compiler traced), against ${ms(first)} ms untraced; the difference is tracing's own cost (part of it inside the events it records, so the trace column can overstate a compile and understate the remainder, our own work) and the noise of ${traces.length} loads. The A/B column measures our own work directly.`,

@@ -28,7 +28,7 @@ const variants = [
 ];
 
 /**
- * One fresh page load of a cell: { lib, bytesInHand, eagerGlue, lazyGlue } in
+ * One fresh page load of a cell: { lib, bytesInHand, eagerGlue } in
  * `cell.browser`; `cell.around(page, run)` may wrap the measurement (tracing).
  */
 async function load(cell, origin) {
@@ -36,7 +36,7 @@ async function load(cell, origin) {
   try {
     const page = await newPage(context);
     await page.goto(`${origin}/startup.html`);
-    const run = () => page.evaluate(([lib, b, g, l]) => globalThis.benchStartup(lib, b, g, l), [cell.lib, cell.bytesInHand, cell.eagerGlue ?? false, cell.lazyGlue ?? false]);
+    const run = () => page.evaluate(([lib, b, g]) => globalThis.benchStartup(lib, b, g), [cell.lib, cell.bytesInHand, cell.eagerGlue ?? false]);
     return await (cell.around ? cell.around(page, run) : run());
   } finally {
     await context.close();

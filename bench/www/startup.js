@@ -1,4 +1,4 @@
-// The start-up part's page: window.benchStartup(lib, bytesInHand, eagerGlue, lazyGlue)
+// The start-up part's page: window.benchStartup(lib, bytesInHand, eagerGlue)
 // loads one library and constructs its main object, once per fresh page, and
 // returns the milliseconds of each phase, and of constructing a second object.
 // window.benchCensus(lib) counts the browser calls one construction makes.
@@ -7,11 +7,8 @@
 //   bytesInHand = true:  every byte fetched before the clock starts; the
 //                        module is imported from a blob: URL and the SDK's
 //                        init() gets the .wasm bytes (compile + instantiate).
-//   eagerGlue = true:    (bytes in hand) the module text starts with V8's
-//                        compile hint, for the split's A/B of the glue's compile
-//                        (pkg/'s glue ships with it: then nothing changes).
-//   lazyGlue = true:     (bytes in hand) the hint is taken out of pkg/'s glue:
-//                        what it saves, side by side.
+//   eagerGlue = true:    (bytes in hand) the module text gets V8's compile
+//                        hint, for the split's A/B of the glue's compile.
 
 const libs = {
   sdk: {
@@ -58,9 +55,7 @@ async function fetchOk(url) {
   return r;
 }
 
-const HINT = '//# allFunctionsCalledOnLoad\n';
-
-globalThis.benchStartup = async (name, bytesInHand, eagerGlue, lazyGlue) => {
+globalThis.benchStartup = async (name, bytesInHand, eagerGlue) => {
   const lib = libs[name];
   let url = lib.url;
   let wasmBytes;
@@ -68,8 +63,7 @@ globalThis.benchStartup = async (name, bytesInHand, eagerGlue, lazyGlue) => {
     let source = await (await fetchOk(lib.url)).text();
     // V8's explicit compile hint: every function of the module compiled
     // eagerly while the module is compiled, none lazily on first call.
-    if (lazyGlue && source.startsWith(HINT)) source = source.slice(HINT.length);
-    if (eagerGlue && !source.startsWith(HINT)) source = `${HINT}${source}`;
+    if (eagerGlue) source = `//# allFunctionsCalledOnLoad\n${source}`;
     url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
     if (lib.wasm) wasmBytes = new Uint8Array(await (await fetchOk(lib.wasm)).arrayBuffer());
   }

@@ -12,15 +12,6 @@
 //      an import is a key of the glue's imports object, an export is read as
 //      `wasm.<name>`, and each .d.ts line declaring an export follows.
 //   3. esbuild minifies the glue (its export names, the public API, stay).
-//   4. web: the glue's first line becomes V8's compile hint
-//      `//# allFunctionsCalledOnLoad`: Chromium then compiles every glue
-//      function while it compiles the module, instead of each one lazily
-//      on its first call inside `new SessionKeeper()`. Measured by
-//      scripts/bench side by side (bytes in hand, medians of 40 loads):
-//      21.90 ms for import + init + constructor against 24.85 ms without
-//      it (the import 0.8 ms longer, the constructor 3.7 ms shorter). Other
-//      engines read it as a comment; a bundler's output (the bundler
-//      target) is one file of its own, where the hint would not be first.
 //
 //   node scripts/lib/shrink-pkg.mjs DIR TARGET NAME
 //     DIR     the wasm-pack --out-dir (pkg/ or pkg-bundler/)
@@ -176,7 +167,7 @@ const glueIn = readFileSync(gluePath, 'utf8').length;
 const minified = await minify(gluePath, js.get(gluePath));
 
 writeFileSync(wasmPath, wasmOutBytes);
-writeFileSync(gluePath, target === 'web' ? `//# allFunctionsCalledOnLoad\n${minified}` : minified);
+writeFileSync(gluePath, minified);
 if (target === 'bundler') writeFileSync(entryPath, js.get(entryPath));
 for (const [p, text] of dts) writeFileSync(p, text);
 console.log(

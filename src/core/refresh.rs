@@ -309,6 +309,9 @@ impl Engine {
         alive && self.t.refresh && self.online
     }
 
+    /// When the token should be renewed, whatever is in flight: at its
+    /// refresh time, or now if there is none, it was rejected, or someone waits
+    /// for one it can no longer serve.
     /// Another tab's token (from its refresh), or its answer to this new tab:
     /// the session, its token if any, and when the user was last present.
     pub(super) fn heard_session(
@@ -332,9 +335,6 @@ impl Engine {
         }
     }
 
-    /// When the token should be renewed, whatever is in flight: at its
-    /// refresh time, or now if there is none, it was rejected, or someone waits
-    /// for one it can no longer serve.
     fn refresh_wanted_at(&self) -> Option<Time> {
         let now = self.now;
         match &self.auth {
