@@ -21,8 +21,8 @@ struct Lease {
 const LEASE_INTERVALS: u64 = 3;
 
 /// This tab's holds and what the other tabs were told of them, and the other
-/// tabs' leases.
-#[derive(Debug)]
+/// tabs' leases. A new tab starts with none, and none ever ended.
+#[derive(Debug, Default)]
 pub(super) struct Holds {
     /// Started here and not released; they outlive a logout, as the app's handles do.
     local: u32,
@@ -34,15 +34,11 @@ pub(super) struct Holds {
     /// Other tabs' holds; only while signed in.
     peers: Vec<Lease>,
     /// When the last hold ended, here or in a peer: like an activity, the user
-    /// counts as present for the idle timeout from then.
+    /// counts as present for the idle timeout from then (the epoch before any).
     ended_at: Time,
 }
 
 impl Holds {
-    pub(super) fn new() -> Holds {
-        Holds { local: 0, page_hidden: false, announced: None, peers: Vec::new(), ended_at: Time(0) }
-    }
-
     /// The app started one hold here.
     pub(super) fn hold(&mut self) {
         self.local = self.local.saturating_add(1);

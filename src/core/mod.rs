@@ -117,7 +117,7 @@ impl Engine {
             refresh: Refresh::new(),
             epoch: 0,
             ignored_messages: 0,
-            holds: Holds::new(),
+            holds: Holds::default(),
             claims: None,
             out: VecDeque::new(),
         };

@@ -147,7 +147,7 @@ pub(crate) fn start(engine: Engine, config: WebConfig) -> Result<Shared, JsValue
         lifecycle.push(on(&document, "resume", |_| Some(Input::Resumed)));
     }
     let leader = request_leader_lock(&shared, false);
-    let life = request_life_lock(&shared);
+    let life = take_life_lock(&shared);
     let online = get(&window, "navigator").and_then(|n| get(&n, "onLine")).and_then(|v| v.as_bool()).unwrap_or(true);
     if let Some(h) = handles(&shared).as_deref_mut() {
         h.channel = channel;
@@ -225,7 +225,7 @@ fn come_back(shared: &Shared) {
     let refresh_wanted = std::mem::take(&mut h.refresh_wanted);
     drop(h);
     let leader = request_leader_lock(shared, false);
-    let life = request_life_lock(shared);
+    let life = take_life_lock(shared);
     if let Some(h) = handles(shared).as_deref_mut() {
         h.leader_lock = leader;
         h.life_lock = life;
@@ -249,7 +249,7 @@ fn request_lock(
 ) -> Option<LockRequest> {
     let d = shared.try_borrow().ok()?;
     let locks = d.locks.as_ref()?;
-    let name = lock_name(&d, what, None);
+    let name = lock_name(&d, what);
     let (on_granted, on_denied, on_lost) = (Rc::downgrade(shared), Rc::downgrade(shared), Rc::downgrade(shared));
     Some(LockRequest::new(
         locks,
@@ -261,22 +261,27 @@ fn request_lock(
     ))
 }
 
-/// `<channelName>:<what>`, followed by a tab's id for a lock of life.
-fn lock_name(d: &Driver, what: &str, tab: Option<u64>) -> String {
+/// `<channelName>:<what>`.
+fn lock_name(d: &Driver, what: &str) -> String {
     let mut name = d.config.channel_name.clone();
     name.push(':');
     name.push_str(what);
-    if let Some(tab) = tab {
-        crate::core::digits::push_u64(&mut name, tab);
-    }
     name
 }
 
-/// This tab's lock of life; nothing to report when it is granted.
-fn request_life_lock(shared: &Shared) -> Option<LockRequest> {
+/// Tab `tab`'s Web Lock of life, `<channelName>:tab:<id>`: requested by the
+/// tab itself, which holds it until the page goes away, and by the tabs that
+/// watch it (`on_granted`: it is gone). `None` without Web Locks.
+fn request_life_lock(d: &Driver, tab: u64, on_granted: Box<dyn FnMut()>) -> Option<LockRequest> {
+    let mut name = lock_name(d, "tab:");
+    crate::core::digits::push_u64(&mut name, tab);
+    Some(LockRequest::new(d.locks.as_ref()?, &name, false, on_granted, Box::new(|| {}), Box::new(|| {})))
+}
+
+/// This tab's own lock of life; nothing to report when it is granted.
+fn take_life_lock(shared: &Shared) -> Option<LockRequest> {
     let d = shared.try_borrow().ok()?;
-    let name = lock_name(&d, "tab:", Some(d.engine.tab()));
-    Some(LockRequest::new(d.locks.as_ref()?, &name, false, Box::new(|| {}), Box::new(|| {}), Box::new(|| {})))
+    request_life_lock(&d, d.engine.tab(), Box::new(|| {}))
 }
 
 /// `Command::WatchTab`: queues for another tab's lock of life, once per tab.
@@ -284,7 +289,7 @@ fn request_life_lock(shared: &Shared) -> Option<LockRequest> {
 /// go at once (a page back from the back/forward cache takes its own again).
 fn watch_tab(shared: &Shared, tab: u64) {
     let Ok(d) = shared.try_borrow() else { return };
-    let (Some(locks), Some(h)) = (d.locks.as_ref(), d.handles.as_ref()) else { return };
+    let Some(h) = d.handles.as_ref() else { return };
     // Not while the page is leaving (a lock awaited then costs Firefox's
     // back/forward cache); the watch is made again at the holder's next renewal.
     if h.comeback.is_some() || h.watches.iter().any(|(t, _)| *t == tab) {
@@ -293,9 +298,7 @@ fn watch_tab(shared: &Shared, tab: u64) {
     let weak = Rc::downgrade(shared);
     // Dropping the request from within its own callback is safe: wasm-bindgen
     // frees a closure only once the calls into it have returned.
-    let gone = move || with(&weak, |s| tab_gone(s, tab));
-    let name = lock_name(&d, "tab:", Some(tab));
-    let request = LockRequest::new(locks, &name, false, Box::new(gone), Box::new(|| {}), Box::new(|| {}));
+    let Some(request) = request_life_lock(&d, tab, Box::new(move || with(&weak, |s| tab_gone(s, tab)))) else { return };
     drop(d);
     if let Some(h) = handles(shared).as_deref_mut() {
         h.watches.push((tab, request));

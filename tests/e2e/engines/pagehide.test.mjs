@@ -18,14 +18,14 @@ eachEngine(test, enginesToRun(), 'pagehide: a hold keeps every tab present; clos
   const options = tokenOptions({ keepaliveUrl: ROUTES.keepalive, sessionTimeoutMs: SESSION, idleTimeoutMs: IDLE, warningMs: 20_000 });
   const [a, b, c, d] = await signedInTabs(w, 4, options);
   const endings = async (tabs) => (await Promise.all(tabs.map((tab) => tab.events()))).flat().filter((e) => ['warning', 'idle', 'timeout', 'logout'].includes(e.type));
+  const holdsOf = (tabs) => Promise.all(tabs.map(async (tab) => (await tab.state()).holds));
 
   await c.eval(() => (window.hold = window.keeper.holdActive('upload')));
   await d.eval(() => (window.hold = window.keeper.holdActive('video')));
   await w.settle();
   await w.advance(2 * IDLE, { step: 5_000 });
-  const heldBy = await Promise.all([a, b, c, d].map(async (tab) => (await tab.state()).holds));
+  const heldBy = await holdsOf([a, b, c, d]);
   const whileHeld = await endings([a, b, c, d]);
-  const holdsOf = (tabs) => Promise.all(tabs.map(async (tab) => (await tab.state()).holds));
 
   // Tab d closes and nothing it says reaches the others: no message, no storage write.
   await d.eval(() => {
