@@ -10,12 +10,12 @@ use std::rc::{Rc, Weak};
 use js_sys::{Function, Promise, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 
 use crate::core::{digits::push_u64, Engine, Input, Time};
 use crate::web::driver::{self, now, Endpoint, Shared, WebConfig};
 use crate::web::http;
 use crate::web::js_values;
+use crate::web::promise::Deferred;
 
 mod fetch;
 mod options;
@@ -155,20 +155,21 @@ impl SessionKeeper {
         // (a BigInt, a cycle) is the caller's mistake, not an empty login.
         let json = JSON::stringify(&body).map(|json| json.as_string());
         let sent_at = now();
-        future_to_promise(async move {
-            let Some(params) = params else {
-                return Err(js_error(
-                    "keep-session-alive: login() needs the `loginUrl` option; with your own login flow call setSession() instead",
-                ));
-            };
-            let Ok(json) = json else {
-                return Err(js_error(
-                    "keep-session-alive: login(body) needs a body JSON.stringify accepts (no BigInt, no cycles)",
-                ));
-            };
-            login_replied(&shared, http::post(&params, json).await, sent_at)
-        })
-        .unchecked_into()
+        let (promise, reply) = Deferred::new();
+        let Some(params) = params else {
+            reply.settle(Err(js_error(
+                "keep-session-alive: login() needs the `loginUrl` option; with your own login flow call setSession() instead",
+            )));
+            return promise.unchecked_into();
+        };
+        let Ok(json) = json else {
+            reply.settle(Err(js_error(
+                "keep-session-alive: login(body) needs a body JSON.stringify accepts (no BigInt, no cycles)",
+            )));
+            return promise.unchecked_into();
+        };
+        http::post(&params, json, Box::new(move |r| reply.settle(login_replied(&shared, r, sent_at))));
+        promise.unchecked_into()
     }
 
     /// Starts a session obtained by the app's own login flow:
@@ -201,8 +202,12 @@ impl SessionKeeper {
     pub fn fetch(&self, input: RequestInput, init: Option<RequestInitArg>) -> ResponsePromise {
         let init: JsValue = init.map_or(JsValue::UNDEFINED, Into::into);
         let request = fetch::request(&input, &init);
-        let shared = self.shared.clone();
-        future_to_promise(async move { fetch::authorized_fetch(&shared, request?).await }).unchecked_into()
+        let (promise, reply) = Deferred::new();
+        match request {
+            Ok(request) => fetch::authorized_fetch(self.shared.clone(), request, reply),
+            Err(e) => reply.settle(Err(e)),
+        }
+        promise.unchecked_into()
     }
 
     /// "Stay signed in": counts as activity and dismisses a warning in every tab.

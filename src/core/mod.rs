@@ -12,8 +12,6 @@
 //! every decision is re-derived from the state and the current time, which is
 //! also how a tab that slept through its deadlines catches up.
 
-use alloc::collections::VecDeque;
-
 mod activity;
 mod backoff;
 mod claims;
@@ -97,7 +95,7 @@ pub struct Engine {
     holds: Holds,
     /// Without Web Locks: the leader and refresh locks over messages.
     claims: Option<Claims>,
-    out: VecDeque<Command>,
+    out: io::Outbox,
 }
 
 impl Engine {
@@ -119,7 +117,7 @@ impl Engine {
             ignored_messages: 0,
             holds: Holds::default(),
             claims: None,
-            out: VecDeque::new(),
+            out: io::Outbox::default(),
         };
         engine.broadcast(Message::SessionWanted);
         Ok(engine)

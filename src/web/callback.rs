@@ -6,32 +6,40 @@
 
 use js_sys::{Array, Function, Object, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use super::handles::timeout;
 use super::http::token_from;
-use super::promise::Deferred;
+use super::promise::{when_settled, Deferred, Then};
 use crate::core::{Failure, HeartbeatResult, RefreshResult};
 
-/// Calls `f` with no arguments and waits for what it returns (a promise, or
-/// a plain value) at most `timeout_ms`: `Err(Rejected)` when it throws or
-/// rejects, `Err(Timeout)` when it has not settled by then.
-pub(crate) async fn call(f: &Function, timeout_ms: u64) -> Result<JsValue, Failure> {
-    let returned = f.call0(&JsValue::UNDEFINED).map_err(|_| Failure::Rejected)?;
+/// Calls `f` with no arguments and gives `then` what it returns (a promise,
+/// or a plain value) once settled, waiting at most `timeout_ms`:
+/// `Err(Rejected)` when it throws or rejects, `Err(Timeout)` when it has not
+/// settled by then.
+pub(crate) fn call(f: &Function, timeout_ms: u64, then: Then<Result<JsValue, Failure>>) {
+    let returned = match f.call0(&JsValue::UNDEFINED) {
+        Ok(v) => v,
+        Err(_) => return then(Err(Failure::Rejected)),
+    };
     // A thenable whose `then` throws becomes a rejected promise, not a throw.
     let settled = Promise::resolve(&returned);
     let expired: JsValue = Object::new().into();
     let marker = expired.clone();
     let (timer, expiry) = Deferred::new();
     let deadline = timeout(timeout_ms as f64, move || expiry.resolve(&marker));
-    let first = JsFuture::from(Promise::race(&Array::of2(&settled, &timer))).await;
-    // Cleared now if the callback won.
-    drop(deadline);
-    match first {
-        Ok(v) if Object::is(&v, &expired) => Err(Failure::Timeout),
-        Ok(v) => Ok(v),
-        Err(_) => Err(Failure::Rejected),
-    }
+    let first = Promise::race(&Array::of2(&settled, &timer));
+    when_settled(
+        &first,
+        Box::new(move |first| {
+            // Cleared now if the callback won.
+            drop(deadline);
+            then(match first {
+                Ok(v) if Object::is(&v, &expired) => Err(Failure::Timeout),
+                Ok(v) => Ok(v),
+                Err(_) => Err(Failure::Rejected),
+            })
+        }),
+    );
 }
 
 /// `refresh`: `{accessToken, expiresIn}` (or the OAuth field names) is a new

@@ -13,7 +13,6 @@ use std::rc::{Rc, Weak};
 use gloo_timers::callback::Timeout;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::spawn_local;
 
 use super::callback;
 use super::channel::Channel;
@@ -22,7 +21,7 @@ use super::handles::{timeout, Listener, Target};
 use super::http::{self, RequestParams};
 use super::js_values;
 use super::locks::{lock_manager, LockManager, LockRequest};
-use super::promise::Deferred;
+use super::promise::{when_settled, Deferred};
 use crate::core::{Command, Engine, Event, Input, Operation, Time};
 
 /// Where the heartbeat, the refresh or the logout goes: a POST to the
@@ -470,8 +469,8 @@ enum Outcome {
 }
 
 /// Makes the call to `endpoint` and feeds the engine what `report` makes of
-/// its outcome. One future type for every call keeps one state machine in
-/// the module instead of one per kind of call.
+/// its outcome. The call starts in a microtask, once the engine's commands of
+/// this turn are done: an app callback never runs inside the engine's turn.
 fn spawn_call(
     shared: &Shared,
     endpoint: fn(&WebConfig) -> &Option<Endpoint>,
@@ -479,15 +478,18 @@ fn spawn_call(
 ) {
     let Some(out) = outgoing(shared, endpoint) else { return };
     let weak = Rc::downgrade(shared);
-    spawn_local(async move {
-        let outcome = match out {
-            Outgoing::Request(params) => Outcome::Reply(http::post(&params, None).await),
-            Outgoing::Callback(f, ms) => Outcome::Returned(callback::call(&f, ms).await),
-        };
+    let deliver = move |outcome| {
         if let Some(input) = report(outcome) {
             with(&weak, |s| handle(s, input));
         }
-    });
+    };
+    when_settled(
+        &Promise::resolve(&JsValue::UNDEFINED),
+        Box::new(move |_| match out {
+            Outgoing::Request(params) => http::post(&params, None, Box::new(move |r| deliver(Outcome::Reply(r)))),
+            Outgoing::Callback(f, ms) => callback::call(&f, ms, Box::new(move |r| deliver(Outcome::Returned(r)))),
+        }),
+    );
 }
 
 fn outgoing(shared: &Shared, endpoint: fn(&WebConfig) -> &Option<Endpoint>) -> Option<Outgoing> {

@@ -27,7 +27,14 @@ extern "C" {
 pub(crate) type Listener = gloo_events::EventListener;
 
 /// Listens passively; `capture` also sees events that do not bubble.
-pub(crate) fn listen(target: &JsValue, name: &str, capture: bool, mut f: impl FnMut(JsValue) + 'static) -> Listener {
+pub(crate) fn listen(target: &JsValue, name: &str, capture: bool, f: impl FnMut(JsValue) + 'static) -> Listener {
+    listen_boxed(target, name, capture, Box::new(f))
+}
+
+/// `listen` past the one generic step: gloo's listener, and the closure it
+/// makes, exist once in the module, not once per kind of callback (with
+/// `timeout_boxed`: -266 B gzip of the package).
+fn listen_boxed(target: &JsValue, name: &str, capture: bool, mut f: Box<dyn FnMut(JsValue)>) -> Listener {
     use gloo_events::{EventListenerOptions, EventListenerPhase};
     let target: &web_sys::EventTarget = target.unchecked_ref();
     let phase = if capture { EventListenerPhase::Capture } else { EventListenerPhase::Bubble };
@@ -39,6 +46,11 @@ pub(crate) fn listen(target: &JsValue, name: &str, capture: bool, mut f: impl Fn
 /// once for delays over 2^31-1 ms (and gloo passes the delay as an `i32`), so
 /// longer ones are clamped to that maximum: the engine re-arms when it fires.
 pub(crate) fn timeout(ms: f64, f: impl FnOnce() + 'static) -> gloo_timers::callback::Timeout {
+    timeout_boxed(ms, Box::new(f))
+}
+
+/// `timeout` past the one generic step, as for `listen_boxed`.
+fn timeout_boxed(ms: f64, f: Box<dyn FnOnce()>) -> gloo_timers::callback::Timeout {
     // `as` saturates and maps NaN to 0: no panic possible.
     gloo_timers::callback::Timeout::new(ms.clamp(0.0, 2_147_483_647.0) as u32, f)
 }

@@ -6,11 +6,11 @@ use gloo_net::http::{Request, Response};
 use js_sys::{Promise, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Headers, RequestCredentials, RequestInit};
 
 use super::global::object;
 use super::handles::timeout;
+use super::promise::{when_settled, Then};
 use crate::core::digits::number;
 use crate::core::{Failure, HeartbeatResult, RefreshResult, MIN_TOKEN_LIFETIME_MS};
 
@@ -32,18 +32,26 @@ pub(crate) struct RequestParams {
 /// timeout).
 pub(crate) type Reply = Result<(Response, String), Failure>;
 
-/// POSTs to `params.url`, with `json_body` if given, and reads the whole reply.
-/// `requestTimeoutMs` covers the body too: a server that sends headers and then
-/// stalls must not hold a refresh (and the cross-tab refresh lock) forever.
-pub(crate) async fn post(params: &RequestParams, json_body: Option<String>) -> Reply {
-    let abort = AbortController::new().map_err(|_| Failure::Network)?;
+/// POSTs to `params.url`, with `json_body` if given, reads the whole reply
+/// and gives it to `then`. `requestTimeoutMs` covers the body too: a server
+/// that sends headers and then stalls must not hold a refresh (and the
+/// cross-tab refresh lock) forever.
+pub(crate) fn post(params: &RequestParams, json_body: Option<String>, then: Then<Reply>) {
+    let Ok(abort) = AbortController::new() else { return then(Err(Failure::Network)) };
     let aborter = abort.clone();
-    // Cleared when this function returns, that is once the body is in.
-    let _deadline = timeout(params.timeout_ms as f64, move || aborter.abort());
-    let failed = || if abort.signal().aborted() { Failure::Timeout } else { Failure::Network };
+    let deadline = timeout(params.timeout_ms as f64, move || aborter.abort());
     let keepalive = json_body.is_none();
-    let request = build(params, json_body, &abort.signal()).ok_or(Failure::Network)?;
-    send(request, keepalive).await.ok_or_else(failed)
+    let Some(request) = build(params, json_body, &abort.signal()) else { return then(Err(Failure::Network)) };
+    send(
+        request,
+        keepalive,
+        Box::new(move |reply| {
+            // Cleared now that the body is in (or the request failed).
+            drop(deadline);
+            let failed = if abort.signal().aborted() { Failure::Timeout } else { Failure::Network };
+            then(reply.ok_or(failed))
+        }),
+    );
 }
 
 /// The request as gloo-net's `Request`. Built from a `web_sys::Request` because
@@ -83,13 +91,25 @@ fn build(params: &RequestParams, json_body: Option<String>, signal: &AbortSignal
 /// `keepalive` is said again in fetch's init: Firefox drops it when `fetch()`
 /// copies a `Request` (`new Request(r).keepalive === false` there), so a
 /// logout POST followed by a navigation was aborted before it reached the server.
-async fn send(request: Request, keepalive: bool) -> Option<(Response, String)> {
+fn send(request: Request, keepalive: bool, then: Then<Option<(Response, String)>>) {
     let request: web_sys::Request = request.into();
     let init = if keepalive { object(&[("keepalive", &JsValue::TRUE)]) } else { JsValue::UNDEFINED };
-    let reply = JsFuture::from(global_fetch(&request, &init).ok()?).await.ok()?;
-    let response = reply.dyn_into::<web_sys::Response>().ok()?;
-    let body = JsFuture::from(response.text().ok()?).await.ok()?.as_string()?;
-    Some((Response::from(response), body))
+    let Ok(sent) = global_fetch(&request, &init) else { return then(None) };
+    when_settled(
+        &sent,
+        Box::new(move |reply| {
+            let Some(response) = reply.ok().and_then(|r| r.dyn_into::<web_sys::Response>().ok()) else {
+                return then(None);
+            };
+            let Ok(text) = response.text() else { return then(None) };
+            when_settled(
+                &text,
+                Box::new(move |body| {
+                    then(body.ok().and_then(|b| b.as_string()).map(|b| (Response::from(response), b)))
+                }),
+            );
+        }),
+    );
 }
 
 /// How a non-2xx status is retried: 429 with its `Retry-After`, others as server errors.

@@ -5,11 +5,10 @@
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::AbortController;
 
 use super::global::{get, global, object};
-use super::promise::Deferred;
+use super::promise::{when_settled, Deferred};
 
 #[wasm_bindgen]
 extern "C" {
@@ -80,15 +79,18 @@ impl LockRequest {
             .unwrap_or_else(|e| Promise::reject(&e));
         // Our own abort (a drop while waiting) rejects too; that is expected.
         let withdrawn = abort.clone();
-        spawn_local(async move {
-            if JsFuture::from(pending).await.is_err() && !withdrawn.is_some_and(|a| a.signal().aborted()) {
-                if granted.get() {
-                    on_lost();
-                } else {
-                    on_denied();
+        when_settled(
+            &pending,
+            Box::new(move |ended| {
+                if ended.is_err() && !withdrawn.is_some_and(|a| a.signal().aborted()) {
+                    if granted.get() {
+                        on_lost();
+                    } else {
+                        on_denied();
+                    }
                 }
-            }
-        });
+            }),
+        );
         LockRequest { abort, held, _callback: callback }
     }
 

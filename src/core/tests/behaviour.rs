@@ -1450,3 +1450,21 @@ fn a_page_back_from_the_cache_next_to_a_signed_in_sibling_stays_signed_in_with_a
     assert!(w.server.refreshes.len() <= before + 1, "at most one check");
     assert_eq!(w.tabs[1].count(is_logout(Reason::Revoked)), 0);
 }
+
+#[test]
+fn commands_leave_the_outbox_in_the_order_they_were_queued_across_drains() {
+    let mut out = crate::core::io::Outbox::default();
+    out.push_back(Command::Listen(true));
+    out.push_back(Command::SendHeartbeat);
+    assert_eq!(out.pop_front(), Some(Command::Listen(true)));
+    // Queued while the driver drains: behind what is already waiting.
+    out.push_back(Command::SendRefresh);
+    assert_eq!(out.pop_front(), Some(Command::SendHeartbeat));
+    assert_eq!(out.pop_front(), Some(Command::SendRefresh));
+    assert_eq!(out.pop_front(), None);
+    assert_eq!(out.pop_front(), None);
+    // Emptied by the drain, it starts over.
+    out.push_back(Command::CallLogout);
+    assert_eq!(out.pop_front(), Some(Command::CallLogout));
+    assert_eq!(out.pop_front(), None);
+}
