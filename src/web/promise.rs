@@ -65,7 +65,8 @@ impl Drop for Deferred {
     }
 }
 
-/// What runs when a promise settles: `Ok(value)` or `Err(reason)`.
+/// What runs once a step is done, with its outcome (for a promise: `Ok(value)`
+/// or `Err(reason)`).
 pub(crate) type Then<T> = Box<dyn FnOnce(T)>;
 
 /// The continuation and the two callbacks given to `then`, until one runs.
@@ -78,9 +79,11 @@ pub(crate) fn when_settled(promise: &Promise, then: Then<Result<JsValue, JsValue
     let waiting: Waiting = Rc::new(RefCell::new(None));
     let callbacks = [on(&waiting, true), on(&waiting, false)];
     let _ = promise.then2(&callbacks[0], &callbacks[1]);
-    if let Ok(mut w) = waiting.try_borrow_mut() {
+    // Nothing else borrows it yet: the callbacks run in a later microtask.
+    let slot = waiting.try_borrow_mut();
+    if let Ok(mut w) = slot {
         *w = Some((then, callbacks));
-    };
+    }
 }
 
 /// One callback of `when_settled`: one closure type for both, so the module
