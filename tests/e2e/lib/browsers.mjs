@@ -139,6 +139,10 @@ class PageTab {
     return this.page.evaluate(fn, arg);
   }
 
+  url() {
+    return this.page.url();
+  }
+
   pointerMove(x, y) {
     return this.page.mouse.move(x, y);
   }
@@ -230,6 +234,11 @@ class WebDriverTab {
 
   evaluate(fn, arg) {
     return this.run((s) => s.execute(String(fn), arg === undefined ? [] : [arg]));
+  }
+
+  /** The address of the current document: no script runs in the page. */
+  url() {
+    return this.run((s) => s.cmd('GET', '/url'));
   }
 
   pointerMove(x, y) {
