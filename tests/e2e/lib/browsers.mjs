@@ -139,7 +139,8 @@ class PageTab {
     return this.page.evaluate(fn, arg);
   }
 
-  url() {
+  /** The address of the current document (Playwright and Puppeteer answer it at once). */
+  async url() {
     return this.page.url();
   }
 

@@ -111,35 +111,40 @@ export class EngineTab extends Tab {
 
   /**
    * Runs `fn` in the page and waits for the navigation it starts to reach `url` and load.
-   * `fn` runs one task after the evaluation has returned, so that no script of
-   * the driver's is running when the document goes: WebKitWebDriver now and
-   * then never answered a script whose document navigated meanwhile (a
-   * history.back() that restored the page from the back/forward cache hung
-   * the session for good, the restored page itself idle and well); the
-   * address is then watched without a script until it changes.
+   *
+   * In WebKit, `fn` runs one task after the evaluation has returned, and the
+   * address is watched without a script until it changes: WebKitWebDriver
+   * now and then never answered a script whose document was swapped
+   * meanwhile (a history.back() that restored the page from the
+   * back/forward cache hung the session for good, the restored page itself
+   * idle and well). Not in Firefox: a MessageChannel opened by the page
+   * that is leaving keeps it out of the back/forward cache.
    */
   async navigate(fn, url, arg) {
     const before = this.docId;
-    const from = await this.page.url();
-    await this.page
-      .evaluate(
-        ({ source, arg }) => {
-          const run = (0, eval)(`(${source})`);
-          const next = new MessageChannel();
-          next.port1.onmessage = () => run(arg);
-          next.port2.postMessage(0);
-        },
-        { source: String(fn), arg },
-      )
-      .catch(() => {
-        // The evaluation may still end with its document: that is the navigation.
-      });
     const until = Date.now() + 15_000;
-    // By the address first, which runs no script in a document that is going
-    // (the same race); a reload keeps its address and is told by its docId.
-    while (from !== url && (await this.page.url().catch(() => null)) !== url) {
-      if (Date.now() > until) throw new Error(`${this.name}: no navigation to ${url}`);
-      await sleep(POLL_MS);
+    if (this.world.engine === 'webkit') {
+      const from = await this.page.url();
+      await this.page
+        .evaluate(
+          ({ source, arg }) => {
+            const run = (0, eval)(`(${source})`);
+            const next = new MessageChannel();
+            next.port1.onmessage = () => run(arg);
+            next.port2.postMessage(0);
+          },
+          { source: String(fn), arg },
+        )
+        .catch(() => {});
+      // A reload keeps its address and is told by its docId below.
+      while (from !== url && (await this.page.url().catch(() => null)) !== url) {
+        if (Date.now() > until) throw new Error(`${this.name}: no navigation to ${url}`);
+        await sleep(POLL_MS);
+      }
+    } else {
+      await this.page.evaluate(fn, arg).catch(() => {
+        // The evaluation may end with its document: that is the navigation.
+      });
     }
     for (;;) {
       const now = await this.page
