@@ -139,11 +139,6 @@ class PageTab {
     return this.page.evaluate(fn, arg);
   }
 
-  /** The address of the current document (Playwright and Puppeteer answer it at once). */
-  async url() {
-    return this.page.url();
-  }
-
   pointerMove(x, y) {
     return this.page.mouse.move(x, y);
   }

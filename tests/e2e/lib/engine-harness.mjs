@@ -117,8 +117,9 @@ export class EngineTab extends Tab {
    * now and then never answered a script whose document was swapped
    * meanwhile (a history.back() that restored the page from the
    * back/forward cache hung the session for good, the restored page itself
-   * idle and well). Not in Firefox: a MessageChannel opened by the page
-   * that is leaving keeps it out of the back/forward cache.
+   * idle and well). Not in Firefox: deferred this way, it did not restore
+   * the page from the back/forward cache (the MessageChannel the leaving
+   * page opens is the likely reason; not confirmed).
    */
   async navigate(fn, url, arg) {
     const before = this.docId;
