@@ -17,22 +17,13 @@
 //! the lock, the other gives it up when it hears of it.
 
 use super::io::Command;
-use super::message::Message;
+use super::message::{LockName, Message};
 use super::time::Time;
 use super::Engine;
 
 /// Long enough for a claim to cross every tab (BroadcastChannel and the
 /// `storage` event deliver within milliseconds) before the claimant takes the lock.
 pub(super) const CLAIM_WINDOW_MS: u64 = 150;
-
-/// Which lock a claim is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LockName {
-    /// The leader tab: it pings the server.
-    Leader,
-    /// The refresh: one tab at a time asks for a new token.
-    Refresh,
-}
 
 /// What this tab does about one lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -199,11 +190,11 @@ pub(super) struct Claims {
 }
 
 impl Claims {
-    pub(super) fn new(tab: u64, request_timeout_ms: u64) -> Claims {
+    pub(super) fn new(tab: u64, lock_patience_ms: u64) -> Claims {
         let mut leader = Claim::new(tab, LEADER_TTL_MS, Some(LEADER_RENEW_MS));
         leader.want();
         // A refresh ends within the request timeout; its claim outlives that.
-        let refresh = Claim::new(tab, super::refresh::lock_patience_ms(request_timeout_ms), None);
+        let refresh = Claim::new(tab, lock_patience_ms, None);
         Claims { leader, refresh }
     }
 
@@ -227,7 +218,7 @@ impl Engine {
         if self.claims.is_some() {
             return;
         }
-        let mut claims = Claims::new(self.tab, self.t.request_timeout_ms);
+        let mut claims = Claims::new(self.tab, self.t.lock_patience_ms());
         if self.refresh.waiting_for_lock() {
             // Waiting for a Web Lock that will not come: claim it instead.
             claims.refresh.want();

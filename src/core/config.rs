@@ -133,6 +133,15 @@ pub(crate) struct Timing {
     pub request_timeout_ms: u64,
 }
 
+impl Timing {
+    /// How long the refresh lock may stay with another tab: its refresh ends
+    /// within the request timeout, so a lock held for twice that and more is
+    /// held by a hung tab (or kept by a browser bug), and is taken over.
+    pub fn lock_patience_ms(&self) -> u64 {
+        2 * self.request_timeout_ms + 5_000
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct HeartbeatTiming {
     pub session_ms: u64,

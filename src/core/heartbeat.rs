@@ -5,7 +5,8 @@
 
 use super::backoff::Backoff;
 use super::config::HeartbeatTiming;
-use super::io::{Command, Event, HeartbeatResult, Operation, Reason};
+use super::io::{Command, Event, HeartbeatResult, Operation};
+use super::message::Reason;
 use super::time::Time;
 use super::{Auth, Engine};
 
@@ -96,18 +97,6 @@ impl Engine {
         }
     }
 
-    /// A ping is due only for the leader, online, with a live non-idle session,
-    /// at the latest moment that still beats the server's sliding timeout with a
-    /// margin, and only if the user must still count as present then: a hold
-    /// keeps them, they were there (active, or a hold ended) since the server
-    /// was last touched, or the idle window outlasts the server's and reaches
-    /// past that moment.
-    ///
-    /// With an idle timeout no longer than the session timeout the last case
-    /// never applies: presence since the last touch is then exactly what keeps
-    /// the server session alive until the idle deadline (a touch after it
-    /// already outlives the deadline), and a ping for activity just before a
-    /// touch would be one the server does not need.
     /// The heartbeat's part of the evaluation: the leader pings when due, a
     /// follower takes the leader lock over when the leader's ping is overdue.
     pub(super) fn evaluate_heartbeat(&mut self, now: Time) {
@@ -154,6 +143,19 @@ impl Engine {
     }
 
     /// When a ping is due from whichever tab leads.
+    ///
+    /// Only online, with a live non-idle session, with a live non-idle session,
+    /// at the latest moment that still beats the server's sliding timeout with a
+    /// margin, and only if the user must still count as present then: a hold
+    /// keeps them, they were there (active, or a hold ended) since the server
+    /// was last touched, or the idle window outlasts the server's and reaches
+    /// past that moment.
+    ///
+    /// With an idle timeout no longer than the session timeout the last case
+    /// never applies: presence since the last touch is then exactly what keeps
+    /// the server session alive until the idle deadline (a touch after it
+    /// already outlives the deadline), and a ping for activity just before a
+    /// touch would be one the server does not need.
     fn ping_due(&self) -> Option<Time> {
         let h = self.t.heartbeat?;
         let s = self.session()?;

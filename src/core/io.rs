@@ -6,38 +6,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use super::message::Envelope;
+use super::message::{Envelope, Reason};
 use super::time::Time;
-
-/// Why a session ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reason {
-    /// The app called `logout()`.
-    User,
-    /// No activity in any tab for the idle timeout.
-    Idle,
-    /// The absolute session lifetime ran out.
-    Absolute,
-    /// The server rejected the session (401/403 on refresh or heartbeat).
-    Revoked,
-}
-
-impl Reason {
-    /// Its name, for other tabs and the app.
-    pub fn name(self) -> &'static str {
-        match self {
-            Reason::User => "user",
-            Reason::Idle => "idle",
-            Reason::Absolute => "absolute",
-            Reason::Revoked => "revoked",
-        }
-    }
-
-    /// The reason of that [`Reason::name`].
-    pub fn from_name(name: &str) -> Option<Reason> {
-        [Reason::User, Reason::Idle, Reason::Absolute, Reason::Revoked].into_iter().find(|r| r.name() == name)
-    }
-}
 
 /// Which deadline a warning or timeout is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,7 +74,7 @@ pub enum RefreshResult {
 
 /// Everything that can happen to the engine.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Input<'a> {
+pub enum Input {
     /// The user did something in this tab.
     Activity,
     /// The user chose "stay signed in".
@@ -125,7 +95,7 @@ pub enum Input<'a> {
     /// Someone wants an access token; answered by [`Command::ResolveTokenWaiters`].
     TokenWanted,
     /// The server answered 401 to a request made with this token.
-    TokenRejected(&'a str),
+    TokenRejected(String),
     /// An authenticated app request sent at this time succeeded: the server session was touched.
     ServerTouched(Time),
     /// The heartbeat asked for by [`Command::SendHeartbeat`] finished.
@@ -135,7 +105,7 @@ pub enum Input<'a> {
     /// The refresh asked for by [`Command::SendRefresh`] finished.
     RefreshDone(RefreshResult),
     /// A message from another tab, undecoded.
-    Message(&'a str),
+    Message(String),
     /// This tab became (true) or stopped being (false) the leader.
     Leadership(bool),
     /// The browser went online (true) or offline (false).
@@ -247,8 +217,9 @@ pub enum Command {
     Broadcast(Envelope),
     /// Tell the app.
     Emit(Event),
-    /// Answer everyone waiting in `getAccessToken()` with [`Engine::access_token`].
-    ResolveTokenWaiters,
+    /// Answer everyone waiting for a token (`getAccessToken()`, `fetch()`)
+    /// with this one: valid when the command was queued, or `None`.
+    ResolveTokenWaiters(Option<String>),
 }
 
 /// The commands waiting for [`Engine::poll_command`](super::Engine::poll_command),

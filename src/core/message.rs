@@ -8,12 +8,49 @@
 
 use alloc::string::String;
 
-use super::claims::LockName;
 use super::digits::{number, push_u64};
-use super::io::Reason;
 use super::time::Time;
 
 const VERSION: &str = "ksa1";
+
+/// Why a session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// The app called `logout()`.
+    User,
+    /// No activity in any tab for the idle timeout.
+    Idle,
+    /// The absolute session lifetime ran out.
+    Absolute,
+    /// The server rejected the session (401/403 on refresh or heartbeat).
+    Revoked,
+}
+
+impl Reason {
+    /// Its name, for other tabs and the app.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::User => "user",
+            Reason::Idle => "idle",
+            Reason::Absolute => "absolute",
+            Reason::Revoked => "revoked",
+        }
+    }
+
+    /// The reason of that [`Reason::name`].
+    pub fn from_name(name: &str) -> Option<Reason> {
+        [Reason::User, Reason::Idle, Reason::Absolute, Reason::Revoked].into_iter().find(|r| r.name() == name)
+    }
+}
+
+/// Which lock a claim is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockName {
+    /// The leader tab: it pings the server.
+    Leader,
+    /// The refresh: one tab at a time asks for a new token.
+    Refresh,
+}
 
 /// An access token as shared between tabs: its value and absolute expiry.
 #[derive(Clone, Debug, PartialEq, Eq)]

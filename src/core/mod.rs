@@ -25,10 +25,9 @@ mod refresh;
 mod time;
 mod timeouts;
 
-pub use claims::LockName;
 pub use config::{Config, ConfigError};
-pub use io::{Cause, Command, Event, Failure, HeartbeatResult, Input, Operation, Reason, RefreshResult, Snapshot};
-pub use message::{Envelope, Message, SharedToken};
+pub use io::{Cause, Command, Event, Failure, HeartbeatResult, Input, Operation, RefreshResult, Snapshot};
+pub use message::{Envelope, LockName, Message, Reason, SharedToken};
 pub use refresh::MIN_TOKEN_LIFETIME_MS;
 pub use time::Time;
 
@@ -124,7 +123,7 @@ impl Engine {
     }
 
     /// Feeds one input at `now`; drain [`Engine::poll_command`] afterwards.
-    pub fn handle(&mut self, now: Time, input: Input<'_>) {
+    pub fn handle(&mut self, now: Time, input: Input) {
         let now = self.tick(now);
         match input {
             Input::Activity if self.wants_activity() => self.activity.local(now),
@@ -155,7 +154,7 @@ impl Engine {
             Input::HeartbeatDone(result) => self.heartbeat_done(now, result),
             Input::RefreshLockAcquired => self.refresh_lock_acquired(now),
             Input::RefreshDone(result) => self.refresh_done(now, result),
-            Input::Message(text) => match Envelope::decode(text) {
+            Input::Message(text) => match Envelope::decode(&text) {
                 Some(e) if e.from != self.tab => self.message(now, e.from, e.message),
                 _ => self.ignored_messages = self.ignored_messages.saturating_add(1),
             },
@@ -503,7 +502,8 @@ impl Engine {
 
     fn resolve_waiters(&mut self) {
         if self.refresh.take_waiters() {
-            self.out.push_back(Command::ResolveTokenWaiters);
+            let token = self.access_token(self.now).map(String::from);
+            self.out.push_back(Command::ResolveTokenWaiters(token));
         }
     }
 

@@ -5,22 +5,14 @@
 use alloc::string::String;
 
 use super::backoff::Backoff;
-use super::claims::LockName;
-use super::io::{Command, Event, Failure, Operation, Reason, RefreshResult};
-use super::message::{Message, SharedToken};
+use super::io::{Command, Event, Failure, Operation, RefreshResult};
+use super::message::{LockName, Message, Reason, SharedToken};
 use super::time::Time;
 use super::{Auth, Engine, Session};
 
 /// The shortest token lifetime accepted, from a login or a refresh: shorter
 /// ones would be refreshed in a tight loop.
 pub const MIN_TOKEN_LIFETIME_MS: u64 = 1_000;
-
-/// How long the refresh lock may stay with another tab: its refresh ends
-/// within the request timeout, so a lock held for twice that and more is
-/// held by a hung tab (or kept by a browser bug), and is taken over.
-pub(super) fn lock_patience_ms(request_timeout_ms: u64) -> u64 {
-    2 * request_timeout_ms + 5_000
-}
 
 #[derive(Clone, Debug)]
 pub(super) struct Token {
@@ -194,8 +186,9 @@ impl Engine {
     }
 
     pub(super) fn token_wanted(&mut self, now: Time) {
-        if self.access_token(now).is_some() {
-            self.out.push_back(Command::ResolveTokenWaiters);
+        if let Some(token) = self.access_token(now) {
+            let token = Some(String::from(token));
+            self.out.push_back(Command::ResolveTokenWaiters(token));
         } else {
             self.refresh.wait();
         }
@@ -265,7 +258,7 @@ impl Engine {
         if self.claims.is_some() {
             return None;
         }
-        let patience = lock_patience_ms(self.t.request_timeout_ms);
+        let patience = self.t.lock_patience_ms();
         self.refresh.lock_overdue(patience + self.tab % (patience / 4 + 1))
     }
 
@@ -309,9 +302,6 @@ impl Engine {
         alive && self.t.refresh && self.online
     }
 
-    /// When the token should be renewed, whatever is in flight: at its
-    /// refresh time, or now if there is none, it was rejected, or someone waits
-    /// for one it can no longer serve.
     /// Another tab's token (from its refresh), or its answer to this new tab:
     /// the session, its token if any, and when the user was last present.
     pub(super) fn heard_session(
@@ -335,6 +325,9 @@ impl Engine {
         }
     }
 
+    /// When the token should be renewed, whatever is in flight: at its
+    /// refresh time, or now if there is none, it was rejected, or someone waits
+    /// for one it can no longer serve.
     fn refresh_wanted_at(&self) -> Option<Time> {
         let now = self.now;
         match &self.auth {

@@ -2,7 +2,8 @@
 //! counting as present (no activity in any tab, no hold), when the session's
 //! lifetime runs out, and the warnings that come before either.
 
-use super::io::{Cause, Event, Reason};
+use super::io::{Cause, Event};
+use super::message::Reason;
 use super::time::Time;
 use super::Engine;
 

@@ -526,14 +526,14 @@ fn a_401_on_an_app_request_triggers_one_refresh_then_a_new_token() {
     w.login(0);
     let rejected = w.get_token(0).unwrap_or_default();
     for _ in 0..5 {
-        w.input(0, Input::TokenRejected(&rejected));
+        w.input(0, Input::TokenRejected(rejected.clone()));
         w.input(0, Input::TokenWanted);
     }
     w.advance(1_000);
     assert_eq!(w.server.refreshes.len(), 1);
     assert_eq!(w.get_token(0).as_deref(), Some("tok-2"));
     // A stale report about the old token changes nothing.
-    w.input(0, Input::TokenRejected(&rejected));
+    w.input(0, Input::TokenRejected(rejected.clone()));
     w.advance(1_000);
     assert_eq!(w.server.refreshes.len(), 1);
 }
@@ -942,7 +942,7 @@ fn a_tab_that_waited_for_the_lock_skips_its_refresh_when_a_token_arrived() {
     // Both tabs lose the token at once (say a 401 each) and want a new one.
     for i in 0..2 {
         let rejected = w.get_token(i).unwrap_or_default();
-        w.input(i, Input::TokenRejected(&rejected));
+        w.input(i, Input::TokenRejected(rejected.clone()));
         w.input(i, Input::TokenWanted);
     }
     w.advance(1_000);

@@ -304,7 +304,7 @@ impl World {
         }
     }
 
-    pub fn input(&mut self, i: usize, input: Input<'_>) {
+    pub fn input(&mut self, i: usize, input: Input) {
         if !self.runs(i) {
             return;
         }
@@ -408,9 +408,9 @@ impl World {
                             self.holds_heard.remove(&(i, from));
                         }
                     }
-                    self.input(i, Input::Message(&text))
+                    self.input(i, Input::Message(text.clone()))
                 }
-                Delivery::Garbage(m) => self.input(i, Input::Message(&m)),
+                Delivery::Garbage(m) => self.input(i, Input::Message(m.clone())),
                 Delivery::LockGranted => self.input(i, Input::RefreshLockAcquired),
                 Delivery::Leadership(leader) => self.input(i, Input::Leadership(leader)),
                 Delivery::TabGone(tab) => self.input(i, Input::TabGone(tab)),
@@ -548,7 +548,16 @@ impl World {
                     }
                     self.tabs[i].events.push((now, e));
                 }
-                Command::ResolveTokenWaiters => self.tabs[i].resolved += 1,
+                Command::ResolveTokenWaiters(token) => {
+                    // The token travels with the command: the one the engine
+                    // holds as valid once the step is done, or none.
+                    assert_eq!(
+                        token.as_deref(),
+                        self.tabs[i].engine.access_token(now),
+                        "tab {i} answered its token waiters with another token than it holds"
+                    );
+                    self.tabs[i].resolved += 1;
+                }
             }
         }
         self.check_tab(i);

@@ -206,7 +206,7 @@ fn apply(w: &mut World, ops: Vec<Op>) {
             Op::TokenWanted(i) => w.input(pick(i), Input::TokenWanted),
             Op::TokenRejected(i) => {
                 let rejected = w.get_token(pick(i)).unwrap_or_default();
-                w.input(pick(i), Input::TokenRejected(&rejected))
+                w.input(pick(i), Input::TokenRejected(rejected.clone()))
             }
             Op::Touch(i) => {
                 if w.server.logged_in {
@@ -462,8 +462,8 @@ proptest! {
         let _ = Envelope::decode(&lossy);
         let mut e = Engine::new(&token_config(), 1, Time(0)).map_err(|e| TestCaseError::fail(e.message()))?;
         e.handle(Time(1), Input::SessionStarted { token: Some(("t".into(), 60_000)), sent_at: Time(1) });
-        e.handle(Time(2), Input::Message(&text));
-        e.handle(Time(3), Input::Message(&lossy));
+        e.handle(Time(2), Input::Message(text.clone()));
+        e.handle(Time(3), Input::Message(lossy.to_string()));
         while e.poll_command().is_some() {}
     }
 
