@@ -45,6 +45,8 @@ extern "C" {
     fn visible_storage() -> String;
     #[wasm_bindgen(js_name = jsonStringify)]
     fn json_stringify(v: &JsValue) -> String;
+    #[wasm_bindgen(js_name = whenListenerAdded)]
+    fn when_listener_added(kind: &str, f: &js_sys::Function);
     #[wasm_bindgen(js_name = dispatchOn)]
     fn dispatch_on(target: &str, kind: &str);
     #[wasm_bindgen(js_name = denyLocks)]
@@ -225,7 +227,136 @@ fn refresh_reply(token: &str, expires_in: u32, delay: u32) -> String {
     format!(r#"[{{"status":200,"json":{{"accessToken":"{token}","expiresIn":{expires_in}}},"delay":{delay}}}]"#)
 }
 
-// ---- 1. activity sampling -----------------------------------------------------
+// ---- 1. the keeper: options, the token's visibility, dispose (src/web/keeper.rs, src/api) -------
+
+#[wasm_bindgen_test]
+fn invalid_options_throw_messages_naming_the_problem() {
+    stub_reset();
+    let cases: [(&str, &[&str]); 10] = [
+        (r#"{"idleTimeoutMS":1000}"#, &["idleTimeoutMS", "not a known option"]),
+        (r#"{"idleTimeoutMs":-5}"#, &["idleTimeoutMs", "whole, non-negative"]),
+        (r#"{"idleTimeoutMs":1.5}"#, &["idleTimeoutMs", "whole, non-negative"]),
+        (r#"{"idleTimeoutMs":1000,"warningMs":1000}"#, &["warningMs", "smaller than idleTimeoutMs"]),
+        (r#"{"keepaliveUrl":"/api/keepalive"}"#, &["sessionTimeoutMs", "required with keepaliveUrl"]),
+        (r#"{"activityEvents":"click"}"#, &["activityEvents", "array"]),
+        (r#"{"headers":{"a":1}}"#, &["headers", "string values"]),
+        (r#"{"logoutOnIdle":"yes"}"#, &["logoutOnIdle", "true or false"]),
+        (r#"42"#, &["options object"]),
+        (r#"null"#, &["options object"]),
+    ];
+    for (options, expected) in cases {
+        let message = match try_keeper(js(options)) {
+            Ok(k) => {
+                k.dispose();
+                panic!("{options} was accepted");
+            }
+            Err(m) => m,
+        };
+        for part in expected {
+            assert!(message.contains(part), "{options}: message {message:?} should contain {part:?}");
+        }
+    }
+    // `new SessionKeeper()` and a string.
+    for v in [JsValue::UNDEFINED, JsValue::from_str("{}")] {
+        let message = try_keeper(v).err().unwrap_or_default();
+        assert!(message.contains("options object"), "{message}");
+    }
+    // Nothing is left running by a rejected constructor.
+    assert_eq!(live_listeners("window", ""), 0, "{}", live_listener_keys());
+    assert_eq!(live_listeners("document", ""), 0, "{}", live_listener_keys());
+    assert_eq!(live_timers(), 0);
+}
+
+#[wasm_bindgen_test]
+async fn the_token_never_reaches_storage_cookies_the_url_the_state_or_events() {
+    stub_reset();
+    const LOGIN_TOKEN: &str = "SECRET-login-7f3a9c";
+    const REFRESHED_TOKEN: &str = "SECRET-refreshed-b41e2d";
+    let k = token_keeper("leak");
+    let events = Events::of(&k);
+    set_session(&k, &format!(r#"{{"accessToken":"{LOGIN_TOKEN}","expiresIn":60}}"#));
+    stub_route(REFRESH, &refresh_reply(REFRESHED_TOKEN, 60, 0));
+    stub_route(DATA, r#"[{"status":401},{"status":200}]"#);
+    assert_eq!(fetch(&k, DATA).await.expect("fetch").status(), 200);
+    assert!(events.wait_for("refresh", 1, 1000).await, "the token was refreshed");
+    assert_eq!(token(&k).await.as_deref(), Some(REFRESHED_TOKEN));
+    sleep(50).await;
+
+    let mut visible = visible_storage();
+    visible.push_str(&json_stringify(&state(&k)));
+    for (kind, detail) in events.all() {
+        visible.push_str(&kind);
+        visible.push_str(&json_stringify(&detail));
+    }
+    assert!(events.count("login") == 1, "the login event was seen");
+    for secret in [LOGIN_TOKEN, REFRESHED_TOKEN, "SECRET"] {
+        assert!(!visible.contains(secret), "{secret} is visible in: {visible}");
+    }
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn dispose_leaves_no_listener_or_timer_behind() {
+    stub_reset();
+    stub_route("/api/keepalive", r#"[{"status":204}]"#);
+    stub_route(REFRESH, &refresh_reply("r1", 60, 0));
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","keepaliveUrl":"/api/keepalive","sessionTimeoutMs":60000,"idleTimeoutMs":1600,"siblingWaitMs":50,"channelName":"{}"}}"#,
+        channel("dispose")
+    ));
+    let events = Events::of(&k);
+    set_session(&k, r#"{"accessToken":"t","expiresIn":60}"#);
+    assert!(events.wait_for("leader", 1, 1000).await);
+    sleep(150).await;
+    assert!(live_listeners("window", "pointerdown") == 1, "activity listeners attached: {}", live_listener_keys());
+    assert!(live_listeners("document", "visibilitychange") == 1, "{}", live_listener_keys());
+    assert!(live_timers() >= 1, "the engine's timer is armed");
+
+    k.dispose();
+    assert_eq!(live_listeners("window", ""), 0, "window listeners left: {}", live_listener_keys());
+    assert_eq!(live_listeners("document", ""), 0, "document listeners left: {}", live_listener_keys());
+    assert_eq!(live_timers(), 0, "timers left");
+
+    // Inert, not broken: methods still answer.
+    assert_eq!(token(&k).await, None, "getAccessToken resolves null");
+    let _ = json_stringify(&state(&k));
+    k.stay_signed_in();
+    let _ = settle(k.logout()).await;
+    dispatch_on("window", "pointerdown");
+    dispatch_on("window", "online");
+    sleep(50).await;
+    assert_eq!(live_listeners("window", ""), 0, "{}", live_listener_keys());
+    assert_eq!(live_timers(), 0);
+}
+
+// ---- 2. the command loop (src/web/driver.rs) ----------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn an_input_that_arrives_while_the_driver_is_busy_is_queued_not_dropped() {
+    stub_reset();
+    let k = Rc::new(keeper(&format!(
+        r#"{{"idleTimeoutMs":1600,"siblingWaitMs":50,"activityEvents":["pointerdown"],"channelName":"{}"}}"#,
+        channel("reentrant")
+    )));
+    // The page's addEventListener calls the keeper while the driver attaches
+    // its activity listener: a command it executes inside a turn of its loop
+    // (the sampling period's timer, 100 ms after the login).
+    let hold = Rc::new(RefCell::new(None));
+    let (keeper_in_hook, hold_in_hook) = (k.clone(), hold.clone());
+    let hook = Closure::once_into_js(move || {
+        *hold_in_hook.borrow_mut() = Some(keeper_in_hook.hold_active(Some("from the page's hook".into())));
+    });
+    when_listener_added("pointerdown", hook.unchecked_ref());
+    set_session(&k, "{}");
+    assert!(eventually(1000, || hold.borrow().is_some()).await, "the hook ran when the listener was attached");
+    assert_eq!(state_num(&k, "holds"), Some(1.0), "the hold taken inside the turn counts once the turn is done");
+    assert_eq!(live_listeners("window", "pointerdown"), 1, "the command in hand finished too");
+    hold.borrow_mut().take().expect("the hold").release();
+    assert_eq!(state_num(&k, "holds"), Some(0.0));
+    k.dispose();
+}
+
+// ---- 3. activity and the page's lifecycle (src/web/lifecycle.rs) --------------------------------
 
 #[wasm_bindgen_test]
 async fn activity_listeners_detach_after_one_event_and_reattach_after_the_sampling_period() {
@@ -259,7 +390,64 @@ async fn activity_listeners_detach_after_one_event_and_reattach_after_the_sampli
     k.dispose();
 }
 
-// ---- 2. cross-tab sync --------------------------------------------------------
+#[wasm_bindgen_test]
+async fn a_hold_in_one_tab_keeps_every_tab_present_until_released_or_disposed() {
+    stub_reset();
+    // Leases are renewed every idleTimeoutMs / 8 and last three renewals: long
+    // enough here (1.1 s) that a loaded machine's late timers do not end a lease.
+    let (a, b) = tab_pair("hold", r#""idleTimeoutMs":3000"#);
+    let (events_a, events_b) = (Events::of(&a), Events::of(&b));
+    set_session(&a, "{}");
+    assert!(events_b.wait_for("login", 1, 1000).await);
+
+    let hold = b.hold_active(Some("video".into()));
+    assert_eq!(hold.label().as_deref(), Some("video"));
+    sleep(4000).await;
+    for (k, events) in [(&a, &events_a), (&b, &events_b)] {
+        assert!(state_bool(k, "authenticated"), "present without input while held");
+        assert_eq!(state_num(k, "holds"), Some(1.0));
+        assert_eq!(events.count("warning") + events.count("logout"), 0, "no warning, no idle logout");
+    }
+    hold.release();
+    assert!(!hold.held());
+    assert!(events_a.wait_for("logout", 1, 6000).await && events_b.wait_for("logout", 1, 6000).await);
+    assert_eq!(get(&events_a.details("logout")[0], "reason").as_string().as_deref(), Some("idle"));
+
+    // A tab that goes away (dispose, as on pagehide) releases its holds too.
+    set_session(&a, "{}");
+    assert!(events_b.wait_for("login", 2, 1000).await);
+    let _held = b.hold_active(None);
+    sleep(3500).await;
+    assert!(state_bool(&a, "authenticated"), "still present past the idle timeout while held");
+    b.dispose();
+    assert!(events_a.wait_for("logout", 2, 6000).await, "idle follows once the holding tab is gone");
+    a.dispose();
+}
+
+/// Closing a tab fires `pagehide`, then `visibilitychange` to hidden: the
+/// second must not announce the holds the first just ended.
+#[wasm_bindgen_test]
+async fn pagehide_ends_a_tabs_holds_for_the_others_and_going_hidden_does_not_renew_them() {
+    stub_reset();
+    let (a, b) = tab_pair("pagehide", r#""idleTimeoutMs":60000"#);
+    let events_b = Events::of(&b);
+    set_session(&a, "{}");
+    assert!(events_b.wait_for("login", 1, 1000).await);
+    // Taken before `a` was created, so only `b` holds; `a` hears of it.
+    let _hold = b.hold_active(Some("upload".into()));
+    assert!(eventually(1000, || state_num(&a, "holds") == Some(1.0)).await, "the hold reaches the other tab");
+    dispatch_on("window", "pagehide");
+    set_visibility(Some("hidden".into()));
+    dispatch_on("document", "visibilitychange");
+    sleep(300).await;
+    set_visibility(None);
+    assert_eq!(state_num(&a, "holds"), Some(0.0), "pagehide ended the hold in the other tab, and stays ended");
+    assert_eq!(state_num(&b, "holds"), Some(1.0), "the hiding tab keeps its own count");
+    a.dispose();
+    b.dispose();
+}
+
+// ---- 4. sessions across tabs (src/web/channel.rs) -----------------------------------------------
 
 #[wasm_bindgen_test]
 async fn two_keepers_on_one_channel_share_login_refresh_and_logout() {
@@ -300,7 +488,62 @@ async fn two_keepers_on_one_channel_share_login_refresh_and_logout() {
     b.dispose();
 }
 
-// ---- 3. leadership ------------------------------------------------------------
+#[wasm_bindgen_test]
+async fn touch_in_another_tab_suppresses_the_leaders_heartbeat_until_it_stops() {
+    stub_reset();
+    stub_route(KEEPALIVE, r#"[{"status":200}]"#);
+    let options = format!(r#""keepaliveUrl":"{KEEPALIVE}","sessionTimeoutMs":2000,"idleTimeoutMs":8000"#);
+    let (leader, other) = tab_pair("touch", &options);
+    set_session(&leader, "{}");
+    assert!(eventually(1000, || state_bool(&leader, "leader") && state_bool(&other, "authenticated")).await);
+    assert!(!state_bool(&other, "leader"));
+    let start = stub_seq();
+
+    // 2.5 s of activity, with app traffic reported in the other tab every 100 ms.
+    for _ in 0..25 {
+        dispatch_on("window", "pointerdown");
+        other.touch();
+        sleep(100).await;
+    }
+    assert_eq!(stub_count(KEEPALIVE, start), 0, "app traffic already touched the session: no heartbeat");
+    // The same activity without app traffic: the leader's heartbeat comes.
+    let mut pinged = false;
+    for _ in 0..40 {
+        dispatch_on("window", "pointerdown");
+        sleep(100).await;
+        if stub_count(KEEPALIVE, start) > 0 {
+            pinged = true;
+            break;
+        }
+    }
+    assert!(pinged, "without touches the leader pings");
+    leader.dispose();
+    other.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn a_revoked_session_ends_every_tab_with_cause_revoked_and_remote_where_it_was_heard() {
+    stub_reset();
+    let (a, b) = tab_pair("revoked-everywhere", &format!(r#""refreshUrl":"{REFRESH}","idleTimeoutMs":60000"#));
+    let (events_a, events_b) = (Events::of(&a), Events::of(&b));
+    set_session(&a, r#"{"accessToken":"t0","expiresIn":60}"#);
+    assert!(events_b.wait_for("login", 1, 1000).await, "B hears the login");
+    stub_route(DATA, r#"[{"status":401}]"#);
+    stub_route(REFRESH, r#"[{"status":401}]"#);
+
+    // The 401 marks the token rejected; the refresh that follows is refused.
+    assert!(fetch(&a, DATA).await.is_err());
+    assert!(events_a.wait_for("logout", 1, 1000).await && events_b.wait_for("logout", 1, 1000).await);
+    let (here, there) = (events_a.details("logout").remove(0), events_b.details("logout").remove(0));
+    assert_eq!(get(&here, "reason").as_string().as_deref(), Some("revoked"));
+    assert_eq!(get(&here, "remote").as_bool(), Some(false));
+    assert_eq!(get(&there, "reason").as_string().as_deref(), Some("revoked"), "the cause reaches the other tab");
+    assert_eq!(get(&there, "remote").as_bool(), Some(true));
+    a.dispose();
+    b.dispose();
+}
+
+// ---- 5. the tabs' Web Locks, and without them (src/web/tab_locks.rs) ----------------------------
 
 #[wasm_bindgen_test]
 async fn leadership_moves_to_the_other_keeper_when_the_leader_is_disposed() {
@@ -325,150 +568,250 @@ async fn leadership_moves_to_the_other_keeper_when_the_leader_is_disposed() {
     b.dispose();
 }
 
-// ---- 4. fetch retry -----------------------------------------------------------
-
 #[wasm_bindgen_test]
-async fn fetch_retries_exactly_once_after_a_401_with_the_refreshed_token() {
+async fn refused_web_locks_degrade_to_a_tab_of_its_own() {
     stub_reset();
-    let k = token_keeper("retry");
-    set_session(&k, r#"{"accessToken":"old","expiresIn":60}"#);
-    stub_route(REFRESH, &refresh_reply("new", 60, 0));
-    stub_route(DATA, r#"[{"status":401},{"status":200,"json":{"ok":true}}]"#);
-    let start = stub_seq();
-
-    let response = fetch(&k, DATA).await.expect("fetch resolves");
-    assert_eq!(response.status(), 200);
-    let data = requests_to(DATA, start);
-    assert_eq!(data.len(), 2, "one try and one retry");
-    assert_eq!(auth_of(&data[0]).as_deref(), Some("Bearer old"));
-    assert_eq!(auth_of(&data[1]).as_deref(), Some("Bearer new"), "the retry carries the new token");
-    assert_eq!(stub_count(REFRESH, start), 1, "exactly one refresh");
-    let refresh = requests_to(REFRESH, start).remove(0);
-    assert_eq!(get(&refresh, "method").as_string().as_deref(), Some("POST"));
-    assert_eq!(get(&refresh, "credentials").as_string().as_deref(), Some("include"));
-
-    // A 401 on the retry is returned as is.
-    stub_route(REFRESH, &refresh_reply("newer", 60, 0));
-    stub_route(DATA, r#"[{"status":401}]"#);
-    let second = stub_seq();
-    let response = fetch(&k, DATA).await.expect("fetch resolves");
-    assert_eq!(response.status(), 401, "the retry's 401 is the answer");
-    sleep(100).await;
-    let data = requests_to(DATA, second);
-    assert_eq!(data.len(), 2, "no third try");
-    assert_eq!(auth_of(&data[0]).as_deref(), Some("Bearer new"));
-    assert_eq!(auth_of(&data[1]).as_deref(), Some("Bearer newer"));
-    assert_eq!(stub_count(REFRESH, second), 1);
-    k.dispose();
-}
-
-// ---- 5. single-flight refresh -------------------------------------------------
-
-#[wasm_bindgen_test]
-async fn twenty_concurrent_fetches_with_an_expiring_token_cause_one_refresh() {
-    stub_reset();
+    let name = channel("refused-locks");
+    deny_locks(&name);
     let k = keeper(&format!(
-        r#"{{"refreshUrl":"{REFRESH}","refreshLeadMs":1,"idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
-        channel("single")
+        r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":20,"channelName":"{name}"}}"#
     ));
-    stub_route(REFRESH, &refresh_reply("fresh", 60, 100));
-    stub_route(DATA, r#"[{"status":200,"json":{"ok":true}}]"#);
-    // A 1 s token is not handed out in its last tenth (from 900 ms); with
-    // refreshLeadMs 1 the scheduled refresh would come only at 999 ms.
-    set_session(&k, r#"{"accessToken":"stale","expiresIn":1}"#);
-    let start = stub_seq();
-    sleep(930).await;
-    assert_eq!(stub_count(REFRESH, start), 0, "no refresh yet");
-
-    let all = Array::new();
-    for _ in 0..20 {
-        all.push(&k.fetch(JsValue::from_str(DATA).unchecked_into(), None).into());
-    }
-    let responses: Array = JsFuture::from(Promise::all(&all)).await.expect("all fetches resolve").unchecked_into();
-    assert_eq!(responses.length(), 20);
-    for r in responses.iter() {
-        assert_eq!(r.unchecked_into::<web_sys::Response>().status(), 200);
-    }
-    assert_eq!(stub_count(REFRESH, start), 1, "exactly one refresh for 20 callers");
-    let data = requests_to(DATA, start);
-    assert_eq!(data.len(), 20);
-    for r in &data {
-        assert_eq!(auth_of(r).as_deref(), Some("Bearer fresh"), "every request carries the new token");
-    }
+    stub_route(REFRESH, r#"[{"status":200,"json":{"accessToken":"own","expiresIn":60}}]"#);
+    // Without the lock the tab leads and refreshes on its own instead of waiting forever.
+    assert!(eventually(1000, || state_bool(&k, "leader")).await, "leads without the refused leader lock");
+    assert_eq!(token(&k).await.as_deref(), Some("own"));
+    deny_locks("");
     k.dispose();
 }
 
-// ---- 6. option validation -----------------------------------------------------
+#[wasm_bindgen_test]
+async fn without_web_locks_tabs_elect_one_leader_and_refresh_one_at_a_time() {
+    stub_reset();
+    stub_route(REFRESH, &refresh_reply("shared", 60, 100));
+    hide_locks(true);
+    let name = channel("no-locks");
+    let options =
+        format!(r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{name}"}}"#);
+    let tabs = [keeper(&options), keeper(&options), keeper(&options)];
+    hide_locks(false);
+    let start = stub_seq();
+    // All three restore at once; the claims let one refresh, the others take its token.
+    let pending: Vec<Promise> = tabs.iter().map(|k| k.get_access_token().unchecked_into()).collect();
+    for p in pending {
+        assert_eq!(settle(p).await.ok().and_then(|t| t.as_string()).as_deref(), Some("shared"));
+    }
+    assert_eq!(stub_count(REFRESH, start), 1, "one refresh for three tabs");
+    assert!(eventually(1000, || tabs.iter().filter(|k| state_bool(k, "leader")).count() == 1).await, "one leader");
+    // The leader goes away: another takes over at once.
+    let leader = tabs.iter().position(|k| state_bool(k, "leader")).unwrap_or(0);
+    tabs[leader].dispose();
+    let others: Vec<&SessionKeeper> = tabs.iter().enumerate().filter(|(i, _)| *i != leader).map(|(_, k)| k).collect();
+    assert!(eventually(1000, || others.iter().filter(|k| state_bool(k, "leader")).count() == 1).await, "a new leader");
+    for k in others {
+        k.dispose();
+    }
+}
 
 #[wasm_bindgen_test]
-fn invalid_options_throw_messages_naming_the_problem() {
+async fn a_refresh_lock_held_by_a_hung_tab_is_taken_over() {
     stub_reset();
-    let cases: [(&str, &[&str]); 10] = [
-        (r#"{"idleTimeoutMS":1000}"#, &["idleTimeoutMS", "not a known option"]),
-        (r#"{"idleTimeoutMs":-5}"#, &["idleTimeoutMs", "whole, non-negative"]),
-        (r#"{"idleTimeoutMs":1.5}"#, &["idleTimeoutMs", "whole, non-negative"]),
-        (r#"{"idleTimeoutMs":1000,"warningMs":1000}"#, &["warningMs", "smaller than idleTimeoutMs"]),
-        (r#"{"keepaliveUrl":"/api/keepalive"}"#, &["sessionTimeoutMs", "required with keepaliveUrl"]),
-        (r#"{"activityEvents":"click"}"#, &["activityEvents", "array"]),
-        (r#"{"headers":{"a":1}}"#, &["headers", "string values"]),
-        (r#"{"logoutOnIdle":"yes"}"#, &["logoutOnIdle", "true or false"]),
-        (r#"42"#, &["options object"]),
-        (r#"null"#, &["options object"]),
-    ];
-    for (options, expected) in cases {
-        let message = match try_keeper(js(options)) {
-            Ok(k) => {
-                k.dispose();
-                panic!("{options} was accepted");
-            }
-            Err(m) => m,
-        };
-        for part in expected {
-            assert!(message.contains(part), "{options}: message {message:?} should contain {part:?}");
+    stub_route(REFRESH, &refresh_reply("after-takeover", 60, 0));
+    let name = channel("hung-refresh");
+    let stolen = hang_on_lock(&format!("{name}:refresh"));
+    // requestTimeoutMs 100: the takeover comes after 2 x 100 + 5000 ms and a jitter of at most 1300.
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","requestTimeoutMs":100,"idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{name}"}}"#
+    ));
+    let start = stub_seq();
+    assert_eq!(token(&k).await.as_deref(), Some("after-takeover"), "the restore refreshed after taking the lock over");
+    assert_eq!(stub_count(REFRESH, start), 1);
+    assert_eq!(
+        stolen.call0(&JsValue::NULL).ok().and_then(|v| v.as_bool()),
+        Some(true),
+        "the hung holder lost the lock"
+    );
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn a_leader_lock_held_by_a_hung_tab_is_taken_over_when_a_ping_is_overdue() {
+    stub_reset();
+    stub_route("/api/keepalive", r#"[{"status":204}]"#);
+    let name = channel("hung-leader");
+    let stolen = hang_on_lock(&format!("{name}:leader"));
+    let k = keeper(&format!(
+        r#"{{"keepaliveUrl":"/api/keepalive","sessionTimeoutMs":400,"idleTimeoutMs":4000,"siblingWaitMs":50,"channelName":"{name}"}}"#
+    ));
+    let events = Events::of(&k);
+    set_session(&k, "{}");
+    assert!(!state_bool(&k, "leader"), "the hung tab holds the leader lock");
+    // The user is active; the ping the (hung) leader owes goes overdue and this tab takes over.
+    for _ in 0..40 {
+        dispatch_on("window", "pointerdown");
+        sleep(25).await;
+        if events.count("heartbeat") > 0 {
+            break;
         }
     }
-    // `new SessionKeeper()` and a string.
-    for v in [JsValue::UNDEFINED, JsValue::from_str("{}")] {
-        let message = try_keeper(v).err().unwrap_or_default();
-        assert!(message.contains("options object"), "{message}");
-    }
-    // Nothing is left running by a rejected constructor.
-    assert_eq!(live_listeners("window", ""), 0, "{}", live_listener_keys());
-    assert_eq!(live_listeners("document", ""), 0, "{}", live_listener_keys());
-    assert_eq!(live_timers(), 0);
+    assert!(state_bool(&k, "leader"), "took the leader lock over");
+    assert!(events.count("heartbeat") > 0, "and pinged");
+    assert_eq!(
+        stolen.call0(&JsValue::NULL).ok().and_then(|v| v.as_bool()),
+        Some(true),
+        "the hung leader lost the lock"
+    );
+    k.dispose();
 }
 
-// ---- 7. no token in visible places ----------------------------------------------
+// ---- 6. the SDK's own requests: login, refresh, keepalive (src/web/requests.rs, http.rs) --------
 
 #[wasm_bindgen_test]
-async fn the_token_never_reaches_storage_cookies_the_url_the_state_or_events() {
+async fn login_posts_credentials_and_starts_a_token_session_from_oauth_names() {
     stub_reset();
-    const LOGIN_TOKEN: &str = "SECRET-login-7f3a9c";
-    const REFRESHED_TOKEN: &str = "SECRET-refreshed-b41e2d";
-    let k = token_keeper("leak");
+    stub_route(REFRESH, r#"[{"status":401}]"#);
+    stub_route(LOGIN, r#"[{"status":200,"json":{"access_token":"L1","expires_in":120}}]"#);
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","loginUrl":"{LOGIN}","idleTimeoutMs":60000,"siblingWaitMs":20,"channelName":"{}"}}"#,
+        channel("login")
+    ));
     let events = Events::of(&k);
-    set_session(&k, &format!(r#"{{"accessToken":"{LOGIN_TOKEN}","expiresIn":60}}"#));
-    stub_route(REFRESH, &refresh_reply(REFRESHED_TOKEN, 60, 0));
-    stub_route(DATA, r#"[{"status":401},{"status":200}]"#);
-    assert_eq!(fetch(&k, DATA).await.expect("fetch").status(), 200);
-    assert!(events.wait_for("refresh", 1, 1000).await, "the token was refreshed");
-    assert_eq!(token(&k).await.as_deref(), Some(REFRESHED_TOKEN));
-    sleep(50).await;
+    // Let the new tab's restore attempt (refresh cookie: 401) finish first.
+    assert!(eventually(1000, || !state_bool(&k, "restoring")).await);
+    assert!(!state_bool(&k, "authenticated"));
+    let start = stub_seq();
 
-    let mut visible = visible_storage();
-    visible.push_str(&json_stringify(&state(&k)));
-    for (kind, detail) in events.all() {
-        visible.push_str(&kind);
-        visible.push_str(&json_stringify(&detail));
-    }
-    assert!(events.count("login") == 1, "the login event was seen");
-    for secret in [LOGIN_TOKEN, REFRESHED_TOKEN, "SECRET"] {
-        assert!(!visible.contains(secret), "{secret} is visible in: {visible}");
+    let before = now();
+    settle(k.login(js(r#"{"user":"ada","password":"pw"}"#).unchecked_into())).await.expect("login resolves");
+    let after = now();
+    assert!(events.wait_for("login", 1, 1000).await);
+    let expires_at = get(&events.details("login")[0], "expiresAt").as_f64().expect("expiresAt is a number");
+    assert!(
+        expires_at >= before + 120_000.0 - 50.0 && expires_at <= after + 120_000.0 + 50.0,
+        "expiresAt {expires_at} is about now + 120 s ({before}..{after})"
+    );
+    assert_eq!(token(&k).await.as_deref(), Some("L1"));
+    let login = requests_to(LOGIN, start).remove(0);
+    assert_eq!(get(&login, "method").as_string().as_deref(), Some("POST"));
+    let body = js(&get(&login, "body").as_string().expect("a body"));
+    assert_eq!(get(&body, "user").as_string().as_deref(), Some("ada"));
+    assert_eq!(get(&get(&login, "headers"), "content-type").as_string().as_deref(), Some("application/json"));
+
+    stub_route(LOGIN, r#"[{"status":401,"json":{"error":"bad credentials"}}]"#);
+    let message = error_message(
+        settle(k.login(js(r#"{"user":"ada","password":"wrong"}"#).unchecked_into())).await.expect_err("rejects"),
+    );
+    assert!(message.contains("401"), "{message}");
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn login_rejects_replies_that_are_not_a_session_and_setsession_checks_its_token() {
+    stub_reset();
+    stub_route(REFRESH, r#"[{"status":401}]"#);
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","loginUrl":"{LOGIN}","logoutUrl":"{LOGOUT}","siblingWaitMs":10,"channelName":"{}"}}"#,
+        channel("login-strict")
+    ));
+    assert!(eventually(1000, || !state_bool(&k, "restoring")).await);
+    // A wrong loginUrl serving the app's HTML must not pass for a cookie session.
+    stub_route(LOGIN, r#"[{"status":200,"text":"<!doctype html><title>app</title>"}]"#);
+    let message = error_message(settle(k.login(js(r#"{}"#).unchecked_into())).await.expect_err("rejects"));
+    assert!(message.contains("not JSON"), "{message}");
+    // A misspelt token key with an expiry is an error, not a cookie session.
+    stub_route(LOGIN, r#"[{"status":200,"json":{"acessToken":"x","expiresIn":300}}]"#);
+    let message = error_message(settle(k.login(js(r#"{}"#).unchecked_into())).await.expect_err("rejects"));
+    assert!(message.contains("accessToken"), "{message}");
+    assert!(!state_bool(&k, "authenticated"));
+    // Under one second a token would be refreshed in a loop.
+    let err = k
+        .set_session(js(r#"{"accessToken":"t","expiresIn":0.5}"#).unchecked_into())
+        .err()
+        .map(|e| error_message(e.into()))
+        .unwrap_or_default();
+    assert!(err.contains("expiresIn") && err.contains(">= 1"), "{err}");
+    // The logout POST is sent with keepalive, so navigating away cannot cancel it.
+    set_session(&k, r#"{"accessToken":"t","expiresIn":60}"#);
+    let start = stub_seq();
+    settle(k.logout()).await.expect("logout resolves");
+    assert!(eventually(1000, || stub_count(LOGOUT, start) == 1).await);
+    assert_eq!(get(&requests_to(LOGOUT, start)[0], "keepalive").as_bool(), Some(true));
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn login_without_a_reply_rejects_and_starts_nothing() {
+    stub_reset();
+    let k = keeper(&format!(
+        r#"{{"loginUrl":"{LOGIN}","requestTimeoutMs":100,"siblingWaitMs":10,"channelName":"{}"}}"#,
+        channel("login-no-reply")
+    ));
+    for (spec, what) in [(r#"[{"network":true}]"#, "network error"), (r#"[{"status":200,"delay":5000}]"#, "timeout")] {
+        stub_route(LOGIN, spec);
+        let result = settle(k.login(js(r#"{"user":"ada"}"#).unchecked_into())).await;
+        let message = error_message(result.expect_err(what));
+        assert!(message.contains("no reply from loginUrl"), "{what}: {message}");
+        assert!(!state_bool(&k, "authenticated"), "{what}");
     }
     k.dispose();
 }
 
-// ---- 8. malformed refresh replies ---------------------------------------------
+#[wasm_bindgen_test]
+async fn login_rejects_a_body_json_cannot_encode_and_options_reject_bad_headers() {
+    stub_reset();
+    let k = keeper(&format!(r#"{{"loginUrl":"{LOGIN}","siblingWaitMs":10,"channelName":"{}"}}"#, channel("bigint")));
+    let body = js_sys::Object::new();
+    let _ = Reflect::set(&body, &JsValue::from_str("n"), &js_sys::BigInt::from(1u32).into());
+    let start = stub_seq();
+    let message = error_message(settle(k.login(body.unchecked_into())).await.expect_err("a BigInt body rejects"));
+    assert!(message.contains("JSON.stringify"), "{message}");
+    assert_eq!(stub_count(LOGIN, start), 0, "nothing is sent");
+    k.dispose();
+
+    let message = try_keeper(js(r#"{"headers":{"bad name":"v"}}"#)).err().unwrap_or_default();
+    assert!(message.contains("headers") && message.contains("bad name"), "{message}");
+}
+
+#[wasm_bindgen_test]
+async fn the_login_tokens_lifetime_counts_from_when_the_request_was_sent() {
+    stub_reset();
+    stub_route(LOGIN, r#"[{"status":200,"delay":500,"json":{"accessToken":"t","expiresIn":2}}]"#);
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","loginUrl":"{LOGIN}","idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
+        channel("login-lifetime")
+    ));
+    let before = now();
+    settle(k.login(JsValue::NULL.unchecked_into())).await.expect("login resolves");
+    let expires = state_num(&k, "tokenExpiresAt").expect("a token session");
+    // Counted from the reply it would be at least before + 500 + 2000.
+    assert!(expires < before + 2000.0 + 250.0, "expiry {} ms after the send", expires - before);
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn the_sdks_requests_carry_the_default_or_the_configured_headers() {
+    stub_reset();
+    stub_route(REFRESH, r#"[{"status":200,"json":{"accessToken":"t","expiresIn":60}}]"#);
+    stub_route(LOGIN, r#"[{"status":200,"json":{}}]"#);
+    for (options, header, value, absent) in [
+        (r#""#, "x-requested-with", "XMLHttpRequest", "x-csrf"),
+        (r#","headers":{"X-CSRF":"abc"}"#, "x-csrf", "abc", "x-requested-with"),
+    ] {
+        let start = stub_seq();
+        let k = keeper(&format!(
+            r#"{{"refreshUrl":"{REFRESH}","loginUrl":"{LOGIN}","siblingWaitMs":10,"channelName":"{}"{options}}}"#,
+            channel(header)
+        ));
+        assert!(eventually(1000, || stub_count(REFRESH, start) == 1).await, "the restore refresh");
+        let _ = settle(k.login(js(r#"{"u":"a"}"#).unchecked_into())).await;
+        for path in [REFRESH, LOGIN] {
+            let request = requests_to(path, start).remove(0);
+            let headers = get(&request, "headers");
+            assert_eq!(get(&headers, header).as_string().as_deref(), Some(value), "{path} {options}");
+            assert!(get(&headers, absent).is_undefined(), "{path} {options}: {absent} replaced");
+        }
+        k.dispose();
+    }
+}
 
 /// After a refresh was triggered: one `error` event per failed reply, of each
 /// kind in turn, the keeper signed in throughout, then the good token (from a
@@ -571,369 +914,6 @@ async fn a_fetch_that_fulfils_with_a_non_response_is_a_network_error_and_the_kee
 }
 
 #[wasm_bindgen_test]
-async fn login_without_a_reply_rejects_and_starts_nothing() {
-    stub_reset();
-    let k = keeper(&format!(
-        r#"{{"loginUrl":"{LOGIN}","requestTimeoutMs":100,"siblingWaitMs":10,"channelName":"{}"}}"#,
-        channel("login-no-reply")
-    ));
-    for (spec, what) in [(r#"[{"network":true}]"#, "network error"), (r#"[{"status":200,"delay":5000}]"#, "timeout")] {
-        stub_route(LOGIN, spec);
-        let result = settle(k.login(js(r#"{"user":"ada"}"#).unchecked_into())).await;
-        let message = error_message(result.expect_err(what));
-        assert!(message.contains("no reply from loginUrl"), "{what}: {message}");
-        assert!(!state_bool(&k, "authenticated"), "{what}");
-    }
-    k.dispose();
-}
-
-#[wasm_bindgen_test]
-async fn refused_web_locks_degrade_to_a_tab_of_its_own() {
-    stub_reset();
-    let name = channel("refused-locks");
-    deny_locks(&name);
-    let k = keeper(&format!(
-        r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":20,"channelName":"{name}"}}"#
-    ));
-    stub_route(REFRESH, r#"[{"status":200,"json":{"accessToken":"own","expiresIn":60}}]"#);
-    // Without the lock the tab leads and refreshes on its own instead of waiting forever.
-    assert!(eventually(1000, || state_bool(&k, "leader")).await, "leads without the refused leader lock");
-    assert_eq!(token(&k).await.as_deref(), Some("own"));
-    deny_locks("");
-    k.dispose();
-}
-
-#[wasm_bindgen_test]
-async fn login_rejects_a_body_json_cannot_encode_and_options_reject_bad_headers() {
-    stub_reset();
-    let k = keeper(&format!(r#"{{"loginUrl":"{LOGIN}","siblingWaitMs":10,"channelName":"{}"}}"#, channel("bigint")));
-    let body = js_sys::Object::new();
-    let _ = Reflect::set(&body, &JsValue::from_str("n"), &js_sys::BigInt::from(1u32).into());
-    let start = stub_seq();
-    let message = error_message(settle(k.login(body.unchecked_into())).await.expect_err("a BigInt body rejects"));
-    assert!(message.contains("JSON.stringify"), "{message}");
-    assert_eq!(stub_count(LOGIN, start), 0, "nothing is sent");
-    k.dispose();
-
-    let message = try_keeper(js(r#"{"headers":{"bad name":"v"}}"#)).err().unwrap_or_default();
-    assert!(message.contains("headers") && message.contains("bad name"), "{message}");
-}
-
-#[wasm_bindgen_test]
-async fn the_sdks_requests_carry_the_default_or_the_configured_headers() {
-    stub_reset();
-    stub_route(REFRESH, r#"[{"status":200,"json":{"accessToken":"t","expiresIn":60}}]"#);
-    stub_route(LOGIN, r#"[{"status":200,"json":{}}]"#);
-    for (options, header, value, absent) in [
-        (r#""#, "x-requested-with", "XMLHttpRequest", "x-csrf"),
-        (r#","headers":{"X-CSRF":"abc"}"#, "x-csrf", "abc", "x-requested-with"),
-    ] {
-        let start = stub_seq();
-        let k = keeper(&format!(
-            r#"{{"refreshUrl":"{REFRESH}","loginUrl":"{LOGIN}","siblingWaitMs":10,"channelName":"{}"{options}}}"#,
-            channel(header)
-        ));
-        assert!(eventually(1000, || stub_count(REFRESH, start) == 1).await, "the restore refresh");
-        let _ = settle(k.login(js(r#"{"u":"a"}"#).unchecked_into())).await;
-        for path in [REFRESH, LOGIN] {
-            let request = requests_to(path, start).remove(0);
-            let headers = get(&request, "headers");
-            assert_eq!(get(&headers, header).as_string().as_deref(), Some(value), "{path} {options}");
-            assert!(get(&headers, absent).is_undefined(), "{path} {options}: {absent} replaced");
-        }
-        k.dispose();
-    }
-}
-
-// ---- 9. dispose ---------------------------------------------------------------
-
-#[wasm_bindgen_test]
-async fn dispose_leaves_no_listener_or_timer_behind() {
-    stub_reset();
-    stub_route("/api/keepalive", r#"[{"status":204}]"#);
-    stub_route(REFRESH, &refresh_reply("r1", 60, 0));
-    let k = keeper(&format!(
-        r#"{{"refreshUrl":"{REFRESH}","keepaliveUrl":"/api/keepalive","sessionTimeoutMs":60000,"idleTimeoutMs":1600,"siblingWaitMs":50,"channelName":"{}"}}"#,
-        channel("dispose")
-    ));
-    let events = Events::of(&k);
-    set_session(&k, r#"{"accessToken":"t","expiresIn":60}"#);
-    assert!(events.wait_for("leader", 1, 1000).await);
-    sleep(150).await;
-    assert!(live_listeners("window", "pointerdown") == 1, "activity listeners attached: {}", live_listener_keys());
-    assert!(live_listeners("document", "visibilitychange") == 1, "{}", live_listener_keys());
-    assert!(live_timers() >= 1, "the engine's timer is armed");
-
-    k.dispose();
-    assert_eq!(live_listeners("window", ""), 0, "window listeners left: {}", live_listener_keys());
-    assert_eq!(live_listeners("document", ""), 0, "document listeners left: {}", live_listener_keys());
-    assert_eq!(live_timers(), 0, "timers left");
-
-    // Inert, not broken: methods still answer.
-    assert_eq!(token(&k).await, None, "getAccessToken resolves null");
-    let _ = json_stringify(&state(&k));
-    k.stay_signed_in();
-    let _ = settle(k.logout()).await;
-    dispatch_on("window", "pointerdown");
-    dispatch_on("window", "online");
-    sleep(50).await;
-    assert_eq!(live_listeners("window", ""), 0, "{}", live_listener_keys());
-    assert_eq!(live_timers(), 0);
-}
-
-#[wasm_bindgen_test]
-async fn fetch_after_dispose_does_not_send_the_token() {
-    stub_reset();
-    stub_route(DATA, r#"[{"status":200}]"#);
-    let k = token_keeper("dispose-fetch");
-    set_session(&k, r#"{"accessToken":"after-dispose","expiresIn":60}"#);
-    k.dispose();
-    assert_eq!(token(&k).await, None, "getAccessToken says there is no token");
-    let start = stub_seq();
-    let _ = fetch(&k, DATA).await;
-    let sent: Vec<_> = requests_to(DATA, start).iter().filter_map(auth_of).collect();
-    assert!(sent.is_empty(), "a disposed keeper still sent Authorization: {sent:?}");
-}
-
-// ---- 10. login ----------------------------------------------------------------
-
-#[wasm_bindgen_test]
-async fn login_posts_credentials_and_starts_a_token_session_from_oauth_names() {
-    stub_reset();
-    stub_route(REFRESH, r#"[{"status":401}]"#);
-    stub_route(LOGIN, r#"[{"status":200,"json":{"access_token":"L1","expires_in":120}}]"#);
-    let k = keeper(&format!(
-        r#"{{"refreshUrl":"{REFRESH}","loginUrl":"{LOGIN}","idleTimeoutMs":60000,"siblingWaitMs":20,"channelName":"{}"}}"#,
-        channel("login")
-    ));
-    let events = Events::of(&k);
-    // Let the new tab's restore attempt (refresh cookie: 401) finish first.
-    assert!(eventually(1000, || !state_bool(&k, "restoring")).await);
-    assert!(!state_bool(&k, "authenticated"));
-    let start = stub_seq();
-
-    let before = now();
-    settle(k.login(js(r#"{"user":"ada","password":"pw"}"#).unchecked_into())).await.expect("login resolves");
-    let after = now();
-    assert!(events.wait_for("login", 1, 1000).await);
-    let expires_at = get(&events.details("login")[0], "expiresAt").as_f64().expect("expiresAt is a number");
-    assert!(
-        expires_at >= before + 120_000.0 - 50.0 && expires_at <= after + 120_000.0 + 50.0,
-        "expiresAt {expires_at} is about now + 120 s ({before}..{after})"
-    );
-    assert_eq!(token(&k).await.as_deref(), Some("L1"));
-    let login = requests_to(LOGIN, start).remove(0);
-    assert_eq!(get(&login, "method").as_string().as_deref(), Some("POST"));
-    let body = js(&get(&login, "body").as_string().expect("a body"));
-    assert_eq!(get(&body, "user").as_string().as_deref(), Some("ada"));
-    assert_eq!(get(&get(&login, "headers"), "content-type").as_string().as_deref(), Some("application/json"));
-
-    stub_route(LOGIN, r#"[{"status":401,"json":{"error":"bad credentials"}}]"#);
-    let message = error_message(
-        settle(k.login(js(r#"{"user":"ada","password":"wrong"}"#).unchecked_into())).await.expect_err("rejects"),
-    );
-    assert!(message.contains("401"), "{message}");
-    k.dispose();
-}
-
-#[wasm_bindgen_test]
-async fn login_rejects_replies_that_are_not_a_session_and_setsession_checks_its_token() {
-    stub_reset();
-    stub_route(REFRESH, r#"[{"status":401}]"#);
-    let k = keeper(&format!(
-        r#"{{"refreshUrl":"{REFRESH}","loginUrl":"{LOGIN}","logoutUrl":"{LOGOUT}","siblingWaitMs":10,"channelName":"{}"}}"#,
-        channel("login-strict")
-    ));
-    assert!(eventually(1000, || !state_bool(&k, "restoring")).await);
-    // A wrong loginUrl serving the app's HTML must not pass for a cookie session.
-    stub_route(LOGIN, r#"[{"status":200,"text":"<!doctype html><title>app</title>"}]"#);
-    let message = error_message(settle(k.login(js(r#"{}"#).unchecked_into())).await.expect_err("rejects"));
-    assert!(message.contains("not JSON"), "{message}");
-    // A misspelt token key with an expiry is an error, not a cookie session.
-    stub_route(LOGIN, r#"[{"status":200,"json":{"acessToken":"x","expiresIn":300}}]"#);
-    let message = error_message(settle(k.login(js(r#"{}"#).unchecked_into())).await.expect_err("rejects"));
-    assert!(message.contains("accessToken"), "{message}");
-    assert!(!state_bool(&k, "authenticated"));
-    // Under one second a token would be refreshed in a loop.
-    let err = k
-        .set_session(js(r#"{"accessToken":"t","expiresIn":0.5}"#).unchecked_into())
-        .err()
-        .map(|e| error_message(e.into()))
-        .unwrap_or_default();
-    assert!(err.contains("expiresIn") && err.contains(">= 1"), "{err}");
-    // The logout POST is sent with keepalive, so navigating away cannot cancel it.
-    set_session(&k, r#"{"accessToken":"t","expiresIn":60}"#);
-    let start = stub_seq();
-    settle(k.logout()).await.expect("logout resolves");
-    assert!(eventually(1000, || stub_count(LOGOUT, start) == 1).await);
-    assert_eq!(get(&requests_to(LOGOUT, start)[0], "keepalive").as_bool(), Some(true));
-    k.dispose();
-}
-
-// ---- extra: a stale restore reply must not end a newer session ------------------
-
-#[wasm_bindgen_test]
-async fn a_401_to_the_restore_refresh_does_not_end_a_session_started_meanwhile() {
-    stub_reset();
-    // A new tab with no sibling tries the refresh cookie; the server is slow and says 401.
-    stub_route(REFRESH, r#"[{"status":401,"delay":200}]"#);
-    let k = keeper(&format!(
-        r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":10,"channelName":"{}"}}"#,
-        channel("restore-race")
-    ));
-    let events = Events::of(&k);
-    assert!(eventually(1000, || stub_count(REFRESH, 0) == 1).await, "the restore refresh is in flight");
-    // Meanwhile the app's own login flow completes.
-    set_session(&k, r#"{"accessToken":"fresh","expiresIn":60}"#);
-    assert_eq!(events.count("login"), 1);
-    sleep(300).await;
-    let logouts: Vec<_> = events.details("logout").iter().map(json_stringify).collect();
-    assert!(logouts.is_empty(), "the new session was ended by the old request's 401: {logouts:?}");
-    assert!(state_bool(&k, "authenticated"));
-    assert_eq!(token(&k).await.as_deref(), Some("fresh"));
-    k.dispose();
-}
-
-// ---- presence: idle beyond the server's timeout, logout causes, app traffic, holds
-
-const KEEPALIVE: &str = "/api/keepalive";
-
-#[wasm_bindgen_test]
-async fn an_idle_timeout_longer_than_the_server_timeout_keeps_pinging_while_present_then_stops() {
-    stub_reset();
-    stub_route(KEEPALIVE, r#"[{"status":200}]"#);
-    // The server forgets the session after 400 ms; the user counts as present
-    // for 1200 ms after the login, without any further input.
-    let k = keeper(&format!(
-        r#"{{"keepaliveUrl":"{KEEPALIVE}","sessionTimeoutMs":400,"idleTimeoutMs":1200,"siblingWaitMs":50,"channelName":"{}"}}"#,
-        channel("idle-beyond-session")
-    ));
-    let events = Events::of(&k);
-    let start = stub_seq();
-    set_session(&k, "{}");
-    assert!(events.wait_for("logout", 1, 4000).await, "idle logout at the idle deadline");
-    assert_eq!(events.count("error"), 0, "every heartbeat succeeded");
-    let pings = stub_count(KEEPALIVE, start);
-    assert!(pings >= 2, "heartbeats kept the 400 ms server session alive for 1200 ms: {pings}");
-    assert_eq!(get(&events.details("logout")[0], "reason").as_string().as_deref(), Some("idle"));
-    sleep(600).await;
-    assert_eq!(stub_count(KEEPALIVE, start), pings, "no heartbeat once idle");
-    k.dispose();
-}
-
-#[wasm_bindgen_test]
-async fn a_revoked_session_ends_every_tab_with_cause_revoked_and_remote_where_it_was_heard() {
-    stub_reset();
-    let (a, b) = tab_pair("revoked-everywhere", &format!(r#""refreshUrl":"{REFRESH}","idleTimeoutMs":60000"#));
-    let (events_a, events_b) = (Events::of(&a), Events::of(&b));
-    set_session(&a, r#"{"accessToken":"t0","expiresIn":60}"#);
-    assert!(events_b.wait_for("login", 1, 1000).await, "B hears the login");
-    stub_route(DATA, r#"[{"status":401}]"#);
-    stub_route(REFRESH, r#"[{"status":401}]"#);
-
-    // The 401 marks the token rejected; the refresh that follows is refused.
-    assert!(fetch(&a, DATA).await.is_err());
-    assert!(events_a.wait_for("logout", 1, 1000).await && events_b.wait_for("logout", 1, 1000).await);
-    let (here, there) = (events_a.details("logout").remove(0), events_b.details("logout").remove(0));
-    assert_eq!(get(&here, "reason").as_string().as_deref(), Some("revoked"));
-    assert_eq!(get(&here, "remote").as_bool(), Some(false));
-    assert_eq!(get(&there, "reason").as_string().as_deref(), Some("revoked"), "the cause reaches the other tab");
-    assert_eq!(get(&there, "remote").as_bool(), Some(true));
-    a.dispose();
-    b.dispose();
-}
-
-#[wasm_bindgen_test]
-async fn touch_in_another_tab_suppresses_the_leaders_heartbeat_until_it_stops() {
-    stub_reset();
-    stub_route(KEEPALIVE, r#"[{"status":200}]"#);
-    let options = format!(r#""keepaliveUrl":"{KEEPALIVE}","sessionTimeoutMs":2000,"idleTimeoutMs":8000"#);
-    let (leader, other) = tab_pair("touch", &options);
-    set_session(&leader, "{}");
-    assert!(eventually(1000, || state_bool(&leader, "leader") && state_bool(&other, "authenticated")).await);
-    assert!(!state_bool(&other, "leader"));
-    let start = stub_seq();
-
-    // 2.5 s of activity, with app traffic reported in the other tab every 100 ms.
-    for _ in 0..25 {
-        dispatch_on("window", "pointerdown");
-        other.touch();
-        sleep(100).await;
-    }
-    assert_eq!(stub_count(KEEPALIVE, start), 0, "app traffic already touched the session: no heartbeat");
-    // The same activity without app traffic: the leader's heartbeat comes.
-    let mut pinged = false;
-    for _ in 0..40 {
-        dispatch_on("window", "pointerdown");
-        sleep(100).await;
-        if stub_count(KEEPALIVE, start) > 0 {
-            pinged = true;
-            break;
-        }
-    }
-    assert!(pinged, "without touches the leader pings");
-    leader.dispose();
-    other.dispose();
-}
-
-#[wasm_bindgen_test]
-async fn a_hold_in_one_tab_keeps_every_tab_present_until_released_or_disposed() {
-    stub_reset();
-    // Leases are renewed every idleTimeoutMs / 8 and last three renewals: long
-    // enough here (1.1 s) that a loaded machine's late timers do not end a lease.
-    let (a, b) = tab_pair("hold", r#""idleTimeoutMs":3000"#);
-    let (events_a, events_b) = (Events::of(&a), Events::of(&b));
-    set_session(&a, "{}");
-    assert!(events_b.wait_for("login", 1, 1000).await);
-
-    let hold = b.hold_active(Some("video".into()));
-    assert_eq!(hold.label().as_deref(), Some("video"));
-    sleep(4000).await;
-    for (k, events) in [(&a, &events_a), (&b, &events_b)] {
-        assert!(state_bool(k, "authenticated"), "present without input while held");
-        assert_eq!(state_num(k, "holds"), Some(1.0));
-        assert_eq!(events.count("warning") + events.count("logout"), 0, "no warning, no idle logout");
-    }
-    hold.release();
-    assert!(!hold.held());
-    assert!(events_a.wait_for("logout", 1, 6000).await && events_b.wait_for("logout", 1, 6000).await);
-    assert_eq!(get(&events_a.details("logout")[0], "reason").as_string().as_deref(), Some("idle"));
-
-    // A tab that goes away (dispose, as on pagehide) releases its holds too.
-    set_session(&a, "{}");
-    assert!(events_b.wait_for("login", 2, 1000).await);
-    let _held = b.hold_active(None);
-    sleep(3500).await;
-    assert!(state_bool(&a, "authenticated"), "still present past the idle timeout while held");
-    b.dispose();
-    assert!(events_a.wait_for("logout", 2, 6000).await, "idle follows once the holding tab is gone");
-    a.dispose();
-}
-
-/// Closing a tab fires `pagehide`, then `visibilitychange` to hidden: the
-/// second must not announce the holds the first just ended.
-#[wasm_bindgen_test]
-async fn pagehide_ends_a_tabs_holds_for_the_others_and_going_hidden_does_not_renew_them() {
-    stub_reset();
-    let (a, b) = tab_pair("pagehide", r#""idleTimeoutMs":60000"#);
-    let events_b = Events::of(&b);
-    set_session(&a, "{}");
-    assert!(events_b.wait_for("login", 1, 1000).await);
-    // Taken before `a` was created, so only `b` holds; `a` hears of it.
-    let _hold = b.hold_active(Some("upload".into()));
-    assert!(eventually(1000, || state_num(&a, "holds") == Some(1.0)).await, "the hold reaches the other tab");
-    dispatch_on("window", "pagehide");
-    set_visibility(Some("hidden".into()));
-    dispatch_on("document", "visibilitychange");
-    sleep(300).await;
-    set_visibility(None);
-    assert_eq!(state_num(&a, "holds"), Some(0.0), "pagehide ended the hold in the other tab, and stays ended");
-    assert_eq!(state_num(&b, "holds"), Some(1.0), "the hiding tab keeps its own count");
-    a.dispose();
-    b.dispose();
-}
-
-#[wasm_bindgen_test]
 async fn retry_after_as_an_http_date_is_honoured() {
     stub_reset();
     let k = token_keeper("retry-after-date");
@@ -960,22 +940,53 @@ async fn retry_after_as_an_http_date_is_honoured() {
 }
 
 #[wasm_bindgen_test]
-async fn the_login_tokens_lifetime_counts_from_when_the_request_was_sent() {
+async fn a_401_to_the_restore_refresh_does_not_end_a_session_started_meanwhile() {
     stub_reset();
-    stub_route(LOGIN, r#"[{"status":200,"delay":500,"json":{"accessToken":"t","expiresIn":2}}]"#);
+    // A new tab with no sibling tries the refresh cookie; the server is slow and says 401.
+    stub_route(REFRESH, r#"[{"status":401,"delay":200}]"#);
     let k = keeper(&format!(
-        r#"{{"refreshUrl":"{REFRESH}","loginUrl":"{LOGIN}","idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
-        channel("login-lifetime")
+        r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":10,"channelName":"{}"}}"#,
+        channel("restore-race")
     ));
-    let before = now();
-    settle(k.login(JsValue::NULL.unchecked_into())).await.expect("login resolves");
-    let expires = state_num(&k, "tokenExpiresAt").expect("a token session");
-    // Counted from the reply it would be at least before + 500 + 2000.
-    assert!(expires < before + 2000.0 + 250.0, "expiry {} ms after the send", expires - before);
+    let events = Events::of(&k);
+    assert!(eventually(1000, || stub_count(REFRESH, 0) == 1).await, "the restore refresh is in flight");
+    // Meanwhile the app's own login flow completes.
+    set_session(&k, r#"{"accessToken":"fresh","expiresIn":60}"#);
+    assert_eq!(events.count("login"), 1);
+    sleep(300).await;
+    let logouts: Vec<_> = events.details("logout").iter().map(json_stringify).collect();
+    assert!(logouts.is_empty(), "the new session was ended by the old request's 401: {logouts:?}");
+    assert!(state_bool(&k, "authenticated"));
+    assert_eq!(token(&k).await.as_deref(), Some("fresh"));
     k.dispose();
 }
 
-// ---- 8. the app's callbacks as the token source (issue 19) ------------------------
+const KEEPALIVE: &str = "/api/keepalive";
+
+#[wasm_bindgen_test]
+async fn an_idle_timeout_longer_than_the_server_timeout_keeps_pinging_while_present_then_stops() {
+    stub_reset();
+    stub_route(KEEPALIVE, r#"[{"status":200}]"#);
+    // The server forgets the session after 400 ms; the user counts as present
+    // for 1200 ms after the login, without any further input.
+    let k = keeper(&format!(
+        r#"{{"keepaliveUrl":"{KEEPALIVE}","sessionTimeoutMs":400,"idleTimeoutMs":1200,"siblingWaitMs":50,"channelName":"{}"}}"#,
+        channel("idle-beyond-session")
+    ));
+    let events = Events::of(&k);
+    let start = stub_seq();
+    set_session(&k, "{}");
+    assert!(events.wait_for("logout", 1, 4000).await, "idle logout at the idle deadline");
+    assert_eq!(events.count("error"), 0, "every heartbeat succeeded");
+    let pings = stub_count(KEEPALIVE, start);
+    assert!(pings >= 2, "heartbeats kept the 400 ms server session alive for 1200 ms: {pings}");
+    assert_eq!(get(&events.details("logout")[0], "reason").as_string().as_deref(), Some("idle"));
+    sleep(600).await;
+    assert_eq!(stub_count(KEEPALIVE, start), pings, "no heartbeat once idle");
+    k.dispose();
+}
+
+// ---- 7. the app's callbacks in place of requests (src/web/callback.rs) --------------------------
 
 /// Options from JSON fields plus the app's callbacks, on a fresh channel.
 fn callback_options(test: &str, fields: &str, callbacks: &[(&str, &js_sys::Function)]) -> JsValue {
@@ -1131,83 +1142,87 @@ fn a_url_and_its_callback_together_or_a_callback_that_is_not_a_function_are_opti
     assert_eq!(live_timers(), 0);
 }
 
-// ---- 9. without Web Locks, and locks that never come back (issue 18) --------------
+// ---- 8. the app's fetch() (src/web/app_fetch.rs) ------------------------------------------------
 
 #[wasm_bindgen_test]
-async fn without_web_locks_tabs_elect_one_leader_and_refresh_one_at_a_time() {
+async fn fetch_retries_exactly_once_after_a_401_with_the_refreshed_token() {
     stub_reset();
-    stub_route(REFRESH, &refresh_reply("shared", 60, 100));
-    hide_locks(true);
-    let name = channel("no-locks");
-    let options =
-        format!(r#"{{"refreshUrl":"{REFRESH}","idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{name}"}}"#);
-    let tabs = [keeper(&options), keeper(&options), keeper(&options)];
-    hide_locks(false);
+    let k = token_keeper("retry");
+    set_session(&k, r#"{"accessToken":"old","expiresIn":60}"#);
+    stub_route(REFRESH, &refresh_reply("new", 60, 0));
+    stub_route(DATA, r#"[{"status":401},{"status":200,"json":{"ok":true}}]"#);
     let start = stub_seq();
-    // All three restore at once; the claims let one refresh, the others take its token.
-    let pending: Vec<Promise> = tabs.iter().map(|k| k.get_access_token().unchecked_into()).collect();
-    for p in pending {
-        assert_eq!(settle(p).await.ok().and_then(|t| t.as_string()).as_deref(), Some("shared"));
-    }
-    assert_eq!(stub_count(REFRESH, start), 1, "one refresh for three tabs");
-    assert!(eventually(1000, || tabs.iter().filter(|k| state_bool(k, "leader")).count() == 1).await, "one leader");
-    // The leader goes away: another takes over at once.
-    let leader = tabs.iter().position(|k| state_bool(k, "leader")).unwrap_or(0);
-    tabs[leader].dispose();
-    let others: Vec<&SessionKeeper> = tabs.iter().enumerate().filter(|(i, _)| *i != leader).map(|(_, k)| k).collect();
-    assert!(eventually(1000, || others.iter().filter(|k| state_bool(k, "leader")).count() == 1).await, "a new leader");
-    for k in others {
-        k.dispose();
-    }
-}
 
-#[wasm_bindgen_test]
-async fn a_refresh_lock_held_by_a_hung_tab_is_taken_over() {
-    stub_reset();
-    stub_route(REFRESH, &refresh_reply("after-takeover", 60, 0));
-    let name = channel("hung-refresh");
-    let stolen = hang_on_lock(&format!("{name}:refresh"));
-    // requestTimeoutMs 100: the takeover comes after 2 x 100 + 5000 ms and a jitter of at most 1300.
-    let k = keeper(&format!(
-        r#"{{"refreshUrl":"{REFRESH}","requestTimeoutMs":100,"idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{name}"}}"#
-    ));
-    let start = stub_seq();
-    assert_eq!(token(&k).await.as_deref(), Some("after-takeover"), "the restore refreshed after taking the lock over");
-    assert_eq!(stub_count(REFRESH, start), 1);
-    assert_eq!(
-        stolen.call0(&JsValue::NULL).ok().and_then(|v| v.as_bool()),
-        Some(true),
-        "the hung holder lost the lock"
-    );
+    let response = fetch(&k, DATA).await.expect("fetch resolves");
+    assert_eq!(response.status(), 200);
+    let data = requests_to(DATA, start);
+    assert_eq!(data.len(), 2, "one try and one retry");
+    assert_eq!(auth_of(&data[0]).as_deref(), Some("Bearer old"));
+    assert_eq!(auth_of(&data[1]).as_deref(), Some("Bearer new"), "the retry carries the new token");
+    assert_eq!(stub_count(REFRESH, start), 1, "exactly one refresh");
+    let refresh = requests_to(REFRESH, start).remove(0);
+    assert_eq!(get(&refresh, "method").as_string().as_deref(), Some("POST"));
+    assert_eq!(get(&refresh, "credentials").as_string().as_deref(), Some("include"));
+
+    // A 401 on the retry is returned as is.
+    stub_route(REFRESH, &refresh_reply("newer", 60, 0));
+    stub_route(DATA, r#"[{"status":401}]"#);
+    let second = stub_seq();
+    let response = fetch(&k, DATA).await.expect("fetch resolves");
+    assert_eq!(response.status(), 401, "the retry's 401 is the answer");
+    sleep(100).await;
+    let data = requests_to(DATA, second);
+    assert_eq!(data.len(), 2, "no third try");
+    assert_eq!(auth_of(&data[0]).as_deref(), Some("Bearer new"));
+    assert_eq!(auth_of(&data[1]).as_deref(), Some("Bearer newer"));
+    assert_eq!(stub_count(REFRESH, second), 1);
     k.dispose();
 }
 
 #[wasm_bindgen_test]
-async fn a_leader_lock_held_by_a_hung_tab_is_taken_over_when_a_ping_is_overdue() {
+async fn twenty_concurrent_fetches_with_an_expiring_token_cause_one_refresh() {
     stub_reset();
-    stub_route("/api/keepalive", r#"[{"status":204}]"#);
-    let name = channel("hung-leader");
-    let stolen = hang_on_lock(&format!("{name}:leader"));
     let k = keeper(&format!(
-        r#"{{"keepaliveUrl":"/api/keepalive","sessionTimeoutMs":400,"idleTimeoutMs":4000,"siblingWaitMs":50,"channelName":"{name}"}}"#
+        r#"{{"refreshUrl":"{REFRESH}","refreshLeadMs":1,"idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
+        channel("single")
     ));
-    let events = Events::of(&k);
-    set_session(&k, "{}");
-    assert!(!state_bool(&k, "leader"), "the hung tab holds the leader lock");
-    // The user is active; the ping the (hung) leader owes goes overdue and this tab takes over.
-    for _ in 0..40 {
-        dispatch_on("window", "pointerdown");
-        sleep(25).await;
-        if events.count("heartbeat") > 0 {
-            break;
-        }
+    stub_route(REFRESH, &refresh_reply("fresh", 60, 100));
+    stub_route(DATA, r#"[{"status":200,"json":{"ok":true}}]"#);
+    // A 1 s token is not handed out in its last tenth (from 900 ms); with
+    // refreshLeadMs 1 the scheduled refresh would come only at 999 ms.
+    set_session(&k, r#"{"accessToken":"stale","expiresIn":1}"#);
+    let start = stub_seq();
+    sleep(930).await;
+    assert_eq!(stub_count(REFRESH, start), 0, "no refresh yet");
+
+    let all = Array::new();
+    for _ in 0..20 {
+        all.push(&k.fetch(JsValue::from_str(DATA).unchecked_into(), None).into());
     }
-    assert!(state_bool(&k, "leader"), "took the leader lock over");
-    assert!(events.count("heartbeat") > 0, "and pinged");
-    assert_eq!(
-        stolen.call0(&JsValue::NULL).ok().and_then(|v| v.as_bool()),
-        Some(true),
-        "the hung leader lost the lock"
-    );
+    let responses: Array = JsFuture::from(Promise::all(&all)).await.expect("all fetches resolve").unchecked_into();
+    assert_eq!(responses.length(), 20);
+    for r in responses.iter() {
+        assert_eq!(r.unchecked_into::<web_sys::Response>().status(), 200);
+    }
+    assert_eq!(stub_count(REFRESH, start), 1, "exactly one refresh for 20 callers");
+    let data = requests_to(DATA, start);
+    assert_eq!(data.len(), 20);
+    for r in &data {
+        assert_eq!(auth_of(r).as_deref(), Some("Bearer fresh"), "every request carries the new token");
+    }
     k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn fetch_after_dispose_does_not_send_the_token() {
+    stub_reset();
+    stub_route(DATA, r#"[{"status":200}]"#);
+    let k = token_keeper("dispose-fetch");
+    set_session(&k, r#"{"accessToken":"after-dispose","expiresIn":60}"#);
+    k.dispose();
+    assert_eq!(token(&k).await, None, "getAccessToken says there is no token");
+    let start = stub_seq();
+    let _ = fetch(&k, DATA).await;
+    let sent: Vec<_> = requests_to(DATA, start).iter().filter_map(auth_of).collect();
+    assert!(sent.is_empty(), "a disposed keeper still sent Authorization: {sent:?}");
 }

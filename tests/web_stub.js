@@ -40,6 +40,12 @@ function install() {
     const remove = target.removeEventListener;
     target.addEventListener = function (type, listener, options) {
       const r = add.call(this, type, listener, options);
+      // A page whose patched addEventListener calls back into the keeper.
+      if (S.onAdd && S.onAdd.type === type) {
+        const hook = S.onAdd;
+        S.onAdd = null;
+        hook.f();
+      }
       if (listener) {
         const key = label + '|' + type + '|' + capture(options);
         if (!S.listeners.has(key)) S.listeners.set(key, new Set());
@@ -116,8 +122,15 @@ function install() {
   };
 }
 
+/// Calls `f` synchronously, once, from inside the next addEventListener(type) on window or document.
+export function whenListenerAdded(type, f) {
+  install();
+  S.onAdd = { type, f };
+}
+
 export function stubReset() {
   install();
+  S.onAdd = null;
   S.routes.clear();
   S.requests.length = 0;
   S.listeners.clear();

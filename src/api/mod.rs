@@ -1,26 +1,20 @@
 //! The JavaScript facade: the `SessionKeeper` class, `ActivityHold`, and the
-//! TypeScript types of state and events. Everything from JS is untrusted:
-//! options are checked field by field (`options`), and a bad one throws an
-//! `Error` that names it and says what is allowed (and, for a number out of
-//! range, what came). `keeper.fetch()` lives in `fetch`.
+//! TypeScript types of state and events. A translation table: it converts JS
+//! values to Rust and words errors; everything else happens behind
+//! `web::Keeper`. Everything from JS is untrusted: options are checked field by
+//! field (`options`), and a bad one throws an `Error` that names it and says
+//! what is allowed (and, for a number out of range, what came).
 
-use std::cell::{Cell, RefCell};
-use std::rc::{Rc, Weak};
+use std::cell::Cell;
 
 use js_sys::{Function, Promise, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::core::{digits::push_u64, Engine, Input, Time};
-use crate::web::driver::{self, now, Endpoint, Shared, WebConfig};
-use crate::web::http;
-use crate::web::js_values;
-use crate::web::promise::Deferred;
+use crate::core::{digits::push_u64, Input};
+use crate::web::{now, session_from, Deferred, FetchError, Keeper, LoginError, StartError, WeakKeeper};
 
-mod fetch;
 mod options;
-
-use options::Parsed;
 
 // One section: the options' declaration, then the state's and the events'.
 #[wasm_bindgen(typescript_custom_section)]
@@ -102,9 +96,16 @@ extern "C" {
     /// `RequestInit`.
     #[wasm_bindgen(typescript_type = "RequestInit")]
     pub type RequestInitArg;
+
+    /// The `Request` class, for its constructor (web-sys' take typed inputs).
+    #[wasm_bindgen(js_name = Request)]
+    type RequestClass;
+    /// `new Request(input, init)`: accepts whatever `fetch()` accepts and throws what it throws.
+    #[wasm_bindgen(catch, constructor, js_class = "Request")]
+    fn new(input: &JsValue, init: &JsValue) -> Result<RequestClass, JsValue>;
 }
 
-pub(super) fn js_error(message: &str) -> JsValue {
+fn js_error(message: &str) -> JsValue {
     JsError::new(message).into()
 }
 
@@ -119,7 +120,7 @@ pub(super) fn js_error(message: &str) -> JsValue {
 /// ```
 #[wasm_bindgen]
 pub struct SessionKeeper {
-    shared: Shared,
+    keeper: Keeper,
 }
 
 #[wasm_bindgen]
@@ -127,48 +128,30 @@ impl SessionKeeper {
     /// Starts keeping the session; throws an `Error` naming any invalid option.
     #[wasm_bindgen(constructor)]
     pub fn new(options: OptionsArg) -> Result<SessionKeeper, JsError> {
-        let Parsed { config, activity_events, headers, keepalive, refresh, logout } = options::parse(&options)?;
-        let tab = (js_sys::Math::random() * 4_503_599_627_370_496.0) as u64;
-        // Validates every option; the engine keeps what it needs, the driver the rest.
-        let engine = Engine::new(&config, tab, now()).map_err(|e| JsError::new(&e.message()))?;
-        let web = WebConfig {
-            keepalive: Endpoint::from(config.keepalive_url, keepalive),
-            refresh: Endpoint::from(config.refresh_url, refresh),
-            logout: Endpoint::from(config.logout_url, logout),
-            login_url: config.login_url,
-            activity_events,
-            headers,
-            request_timeout_ms: config.request_timeout_ms,
-            channel_name: config.channel_name,
-        };
-        let shared = driver::start(engine, web)
-            .map_err(|_| JsError::new("keep-session-alive: could not create an EventTarget (not a browser?)"))?;
-        Ok(SessionKeeper { shared })
+        match Keeper::start(options::parse(&options)?) {
+            Ok(keeper) => Ok(SessionKeeper { keeper }),
+            Err(StartError::Config(e)) => Err(JsError::new(&e.message())),
+            Err(StartError::NoEventTarget) => {
+                Err(JsError::new("keep-session-alive: could not create an EventTarget (not a browser?)"))
+            }
+        }
     }
 
     /// POSTs `body` as JSON to `loginUrl`. A reply with `{accessToken, expiresIn}`
     /// starts a token session; an empty or token-less 2xx reply a cookie session.
     pub fn login(&self, body: LoginBody) -> VoidPromise {
-        let shared = self.shared.clone();
-        let params = driver::request_params(&self.shared, |c| &c.login_url);
+        let (promise, reply) = Deferred::new();
         // `undefined` (no argument) sends no body; a body JSON cannot encode
         // (a BigInt, a cycle) is the caller's mistake, not an empty login.
-        let json = JSON::stringify(&body).map(|json| json.as_string());
-        let sent_at = now();
-        let (promise, reply) = Deferred::new();
-        let Some(params) = params else {
-            reply.settle(Err(js_error(
-                "keep-session-alive: login() needs the `loginUrl` option; with your own login flow call setSession() instead",
-            )));
-            return promise.unchecked_into();
-        };
-        let Ok(json) = json else {
-            reply.settle(Err(js_error(
+        match JSON::stringify(&body) {
+            Ok(json) => self.keeper.login(
+                json.as_string(),
+                Box::new(move |done| reply.settle(done.map(|()| JsValue::UNDEFINED).map_err(login_error))),
+            ),
+            Err(_) => reply.settle(Err(js_error(
                 "keep-session-alive: login(body) needs a body JSON.stringify accepts (no BigInt, no cycles)",
-            )));
-            return promise.unchecked_into();
-        };
-        http::post(&params, json, Box::new(move |r| reply.settle(login_replied(&shared, r, sent_at))));
+            ))),
+        }
         promise.unchecked_into()
     }
 
@@ -182,10 +165,10 @@ impl SessionKeeper {
                 "keep-session-alive: setSession() takes an object: {accessToken, expiresIn} or {}",
             ));
         }
-        let token = http::session_from(v).map_err(|()| {
+        let token = session_from(v).map_err(|()| {
             JsError::new("keep-session-alive: setSession() needs a non-empty `accessToken` string and `expiresIn` >= 1 (seconds), or {} for a cookie session")
         })?;
-        driver::handle(&self.shared, Input::SessionStarted { token, sent_at: now() });
+        self.keeper.input(Input::SessionStarted { token, sent_at: now() });
         Ok(())
     }
 
@@ -193,7 +176,9 @@ impl SessionKeeper {
     /// `null` when signed out, idle, offline or the refresh failed. Never an expired token.
     #[wasm_bindgen(js_name = getAccessToken)]
     pub fn get_access_token(&self) -> TokenPromise {
-        driver::token_promise(&self.shared).unchecked_into()
+        let (promise, answer) = Deferred::new();
+        self.keeper.token(Box::new(move |token| answer.resolve(&token.map_or(JsValue::NULL, JsValue::from_str))));
+        promise.unchecked_into()
     }
 
     /// `fetch()` with `Authorization: Bearer <token>` for token sessions. On a
@@ -201,10 +186,11 @@ impl SessionKeeper {
     /// replies count as server activity (no heartbeat needed).
     pub fn fetch(&self, input: RequestInput, init: Option<RequestInitArg>) -> ResponsePromise {
         let init: JsValue = init.map_or(JsValue::UNDEFINED, Into::into);
-        let request = fetch::request(&input, &init);
         let (promise, reply) = Deferred::new();
-        match request {
-            Ok(request) => fetch::authorized_fetch(self.shared.clone(), request, reply),
+        match RequestClass::new(&input, &init) {
+            Ok(request) => self
+                .keeper
+                .fetch(request.unchecked_into(), Box::new(move |response| reply.settle(response.map_err(fetch_error)))),
             Err(e) => reply.settle(Err(e)),
         }
         promise.unchecked_into()
@@ -213,7 +199,7 @@ impl SessionKeeper {
     /// "Stay signed in": counts as activity and dismisses a warning in every tab.
     #[wasm_bindgen(js_name = staySignedIn)]
     pub fn stay_signed_in(&self) {
-        driver::handle(&self.shared, Input::StaySignedIn);
+        self.keeper.input(Input::StaySignedIn);
     }
 
     /// "A request to the session's server just succeeded", for app traffic that
@@ -221,7 +207,7 @@ impl SessionKeeper {
     /// post): it counts as a server touch in every tab, so no heartbeat is sent
     /// for it.
     pub fn touch(&self) {
-        driver::handle(&self.shared, Input::ServerTouched(now()));
+        self.keeper.input(Input::ServerTouched(now()));
     }
 
     /// Keeps the user present in every tab without input, for a long task (a
@@ -229,43 +215,39 @@ impl SessionKeeper {
     /// `dispose()`, or the tab going away. The absolute timeout still applies.
     #[wasm_bindgen(js_name = holdActive)]
     pub fn hold_active(&self, label: Option<String>) -> ActivityHold {
-        driver::handle(&self.shared, Input::Hold);
-        ActivityHold { shared: Rc::downgrade(&self.shared), label, held: Cell::new(true) }
+        self.keeper.input(Input::Hold);
+        ActivityHold { keeper: self.keeper.downgrade(), label, held: Cell::new(true) }
     }
 
     /// Logs out in every tab at once and tells the server (`logoutUrl`); stays
     /// logged out even if that call fails.
     pub fn logout(&self) -> VoidPromise {
-        driver::handle(&self.shared, Input::Logout);
+        self.keeper.input(Input::Logout);
         Promise::resolve(&JsValue::UNDEFINED).unchecked_into()
     }
 
     /// A snapshot of the session (never the token).
     #[wasm_bindgen(getter)]
     pub fn state(&self) -> StateObject {
-        js_values::to_js(&driver::state(&self.shared)).unchecked_into()
+        self.keeper.state().unchecked_into()
     }
 
     /// Listens for `activity`, `idle`, `warning`, `timeout`, `refresh`, `login`,
     /// `logout`, `heartbeat`, `leader` and `error` (a `CustomEvent` with `detail`).
     #[wasm_bindgen(js_name = addEventListener, skip_typescript)]
     pub fn add_event_listener(&self, kind: &JsValue, listener: &Function) {
-        if let Some(events) = driver::event_target(&self.shared) {
-            let _ = events.listen(kind, listener, &JsValue::UNDEFINED);
-        }
+        let _ = self.keeper.events().listen(kind, listener, &JsValue::UNDEFINED);
     }
 
     /// Removes a listener added with `addEventListener`.
     #[wasm_bindgen(js_name = removeEventListener, skip_typescript)]
     pub fn remove_event_listener(&self, kind: &JsValue, listener: &Function) {
-        if let Some(events) = driver::event_target(&self.shared) {
-            let _ = events.unlisten(kind, listener, false);
-        }
+        let _ = self.keeper.events().unlisten(kind, listener, false);
     }
 
     /// Removes every listener, timer, lock and channel; the keeper is inert afterwards.
     pub fn dispose(&self) {
-        driver::dispose(&self.shared);
+        self.keeper.dispose();
     }
 }
 
@@ -273,7 +255,7 @@ impl SessionKeeper {
 /// `release()`.
 #[wasm_bindgen]
 pub struct ActivityHold {
-    shared: Weak<RefCell<driver::Driver>>,
+    keeper: WeakKeeper,
     label: Option<String>,
     held: Cell<bool>,
 }
@@ -283,7 +265,7 @@ impl ActivityHold {
     /// Ends the hold; idle counts from now. Calling it again does nothing.
     pub fn release(&self) {
         if self.held.replace(false) {
-            driver::with(&self.shared, |s| driver::handle(s, Input::Release));
+            self.keeper.input(Input::Release);
         }
     }
 
@@ -307,34 +289,34 @@ impl Drop for ActivityHold {
     }
 }
 
-/// The second half of `login()`: a 2xx JSON reply starts the session, its
-/// token's lifetime counting from `sent_at` (the engine's rule).
-fn login_replied(shared: &Shared, reply: http::Reply, sent_at: Time) -> Result<JsValue, JsValue> {
-    let body = match reply {
-        Ok((r, body)) if r.ok() => body,
-        Ok((r, _)) => {
+/// Why `login()` rejects, in words.
+fn login_error(e: LoginError) -> JsValue {
+    js_error(match e {
+        LoginError::NoUrl => {
+            "keep-session-alive: login() needs the `loginUrl` option; with your own login flow call setSession() instead"
+        }
+        LoginError::Status(status) => {
             let mut m = String::from("keep-session-alive: login failed: the server answered ");
-            push_u64(&mut m, u64::from(r.status()));
-            return Err(js_error(&m));
+            push_u64(&mut m, u64::from(status));
+            return js_error(&m);
         }
-        Err(_) => {
-            return Err(js_error("keep-session-alive: login failed: no reply from loginUrl (network error or timeout)"))
+        LoginError::NoReply => "keep-session-alive: login failed: no reply from loginUrl (network error or timeout)",
+        LoginError::NotJson => {
+            "keep-session-alive: login reply is not JSON: expected {accessToken, expiresIn}, {} or an empty body (check loginUrl)"
         }
-    };
-    // An HTML page from a wrong loginUrl must not pass for a cookie session.
-    let Some(json) = http::json(&body) else {
-        return Err(js_error("keep-session-alive: login reply is not JSON: expected {accessToken, expiresIn}, {} or an empty body (check loginUrl)"));
-    };
-    match http::session_from(&json) {
-        Ok(_) if driver::disposed(shared) => {
-            Err(js_error("keep-session-alive: login() finished after dispose(); no session was started"))
+        LoginError::BadToken => {
+            "keep-session-alive: login reply needs a non-empty accessToken and expiresIn >= 1 (seconds)"
         }
-        Ok(token) => {
-            driver::handle(shared, Input::SessionStarted { token, sent_at });
-            Ok(JsValue::UNDEFINED)
-        }
-        Err(()) => {
-            Err(js_error("keep-session-alive: login reply needs a non-empty accessToken and expiresIn >= 1 (seconds)"))
-        }
+        LoginError::Disposed => "keep-session-alive: login() finished after dispose(); no session was started",
+    })
+}
+
+/// Why `fetch()` rejects: what the page's `fetch` threw, or no token.
+fn fetch_error(e: FetchError) -> JsValue {
+    match e {
+        FetchError::Js(e) => e,
+        FetchError::NoToken => js_error(
+            "keep-session-alive: fetch() has no valid access token: signed out, idle, offline, the refresh failed, or the keeper was disposed",
+        ),
     }
 }

@@ -1,7 +1,6 @@
-//! The options of `new SessionKeeper(options)`: their TypeScript declaration,
-//! their names and kinds, the defaults the driver applies, and the checks of
-//! their types. The engine checks what the values mean together
-//! (`Config::validate`).
+//! The options of `new SessionKeeper(options)`: one table of their names,
+//! types, defaults and docs, and the checks of their types. The engine checks
+//! what the values mean together (`Config::timing`).
 
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -9,72 +8,75 @@ use wasm_bindgen::JsCast;
 use web_sys::Headers;
 
 use crate::core::Config;
+use crate::web::KeeperOptions;
 
-/// The TypeScript declaration of the options, as a literal for `concat!`:
-/// `api/mod.rs` emits it first in the `.d.ts`, in one section with the rest.
-macro_rules! options_type {
-    () => {
-        r#"
-/** Options for `new SessionKeeper(options)`. Durations are milliseconds. */
-export interface SessionKeeperOptions {
-  /** Endpoint POSTed to keep a cookie/server session alive. Requires `sessionTimeoutMs`. */
-  keepaliveUrl?: string;
-  /** Endpoint that trades the HttpOnly refresh cookie for `{accessToken, expiresIn}`. */
-  refreshUrl?: string;
-  /** Endpoint POSTed on logout so the server revokes the session. */
-  logoutUrl?: string;
-  /** Endpoint `login(body)` POSTs JSON to. */
-  loginUrl?: string;
-  /**
-   * Instead of `refreshUrl`: your own token source (an OpenID Connect client library). Resolve
-   * `{ accessToken, expiresIn }` (seconds) for a new token, or `null` when the session is over;
-   * reject for a transient failure (retried with backoff). Called in one tab at a time, only while
-   * the user is present; its token is shared with every tab.
-   */
-  refresh?: () => Promise<{ accessToken: string; expiresIn: number } | null>;
-  /** Instead of `keepaliveUrl`: touch the server session yourself. Resolve `true` or nothing when it was touched, `false` when it is over; reject for a transient failure. Requires `sessionTimeoutMs`. */
-  keepalive?: () => Promise<boolean | void>;
-  /** Instead of `logoutUrl`: end the session at its source (revoke the refresh token). Called in the tab that logs out; its outcome is ignored. */
-  logout?: () => Promise<void>;
-  /** The server's sliding session timeout. Required with `keepaliveUrl`. */
-  sessionTimeoutMs?: number;
-  /** Least time between heartbeats. Default: min(sessionTimeoutMs / 4, 60000). */
-  minHeartbeatIntervalMs?: number;
-  /** Inactivity across all tabs before the user counts as gone; may exceed sessionTimeoutMs (heartbeats go on while the user is present). Default: 15 min, or sessionTimeoutMs if shorter. */
-  idleTimeoutMs?: number;
-  /** Warning before an idle or absolute logout; 0 turns it off. Default: min(60000, idleTimeoutMs / 2, absoluteTimeoutMs / 2). */
-  warningMs?: number;
-  /** Session ends this long after login whatever the activity. Default: none. */
-  absoluteTimeoutMs?: number;
-  /** Refresh this long before the token expires (at most half its lifetime). Default: 60000. */
-  refreshLeadMs?: number;
-  /** Abort the SDK's own requests after this long. Default: 10000. */
-  requestTimeoutMs?: number;
-  /** A new tab asks sibling tabs for the token this long before refreshing. Default: 300. */
-  siblingWaitMs?: number;
-  /** Events that count as activity. Default: pointerdown, pointermove, keydown, wheel, scroll, touchstart, focus. */
-  activityEvents?: string[];
-  /** Headers on the SDK's own requests; they replace the default { "X-Requested-With": "XMLHttpRequest" }, so keep it if your server checks it. */
-  headers?: Record<string, string>;
-  /** BroadcastChannel and lock name prefix. Default: "keep-session-alive". */
-  channelName?: string;
-  /** Log out at the idle timeout; when false only an `idle` event fires. Default: true. */
-  logoutOnIdle?: boolean;
-}
-"#
+/// One row per option: its JS name, TypeScript type, default and doc, and
+/// where its value goes. The parser's list of names, the `.d.ts` interface
+/// (`options_type!`, emitted first by `api/mod.rs`) and so the README's
+/// options table come from here: `tests/pkg/link-check.mjs` checks the
+/// README's names and defaults against the `.d.ts`, and the names against
+/// the unknown-option error, which lists this table's. The engine's own
+/// defaults and bounds (`core/config.rs`) are the ones these docs state:
+/// `Config::timing` applies and checks them.
+macro_rules! option_table {
+    ($($name:literal: $ts:literal = $default:literal, $slot:expr, $doc:literal;)*) => {
+        /// Every option, by its JS name: each kind of value is checked in one place.
+        const OPTIONS: &[(&str, Slot)] = &[$(($name, $slot)),*];
+
+        /// The TypeScript declaration of the options, as a literal for `concat!`.
+        macro_rules! options_type {
+            () => {
+                concat!(
+                    "\n/** Options for `new SessionKeeper(options)`. Durations are milliseconds. */\n",
+                    "export interface SessionKeeperOptions {\n",
+                    $("  /** ", $doc, " Default: ", $default, ". */\n  ", $name, "?: ", $ts, ";\n",)*
+                    "}\n"
+                )
+            };
+        }
+        pub(super) use options_type;
     };
 }
-pub(super) use options_type;
 
-/// The options as given: the engine's part, still to be validated, and the
-/// driver's extras with their defaults.
-pub(super) struct Parsed {
-    pub config: Config,
-    pub activity_events: Vec<String>,
-    pub headers: Headers,
-    pub keepalive: Option<Function>,
-    pub refresh: Option<Function>,
-    pub logout: Option<Function>,
+option_table! {
+    "keepaliveUrl": "string" = "none (no heartbeat)", Slot::Url(|p| &mut p.config.keepalive_url),
+        "Endpoint POSTed to keep a cookie/server session alive. Requires `sessionTimeoutMs`.";
+    "refreshUrl": "string" = "none (no token)", Slot::Url(|p| &mut p.config.refresh_url),
+        "Endpoint that trades the HttpOnly refresh cookie for `{accessToken, expiresIn}`.";
+    "logoutUrl": "string" = "none", Slot::Url(|p| &mut p.config.logout_url),
+        "Endpoint POSTed on logout so the server revokes the session.";
+    "loginUrl": "string" = "none", Slot::Url(|p| &mut p.config.login_url),
+        "Endpoint `login(body)` POSTs JSON to.";
+    "refresh": "() => Promise<{ accessToken: string; expiresIn: number } | null>" = "none", Slot::Callback(|p| &mut p.refresh),
+        "Instead of `refreshUrl`: your own token source (an OpenID Connect client library). Resolve `{ accessToken, expiresIn }` (seconds) for a new token, or `null` when the session is over; reject for a transient failure (retried with backoff). Called in one tab at a time, only while the user is present; its token is shared with every tab.";
+    "keepalive": "() => Promise<boolean | void>" = "none", Slot::Callback(|p| &mut p.keepalive),
+        "Instead of `keepaliveUrl`: touch the server session yourself. Resolve `true` or nothing when it was touched, `false` when it is over; reject for a transient failure. Requires `sessionTimeoutMs`.";
+    "logout": "() => Promise<void>" = "none", Slot::Callback(|p| &mut p.logout),
+        "Instead of `logoutUrl`: end the session at its source (revoke the refresh token). Called in the tab that logs out; its outcome is ignored.";
+    "sessionTimeoutMs": "number" = "none; required with `keepaliveUrl` or `keepalive`", Slot::Millis(|p| &mut p.config.session_timeout_ms),
+        "The server's sliding session timeout.";
+    "minHeartbeatIntervalMs": "number" = "`min(sessionTimeoutMs / 4, 60000)`", Slot::Millis(|p| &mut p.config.min_heartbeat_interval_ms),
+        "Least time between heartbeats; at most 3/4 of `sessionTimeoutMs`.";
+    "idleTimeoutMs": "number" = "15 min, or `sessionTimeoutMs` if shorter", Slot::Millis(|p| &mut p.config.idle_timeout_ms),
+        "Inactivity across all tabs before the user counts as gone; may exceed `sessionTimeoutMs` (heartbeats go on while the user is present).";
+    "warningMs": "number" = "`min(60000, idleTimeoutMs / 2, absoluteTimeoutMs / 2)`", Slot::Millis(|p| &mut p.config.warning_ms),
+        "Warning before an idle or absolute logout; 0 turns it off.";
+    "absoluteTimeoutMs": "number" = "none", Slot::Millis(|p| &mut p.config.absolute_timeout_ms),
+        "The session ends this long after login whatever the activity.";
+    "refreshLeadMs": "number" = "60000, capped at half the token's lifetime", Slot::MillisOr(|p| &mut p.config.refresh_lead_ms),
+        "Refresh this long before the token expires; at most 3600000.";
+    "requestTimeoutMs": "number" = "10000", Slot::MillisOr(|p| &mut p.config.request_timeout_ms),
+        "Abort the SDK's own requests (and give up on its callbacks) after this long.";
+    "siblingWaitMs": "number" = "300", Slot::MillisOr(|p| &mut p.config.sibling_wait_ms),
+        "A new tab asks sibling tabs for the session this long before refreshing; at most 10000.";
+    "activityEvents": "string[]" = "`['pointerdown', 'pointermove', 'keydown', 'wheel', 'scroll', 'touchstart', 'focus']`", Slot::Events(|p| &mut p.activity_events),
+        "Events that count as activity.";
+    "headers": "Record<string, string>" = "`{'X-Requested-With': 'XMLHttpRequest'}`", Slot::Headers(|p| &mut p.headers),
+        "Headers on the SDK's own requests; they replace the default, so keep `X-Requested-With` if your server checks it.";
+    "channelName": "string" = "`'keep-session-alive'`", Slot::Text(|p| &mut p.config.channel_name),
+        "BroadcastChannel and lock name prefix.";
+    "logoutOnIdle": "boolean" = "`true`", Slot::Flag(|p| &mut p.config.logout_on_idle),
+        "Log out at the idle timeout; when false only an `idle` event fires.";
 }
 
 /// What `activityEvents` means when left out.
@@ -83,41 +85,15 @@ const DEFAULT_ACTIVITY_EVENTS: [&str; 7] =
 
 /// Where an option's value goes, and so how it is checked.
 enum Slot {
-    Url(fn(&mut Parsed) -> &mut Option<String>),
-    Text(fn(&mut Parsed) -> &mut String),
-    Millis(fn(&mut Parsed) -> &mut Option<u64>),
-    MillisOr(fn(&mut Parsed) -> &mut u64),
-    Flag(fn(&mut Parsed) -> &mut bool),
-    Events(fn(&mut Parsed) -> &mut Vec<String>),
-    Headers(fn(&mut Parsed) -> &mut Headers),
-    Callback(fn(&mut Parsed) -> &mut Option<Function>),
+    Url(fn(&mut KeeperOptions) -> &mut Option<String>),
+    Text(fn(&mut KeeperOptions) -> &mut String),
+    Millis(fn(&mut KeeperOptions) -> &mut Option<u64>),
+    MillisOr(fn(&mut KeeperOptions) -> &mut u64),
+    Flag(fn(&mut KeeperOptions) -> &mut bool),
+    Events(fn(&mut KeeperOptions) -> &mut Vec<String>),
+    Headers(fn(&mut KeeperOptions) -> &mut Headers),
+    Callback(fn(&mut KeeperOptions) -> &mut Option<Function>),
 }
-
-/// Every option, by its JS name: each name is written once here, and each
-/// kind of value is checked in one place. The TypeScript interface above
-/// lists the same names: `tests/pkg/options.mjs` compares the two, through
-/// the unknown-option error, which lists these.
-const OPTIONS: [(&str, Slot); 19] = [
-    ("keepaliveUrl", Slot::Url(|p| &mut p.config.keepalive_url)),
-    ("refreshUrl", Slot::Url(|p| &mut p.config.refresh_url)),
-    ("logoutUrl", Slot::Url(|p| &mut p.config.logout_url)),
-    ("loginUrl", Slot::Url(|p| &mut p.config.login_url)),
-    ("refresh", Slot::Callback(|p| &mut p.refresh)),
-    ("keepalive", Slot::Callback(|p| &mut p.keepalive)),
-    ("logout", Slot::Callback(|p| &mut p.logout)),
-    ("sessionTimeoutMs", Slot::Millis(|p| &mut p.config.session_timeout_ms)),
-    ("minHeartbeatIntervalMs", Slot::Millis(|p| &mut p.config.min_heartbeat_interval_ms)),
-    ("idleTimeoutMs", Slot::Millis(|p| &mut p.config.idle_timeout_ms)),
-    ("warningMs", Slot::Millis(|p| &mut p.config.warning_ms)),
-    ("absoluteTimeoutMs", Slot::Millis(|p| &mut p.config.absolute_timeout_ms)),
-    ("refreshLeadMs", Slot::MillisOr(|p| &mut p.config.refresh_lead_ms)),
-    ("requestTimeoutMs", Slot::MillisOr(|p| &mut p.config.request_timeout_ms)),
-    ("siblingWaitMs", Slot::MillisOr(|p| &mut p.config.sibling_wait_ms)),
-    ("activityEvents", Slot::Events(|p| &mut p.activity_events)),
-    ("headers", Slot::Headers(|p| &mut p.headers)),
-    ("channelName", Slot::Text(|p| &mut p.config.channel_name)),
-    ("logoutOnIdle", Slot::Flag(|p| &mut p.config.logout_on_idle)),
-];
 
 fn err(option: &str, problem: &str) -> JsError {
     let mut s = String::from("keep-session-alive: option `");
@@ -190,7 +166,7 @@ fn header_pairs(k: &str, v: &JsValue) -> Result<Headers, JsError> {
 /// and its deserializer never fires `deny_unknown_fields`, so a misspelt
 /// option would be accepted silently. The same holds for server replies and
 /// `setSession()`.
-pub(super) fn parse(options: &JsValue) -> Result<Parsed, JsError> {
+pub(super) fn parse(options: &JsValue) -> Result<KeeperOptions, JsError> {
     if !options.is_object() {
         return Err(JsError::new("keep-session-alive: `new SessionKeeper(options)` needs an options object"));
     }
@@ -199,7 +175,7 @@ pub(super) fn parse(options: &JsValue) -> Result<Parsed, JsError> {
     let headers = Headers::new().map_err(|_| no_headers())?;
     // Replaced, not merged, by the `headers` option.
     let _ = headers.set("X-Requested-With", "XMLHttpRequest");
-    let mut p = Parsed {
+    let mut p = KeeperOptions {
         config: Config { seed, ..Config::default() },
         activity_events: DEFAULT_ACTIVITY_EVENTS.map(String::from).to_vec(),
         headers,

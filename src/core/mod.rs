@@ -26,6 +26,7 @@ mod time;
 mod timeouts;
 
 pub use config::{Config, ConfigError};
+pub(crate) use io::Fifo;
 pub use io::{Cause, Command, Event, Failure, HeartbeatResult, Input, Operation, RefreshResult, Snapshot};
 pub use message::{Envelope, LockName, Message, Reason, SharedToken};
 pub use refresh::MIN_TOKEN_LIFETIME_MS;
@@ -94,7 +95,7 @@ pub struct Engine {
     holds: Holds,
     /// Without Web Locks: the leader and refresh locks over messages.
     claims: Option<Claims>,
-    out: io::Outbox,
+    out: io::Fifo<Command>,
 }
 
 impl Engine {
@@ -116,7 +117,7 @@ impl Engine {
             ignored_messages: 0,
             holds: Holds::default(),
             claims: None,
-            out: io::Outbox::default(),
+            out: io::Fifo::default(),
         };
         engine.broadcast(Message::SessionWanted);
         Ok(engine)

@@ -8,7 +8,7 @@ use js_sys::{Array, Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::handles::timeout;
-use super::http::token_from;
+use super::js_values::token_from;
 use super::promise::{when_settled, Deferred, Then};
 use crate::core::{Failure, HeartbeatResult, RefreshResult};
 

@@ -20,11 +20,11 @@ pub(crate) enum Channel {
 impl Channel {
     /// `deliver` gets every message text from other tabs ("" for non-text data,
     /// which the engine counts as malformed).
-    pub(crate) fn open(name: &str, deliver: impl Fn(&str) + 'static) -> Option<Channel> {
+    pub(crate) fn open(name: &str, deliver: impl Fn(String) + 'static) -> Option<Channel> {
         let text = |e: &JsValue, field: &str| get(e, field).and_then(|v| v.as_string());
         if let Ok(bc) = BroadcastChannel::new(name) {
             let listener =
-                super::handles::listen(&bc, "message", false, move |e| deliver(&text(&e, "data").unwrap_or_default()));
+                super::handles::listen(&bc, "message", false, move |e| deliver(text(&e, "data").unwrap_or_default()));
             return Some(Channel::Broadcast { channel: bc, _listener: listener });
         }
         let window = global();
@@ -36,7 +36,7 @@ impl Channel {
                 if let Some(v) = text(&e, "newValue") {
                     // The value is "<message>\n<counter>": the counter makes every write a change.
                     let end = v.bytes().rposition(|b| b == b'\n').unwrap_or(0);
-                    deliver(v.get(..end).unwrap_or_default());
+                    deliver(String::from(v.get(..end).unwrap_or_default()));
                 }
             }
         });

@@ -3,16 +3,17 @@
 //! of replies onto the engine's results.
 
 use gloo_net::http::{Request, Response};
-use js_sys::{Promise, JSON};
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal, Headers, RequestCredentials, RequestInit};
 
 use super::global::object;
 use super::handles::timeout;
+use super::js_values::{json, token_from};
 use super::promise::{when_settled, Then};
 use crate::core::digits::number;
-use crate::core::{Failure, HeartbeatResult, RefreshResult, MIN_TOKEN_LIFETIME_MS};
+use crate::core::{Failure, HeartbeatResult, RefreshResult};
 
 #[wasm_bindgen]
 extern "C" {
@@ -155,46 +156,5 @@ pub(crate) fn refresh_result(reply: Reply) -> RefreshResult {
         Ok((r, _)) if definitive(&r) => RefreshResult::Rejected,
         Ok((r, _)) => RefreshResult::Failed(status_failure(&r)),
         Err(f) => RefreshResult::Failed(f),
-    }
-}
-
-/// A body as JSON; `None` if it is not JSON. An empty body is `Some(undefined)`.
-pub(crate) fn json(body: &str) -> Option<JsValue> {
-    if body.trim_ascii().is_empty() {
-        Some(JsValue::UNDEFINED)
-    } else {
-        JSON::parse(body).ok()
-    }
-}
-
-fn field(v: &JsValue, camel: &str, snake: &str) -> Option<JsValue> {
-    super::global::get(v, camel).or_else(|| super::global::get(v, snake))
-}
-
-/// `{accessToken, expiresIn}` or the OAuth `{access_token, expires_in}` (seconds);
-/// `None` when either is missing or not a usable value.
-pub(crate) fn token_from(v: &JsValue) -> Option<(String, u64)> {
-    if !v.is_object() {
-        return None;
-    }
-    let token = field(v, "accessToken", "access_token")?.as_string().filter(|t| !t.is_empty())?;
-    let secs = field(v, "expiresIn", "expires_in")?.as_f64().filter(|s| s.is_finite())?;
-    // `as` saturates: an absurd lifetime becomes a very long one, never a
-    // panic; a negative or NaN one 0, which the minimum refuses.
-    let ms = (secs * 1000.0) as u64;
-    (ms >= MIN_TOKEN_LIFETIME_MS).then_some((token, ms))
-}
-
-/// A session as `login()` replies or `setSession()` gets it: `Ok(Some(token))`,
-/// `Ok(None)` for a cookie session (no token field at all), `Err(())` for a
-/// partial or invalid token — a misspelt one must not silently become a cookie
-/// session. The caller words the error.
-pub(crate) fn session_from(v: &JsValue) -> Result<Option<(String, u64)>, ()> {
-    let token_fields = v.is_object()
-        && (field(v, "accessToken", "access_token").is_some() || field(v, "expiresIn", "expires_in").is_some());
-    if token_fields {
-        token_from(v).map(Some).ok_or(())
-    } else {
-        Ok(None)
     }
 }

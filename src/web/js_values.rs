@@ -1,12 +1,16 @@
-//! The structured values the SDK hands to JavaScript: the `state` snapshot and
-//! every event's `detail`, as `#[derive(Serialize)]` types turned into plain
-//! objects by serde-wasm-bindgen (`json_compatible`, so an absent value is
-//! `null`, as the TypeScript types say). None of them carries the token.
+//! The structured values that cross to and from JavaScript. Out: the `state`
+//! snapshot and every event's `detail`, as `#[derive(Serialize)]` types turned
+//! into plain objects by serde-wasm-bindgen (`json_compatible`, so an absent
+//! value is `null`, as the TypeScript types say); none of them carries the
+//! token. In: a session or a token as a reply, a callback or `setSession()`
+//! gives it, read field by field and checked.
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::core::{Cause, Event, Failure, Operation, Snapshot, Time};
+use js_sys::JSON;
+
+use crate::core::{Cause, Event, Failure, Operation, Snapshot, Time, MIN_TOKEN_LIFETIME_MS};
 
 /// `SessionState`, field for field.
 #[derive(Serialize)]
@@ -161,5 +165,46 @@ fn callback_failure_message(op: Operation, f: Failure) -> &'static str {
         (Operation::Heartbeat, _) => {
             "the keepalive callback must resolve with true or nothing, or false when the session is over; retrying"
         }
+    }
+}
+
+/// A body as JSON; `None` if it is not JSON. An empty body is `Some(undefined)`.
+pub(crate) fn json(body: &str) -> Option<JsValue> {
+    if body.trim_ascii().is_empty() {
+        Some(JsValue::UNDEFINED)
+    } else {
+        JSON::parse(body).ok()
+    }
+}
+
+fn field(v: &JsValue, camel: &str, snake: &str) -> Option<JsValue> {
+    super::global::get(v, camel).or_else(|| super::global::get(v, snake))
+}
+
+/// `{accessToken, expiresIn}` or the OAuth `{access_token, expires_in}` (seconds);
+/// `None` when either is missing or not a usable value.
+pub(crate) fn token_from(v: &JsValue) -> Option<(String, u64)> {
+    if !v.is_object() {
+        return None;
+    }
+    let token = field(v, "accessToken", "access_token")?.as_string().filter(|t| !t.is_empty())?;
+    let secs = field(v, "expiresIn", "expires_in")?.as_f64().filter(|s| s.is_finite())?;
+    // `as` saturates: an absurd lifetime becomes a very long one, never a
+    // panic; a negative or NaN one 0, which the minimum refuses.
+    let ms = (secs * 1000.0) as u64;
+    (ms >= MIN_TOKEN_LIFETIME_MS).then_some((token, ms))
+}
+
+/// A session as `login()` replies or `setSession()` gets it: `Ok(Some(token))`,
+/// `Ok(None)` for a cookie session (no token field at all), `Err(())` for a
+/// partial or invalid token — a misspelt one must not silently become a cookie
+/// session. The caller words the error.
+pub(crate) fn session_from(v: &JsValue) -> Result<Option<(String, u64)>, ()> {
+    let token_fields = v.is_object()
+        && (field(v, "accessToken", "access_token").is_some() || field(v, "expiresIn", "expires_in").is_some());
+    if token_fields {
+        token_from(v).map(Some).ok_or(())
+    } else {
+        Ok(None)
     }
 }

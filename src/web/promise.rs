@@ -37,11 +37,6 @@ impl Deferred {
         self.settle(Ok(value.clone()));
     }
 
-    /// Settles with what the continuation is given.
-    pub(crate) fn into_then(self) -> Then<Result<JsValue, JsValue>> {
-        Box::new(move |outcome| self.settle(outcome))
-    }
-
     /// Fulfils with `Ok`, rejects with `Err`.
     pub(crate) fn settle(mut self, outcome: Result<JsValue, JsValue>) {
         if let Some((resolve, reject)) = self.settle.take() {

@@ -14,7 +14,9 @@
 // import names and their module too), and a bad option makes the constructor
 // throw an Error naming it (calls go through). Web: the option names of the
 // TypeScript declaration (SessionKeeperOptions in the .d.ts) are exactly those
-// the parser knows (listed by its unknown-option error), so neither can drift.
+// the parser knows (listed by its unknown-option error), and the README's
+// options table has the same names with the same defaults (both come from one
+// table in src/api/options.rs), so none of the three can drift.
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { resolve, dirname, join } from 'node:path';
@@ -63,6 +65,45 @@ function declaredOptions(dir) {
   const dts = readFileSync(join(dir, `${name}.d.ts`), 'utf8');
   const body = dts.match(/export interface SessionKeeperOptions \{([\s\S]*?)\n\}/)?.[1] ?? '';
   return [...body.matchAll(/^\s*([A-Za-z]+)\?:/gm)].map((m) => m[1]);
+}
+
+/** `{ name: default }` from the .d.ts: each option's doc ends with "Default: …". */
+function declaredDefaults(dir) {
+  const dts = readFileSync(join(dir, `${name}.d.ts`), 'utf8');
+  const body = dts.match(/export interface SessionKeeperOptions \{([\s\S]*?)\n\}/)?.[1] ?? '';
+  return Object.fromEntries([...body.matchAll(/Default: (.*?)\. \*\/\s*\n\s*([A-Za-z]+)\?:/g)].map((m) => [m[2], m[1]]));
+}
+
+/** `{ name: default }` from the README's `| option | default | meaning |` table. */
+function readmeDefaults(readme) {
+  const lines = readFileSync(readme, 'utf8').split('\n');
+  const start = lines.findIndex((l) => /^\| option \| default \| meaning \|/.test(l));
+  const rows = [];
+  for (const line of lines.slice(start + 2)) {
+    if (!line.startsWith('|')) break;
+    const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+    rows.push([cells[0].replace(/^`|`$/g, ''), cells[1].replaceAll('**', '')]);
+  }
+  return start < 0 ? {} : Object.fromEntries(rows);
+}
+
+function checkReadmeOptions(label, dir) {
+  const declared = declaredDefaults(dir);
+  const documented = readmeDefaults(join(dir, 'README.md'));
+  const names = declaredOptions(dir);
+  const undocumented = names.filter((n) => !(n in documented));
+  const unknown = Object.keys(documented).filter((n) => !names.includes(n));
+  check(
+    names.length > 10 && undocumented.length === 0 && unknown.length === 0,
+    `${label}: the README's options table lists exactly the ${names.length} declared options`,
+    `missing from the README: [${undocumented}], not declared: [${unknown}]`,
+  );
+  const differing = names.filter((n) => n in documented && documented[n] !== declared[n]);
+  check(
+    Object.keys(declared).length === names.length && differing.length === 0,
+    `${label}: each option's default in the README is the one its declaration states`,
+    differing.map((n) => `${n}: README "${documented[n]}", .d.ts "${declared[n]}"`).join('; ') || 'a declaration without "Default: …"',
+  );
 }
 
 function checkOptionNames(label, SessionKeeper, dir) {
@@ -116,6 +157,7 @@ async function checkWeb(dir) {
   check(typeof glue.default === 'function' && typeof glue.SessionKeeper === 'function', `${label}: exports default (init), initSync and SessionKeeper`);
   checkBadOption(label, glue.SessionKeeper);
   checkOptionNames(label, glue.SessionKeeper, dir);
+  checkReadmeOptions(label, dir);
 }
 
 // Runs in a child process started with --experimental-wasm-modules.
