@@ -383,6 +383,7 @@ impl Engine {
         self.refresh.backoff.reset();
         self.activity.forget_unsent();
         self.holds.forget_peers();
+        let timed_out = matches!(reason, Reason::Idle | Reason::Absolute);
         if !remote {
             match reason {
                 Reason::Idle => self.emit(Event::Timeout(Cause::Idle)),
@@ -390,9 +391,15 @@ impl Engine {
                 Reason::User | Reason::Revoked => {}
             }
             self.broadcast(Message::Logout { reason, at: Some(at) });
-            if self.t.logout_call {
-                self.out.push_back(Command::CallLogout);
-            }
+        }
+        // One logout request per session. The tab where a logout begins tells
+        // the server; but a timeout's deadline comes to every tab at once, to
+        // each by its own timer or by a sibling's message first, so then the
+        // leader tells it, whichever way it heard. (A leader gone at that very
+        // moment leaves the server session to its own timeout: the user was
+        // idle, so no heartbeat keeps it.)
+        if self.t.logout_call && (if timed_out { self.leader } else { !remote }) {
+            self.out.push_back(Command::CallLogout);
         }
         if was_in {
             self.emit(Event::Logout { reason, remote });

@@ -1093,6 +1093,46 @@ fn logout_clears_the_token_at_once_and_stays_out_whatever_the_server_says() {
 }
 
 #[test]
+fn a_timeout_with_five_tabs_open_sends_one_logout_request_from_the_leader() {
+    for absolute in [false, true] {
+        let config = Config { absolute_timeout_ms: absolute.then_some(5 * MIN), ..cookie_config() };
+        let mut w = World::new(config, 5);
+        w.login(0);
+        w.advance(16 * MIN);
+        let cause = if absolute { Reason::Absolute } else { Reason::Idle };
+        for t in 0..5 {
+            assert!(!w.tabs[t].engine.snapshot(w.now).authenticated, "{cause:?}: tab {t} signed out");
+            let ended = |e: &Event| matches!(e, Event::Logout { reason, .. } if *reason == cause);
+            assert_eq!(w.tabs[t].count(ended), 1, "{cause:?}: tab {t}, by its own timer or the leader's word");
+        }
+        assert_eq!(w.server.logouts, 1, "{cause:?}: one request, whatever the number of tabs");
+        assert_eq!(w.tabs[0].logout_calls, 1, "{cause:?}: from the leader");
+    }
+}
+
+#[test]
+fn a_follower_whose_timer_fires_first_leaves_the_logout_request_to_the_leader() {
+    let mut w = World::new(cookie_config(), 2);
+    w.login(0);
+    w.advance(MIN);
+    // The follower's deadline comes first (its timer ran ahead): its message
+    // reaches the leader before the leader's own timer.
+    let at = w.now;
+    let follower = w.tabs[1].engine.tab();
+    w.garbage(0, Envelope { from: follower, message: Message::Logout { reason: Reason::Idle, at: Some(at) } }.encode());
+    assert!(!w.tabs[0].engine.snapshot(w.now).authenticated);
+    assert_eq!(w.tabs[0].logout_calls, 1, "the leader tells the server of a timeout it heard of");
+    w.advance(10);
+    assert_eq!(w.server.logouts, 1);
+    // A user's logout is told by the tab where it began, leader or not.
+    w.login(1);
+    w.advance(10);
+    w.input(1, Input::Logout);
+    w.advance(10);
+    assert_eq!((w.tabs[0].logout_calls, w.tabs[1].logout_calls), (1, 1));
+}
+
+#[test]
 fn logout_during_a_new_tabs_restore_still_reaches_the_server_and_the_other_tabs() {
     let mut w = World::new(token_config(), 1);
     w.login(0);
