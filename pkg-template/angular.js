@@ -3,6 +3,10 @@
 // JS, no compiler: only @angular/core's runtime functions. @angular/core
 // (22 or newer) is an optional peer dependency, needed only by this entry.
 //
+// Server rendering (@angular/ssr): on a platform other than the browser
+// nothing is loaded and the keeper is inert (server.js): its state is the
+// one every keeper starts in, never polled, and no event fires.
+//
 // Change detection: the keeper and the state's poll are started outside the
 // Angular zone, so with zone.js their timers trigger no change detection; a
 // real change reaches the app through the signal (which schedules change
@@ -13,6 +17,7 @@ import {
   InjectionToken,
   Injector,
   NgZone,
+  PLATFORM_ID,
   assertInInjectionContext,
   inject,
   makeEnvironmentProviders,
@@ -20,6 +25,8 @@ import {
   signal,
 } from '@angular/core';
 import * as wasmModule from './keep_session_alive.js';
+// The inert keeper of server.js on the server; undefined in a browser build.
+import { SessionKeeper as ServerKeeper } from '#keep-session-alive/server';
 import { DEFAULT_POLL_MS, sessionStore } from './session-store.js';
 
 /** The application's SessionKeeper (from `provideKeepSessionAlive`). */
@@ -40,7 +47,19 @@ function loadWasm(wasm) {
   return loading;
 }
 
+// Angular's PLATFORM_BROWSER_ID: the server platform renders, the browser runs.
+const inBrowser = (injector) => injector.get(PLATFORM_ID) === 'browser';
+
 function createKeeper() {
+  if (!inBrowser(inject(Injector))) {
+    if (!ServerKeeper) {
+      throw new Error(
+        'keep-session-alive/angular: this server build resolved "#keep-session-alive/server" ' +
+          'with the "browser" condition, which has no server keeper',
+      );
+    }
+    return new ServerKeeper();
+  }
   if (!loaded) {
     throw new Error(
       'keep-session-alive/angular: SESSION_KEEPER was injected before the WebAssembly was loaded; ' +
@@ -72,6 +91,8 @@ export function provideKeepSessionAlive(options, config = {}) {
     { provide: SESSION_KEEPER, useFactory: createKeeper },
     provideAppInitializer(() => {
       const injector = inject(EnvironmentInjector);
+      // On the server: nothing to load, and the keeper is made when injected.
+      if (!inBrowser(injector)) return undefined;
       // Constructed once loaded, so the session restore starts at bootstrap.
       return loadWasm(inject(CONFIG).wasm).then(() => {
         injector.get(SESSION_KEEPER);
@@ -95,6 +116,8 @@ function injectorOf(fn, options) {
 export function injectSessionState(options) {
   const injector = injectorOf(injectSessionState, options);
   const keeper = injector.get(SESSION_KEEPER);
+  // On the server: the inert keeper's state, with nothing to listen to.
+  if (!inBrowser(injector)) return signal(keeper.state).asReadonly();
   const pollMs = injector.get(CONFIG, null)?.pollMs ?? DEFAULT_POLL_MS;
   const store = sessionStore(keeper, pollMs);
   const state = signal(store.getSnapshot());
@@ -112,6 +135,8 @@ export function injectSessionState(options) {
 export function injectSessionEvent(type, handler, options) {
   const injector = injectorOf(injectSessionEvent, options);
   const keeper = injector.get(SESSION_KEEPER);
+  // On the server no event ever fires.
+  if (!inBrowser(injector)) return;
   const zone = injector.get(NgZone);
   const listener = (event) => zone.run(() => handler(event));
   keeper.addEventListener(type, listener);

@@ -7,6 +7,29 @@
 const EVENTS = ['login', 'logout', 'refresh', 'heartbeat', 'activity', 'warning', 'idle', 'timeout', 'leader', 'error'];
 export const DEFAULT_POLL_MS = 1000;
 
+/**
+ * The state of a keeper where there is no browser (server.js), which is
+ * also the state every browser keeper starts in: what a server render shows,
+ * and what the first render in the browser must show to hydrate it.
+ */
+export const SERVER_STATE = Object.freeze({
+  authenticated: false,
+  restoring: true,
+  idle: false,
+  leader: false,
+  online: true,
+  tabId: '',
+  tokenExpiresAt: null,
+  lastActivity: null,
+  lastHeartbeat: null,
+  lastRefresh: null,
+  warningRemainingMs: null,
+  idleAt: null,
+  absoluteAt: null,
+  ignoredMessages: 0,
+  holds: 0,
+});
+
 // `warningRemainingMs` counts down: it differs on every read, so it must not
 // decide whether the state changed (a framework would re-render forever).
 // Only whether a warning is up counts; the number in a snapshot is the one

@@ -12,7 +12,11 @@ export const sessionKeeperKey: InjectionKey<SessionKeeper>;
  */
 export const keepSessionAlive: Plugin<[SessionKeeper]>;
 
-/** The keeper provided by `keepSessionAlive`; throws when there is none. Call it in `setup()`. */
+/**
+ * The keeper provided by `keepSessionAlive`. Call it in `setup()`. Without
+ * one it throws in the browser; on the server (no window) it returns an
+ * inert keeper, whose state is the one every keeper starts in.
+ */
 export function useSessionKeeper(): SessionKeeper;
 
 export interface UseSessionStateOptions {
@@ -31,16 +35,23 @@ export interface UseSessionStateOptions {
  * not, so while a warning is up its number is the one read when the value
  * was made: for a live countdown use `idleAt` (or `absoluteAt`) minus
  * `Date.now()`. Stops listening when the effect scope (the component) ends.
+ * On the server (no window) it is the keeper's state, read once; a component
+ * hydrating a server render shows that state until it is mounted.
  */
 export function useSessionState(keeper: SessionKeeper, options?: UseSessionStateOptions): Readonly<ShallowRef<SessionState>>;
+/** `null` while `keeper` is `null` or `undefined` (not created yet). */
+export function useSessionState(
+  keeper: SessionKeeper | null | undefined,
+  options?: UseSessionStateOptions,
+): Readonly<ShallowRef<SessionState | null>>;
 
 /**
  * Calls `handler` for every `type` event of `keeper` until the effect scope
  * ends; `event.detail` is typed by `SessionEventMap`. Returns a function that
- * stops it earlier.
+ * stops it earlier. Does nothing while `keeper` is `null` or `undefined`.
  */
 export function useSessionEvent<K extends keyof SessionEventMap>(
-  keeper: SessionKeeper,
+  keeper: SessionKeeper | null | undefined,
   type: K,
   handler: (event: CustomEvent<SessionEventMap[K]>) => void,
 ): () => void;

@@ -29,12 +29,26 @@ const sideEffects =
     ? [...new Set([`./${main}`, `./${name}_bg.js`, `./${wasm}`, ...(generated.sideEffects ?? []), './snippets/*'])]
     : template.sideEffects ?? generated.sideEffects;
 
-// The template's subpaths, with "." and the .wasm pointed at this target's files.
+// The template's subpaths, with "." and the .wasm pointed at this target's
+// files. "." keeps the template's conditions (server.js where there is no
+// browser), each naming the glue or the types as the template spells them.
+const dot = Object.fromEntries(
+  Object.entries(template.exports?.['.'] ?? {}).map(([condition, file]) => [
+    condition,
+    condition === 'types' ? `./${types}` : file === `./${name}.js` ? `./${main}` : file,
+  ]),
+);
 const exports = {
   ...template.exports,
-  '.': { types: `./${types}`, default: `./${main}` },
+  '.': { ...dot, types: `./${types}`, default: `./${main}` },
   [`./${wasm}`]: `./${wasm}`,
 };
+// Each file is wasm-pack's or one build-pkg copies from the template's folder.
+for (const [condition, file] of Object.entries(exports['.'])) {
+  if (!existsSync(join(dir, file)) && !existsSync(join(dirname(templatePath), file))) {
+    throw new Error(`build-pkg: exports["."]["${condition}"] names ${file}, which neither ${dir} nor the template has`);
+  }
+}
 
 // Keep wasm-pack's files list (it knows what it generated) and its version
 // (from Cargo.toml); everything descriptive comes from the template.
@@ -56,6 +70,7 @@ const merged = {
   module: main,
   types,
   exports,
+  imports: template.imports,
   sideEffects,
 };
 // Any other field the template adds (engines, funding, publishConfig, …).

@@ -1,0 +1,3 @@
+// "#keep-session-alive/server" in a browser build (package.json's imports):
+// no server keeper, so a framework entry's browser bundle carries none.
+export const SessionKeeper = undefined;
