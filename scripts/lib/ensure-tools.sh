@@ -164,12 +164,13 @@ ensure_node_modules() {
 # Vite, React, and the built pkg/ as a file: dependency, so after build-pkg),
 # and so does each framework app in it that builds with its own tools
 # (angular-app: the Angular CLI and the Node.js 22 it needs; vue-app: Vite and
-# Vue), and oidc/ (oidc-provider and oidc-client-ts for the OIDC scenarios):
+# Vue), oidc/ (oidc-provider and oidc-client-ts for the OIDC scenarios) and
+# servers/express (the Express app the server scenarios run against):
 # npm ci where node_modules is missing or older than the lock. No browser
 # download.
 ensure_e2e_node_modules() {
   local dir
-  for dir in tests/e2e tests/e2e/angular-app tests/e2e/vue-app tests/e2e/oidc; do
+  for dir in tests/e2e tests/e2e/angular-app tests/e2e/vue-app tests/e2e/oidc tests/e2e/servers/express; do
     if [ -d "$KSA_ROOT/$dir/node_modules" ] && [ ! "$KSA_ROOT/$dir/package-lock.json" -nt "$KSA_ROOT/$dir/node_modules" ]; then
       _ksa_say "$dir/node_modules: up to date"
     else
@@ -178,4 +179,26 @@ ensure_e2e_node_modules() {
       _ksa_say "$dir/node_modules: installed with npm ci"
     fi
   done
+}
+
+# The Django app of the end-to-end suite (tests/e2e/servers/django) runs in a
+# virtual environment of its own, .venv there, with the pinned packages of
+# its requirements.txt from PyPI; made again when requirements.txt is newer
+# than the last install. python3 and its venv module come from apt when
+# missing (Django 5.2 needs Python 3.10 or newer: Debian 12 has 3.11).
+ensure_django_venv() {
+  local dir="$KSA_ROOT/tests/e2e/servers/django"
+  local venv="$dir/.venv"
+  if [ -x "$venv/bin/python" ] && [ -f "$venv/.installed" ] && [ ! "$dir/requirements.txt" -nt "$venv/.installed" ]; then
+    _ksa_say "tests/e2e/servers/django/.venv: up to date ($("$venv/bin/python" -c 'import django; print("Django", django.get_version())'))"
+    return 0
+  fi
+  if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+    _ksa_apt_install python3 python3-venv
+  fi
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$dir/requirements.txt"
+  touch "$venv/.installed"
+  _ksa_say "tests/e2e/servers/django/.venv: made ($("$venv/bin/python" -c 'import django; print("Django", django.get_version())'))"
 }
