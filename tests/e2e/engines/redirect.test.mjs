@@ -16,7 +16,7 @@ import { record } from '../lib/report.mjs';
 import { RedirectServer } from '../servers/lib/redirect-server.mjs';
 
 const SESSION_MS = 60_000;
-const STEP_MS = 5_000;
+const STEP_MS = 10_000;
 
 /** EngineWorld.startIn's world, on the redirecting server instead of the reference one. */
 async function startWorld(engine) {
@@ -65,14 +65,14 @@ async function redirectEndsSession(t, engine, { keepaliveUrl, label }) {
   const worker = tabs.find((x) => x !== leader) ?? tabs[0];
   assert.ok(leader, `one tab leads: ${JSON.stringify(states0.map((s) => s.leader))}`);
   // A first heartbeat, answered 204 (the session is live).
-  for (let i = 0; i < 30 && (await leader.events('heartbeat')).length === 0; i++) await w.advance(STEP_MS, { each: () => worker.activity() });
+  for (let i = 0; i < 30 && (await leader.events('heartbeat')).length === 0; i++) await w.advance(STEP_MS, { step: STEP_MS, each: () => worker.activity() });
   assert.equal((await leader.events('heartbeat')).length, 1, 'a first heartbeat');
   const heartbeatsAtDrop = await heartbeatCounts(tabs);
   const before = await w.server.state();
   await w.server.dropSessions();
   let states = [];
   for (let i = 0; i < 30; i++) {
-    await w.advance(STEP_MS, { each: () => worker.activity() });
+    await w.advance(STEP_MS, { step: STEP_MS, each: () => worker.activity() });
     states = await Promise.all(tabs.map((x) => x.state()));
     if (states.every((s) => !s.authenticated)) break;
   }
