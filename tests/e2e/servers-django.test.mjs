@@ -5,7 +5,11 @@
 // sends the csrftoken cookie in X-CSRFToken through a headers function, the
 // npm README's recipe). Real time, a 4 s session; Chromium, up to 5 tabs.
 import { after, before, test } from 'node:test';
-import { DjangoApp } from './servers/lib/apps.mjs';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { root } from './lib/paths.mjs';
+import { DjangoApp, djangoDir, readmeSection, recipeLines } from './servers/lib/apps.mjs';
 import { endsWhenServerDropsSession, idleLogoutOnce, logoutOnce, staysAlive } from './servers/lib/scenarios.mjs';
 
 const SESSION_SECONDS = 4;
@@ -35,3 +39,10 @@ test('django: the server drops the session; the next keepalive (302 to LOGIN_URL
 test('django: logout() in one of 3 tabs reaches LogoutView once, past the CSRF check, and signs every tab out', withLog((t) => logoutOnce(t, app, { file, label: 'django: logout' })));
 
 test('django: an idle logout in 5 tabs sends one logout request', withLog((t) => idleLogoutOnce(t, app, { n: 5, sessionMs, file, label: 'django: idle, 5 tabs' })));
+
+test('django: the npm README\'s Django recipe sets up the keeper as the app does', () => {
+  const section = readmeSection(readFileSync(join(root, 'pkg-template/README.md'), 'utf8'), 'Django');
+  const lines = recipeLines(readFileSync(join(djangoDir, 'keepalive/static/app.js'), 'utf8'));
+  assert.ok(lines.length >= 4, `the app's recipe lines: ${JSON.stringify(lines)}`);
+  for (const line of lines) assert.ok(section.includes(line), `the README's Django recipe has: ${line}`);
+});

@@ -7,7 +7,11 @@
 // origin (a single sign-on service, no CORS). Real time, a 4 s session;
 // Chromium, up to 5 tabs.
 import { after, before, test } from 'node:test';
-import { ExpressApp } from './servers/lib/apps.mjs';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { root } from './lib/paths.mjs';
+import { ExpressApp, expressDir, readmeSection, recipeLines } from './servers/lib/apps.mjs';
 import { endsWhenServerDropsSession, idleLogoutOnce, logoutOnce, staysAlive } from './servers/lib/scenarios.mjs';
 
 const sessionMs = 4000;
@@ -42,3 +46,10 @@ test('express: the sign-in page is on another origin (no CORS): the keepalive re
 test('express: logout() in one of 3 tabs reaches the logout route once, past csrf-sync, and signs every tab out', withLog(() => app, (t) => logoutOnce(t, app, { file, label: 'express: logout' })));
 
 test('express: an idle logout in 5 tabs sends one logout request', withLog(() => app, (t) => idleLogoutOnce(t, app, { n: 5, sessionMs, file, label: 'express: idle, 5 tabs' })));
+
+test('express: the npm README\'s Express recipe sets up the keeper as the app does', () => {
+  const section = readmeSection(readFileSync(join(root, 'pkg-template/README.md'), 'utf8'), 'Express (express-session, Passport)');
+  const lines = recipeLines(readFileSync(join(expressDir, 'public/app.js'), 'utf8'));
+  assert.ok(lines.length >= 3, `the app's recipe lines: ${JSON.stringify(lines)}`);
+  for (const line of lines) assert.ok(section.includes(line), `the README's Express recipe has: ${line}`);
+});

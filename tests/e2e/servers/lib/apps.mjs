@@ -181,3 +181,25 @@ export function newRequests(before, after, route) {
 }
 
 export const total = (counts) => Object.values(counts).reduce((a, b) => a + b, 0);
+
+/**
+ * The recipe lines of an app's page script (between its `--- the recipe`
+ * and `--- the tests' handle` markers) that set up the keeper: `const`
+ * helpers and the keepaliveUrl, logoutUrl and headers options, each without
+ * its trailing comment, for a check that the npm README has them verbatim.
+ */
+export function recipeLines(source) {
+  const part = source.slice(source.indexOf('// --- the recipe'), source.indexOf("// --- the tests' handle"));
+  return part
+    .split('\n')
+    .map((l) => l.replace(/\s+\/\/ .*$/, '').trim())
+    .filter((l) => /^(const |keepaliveUrl:|logoutUrl:|headers:)/.test(l));
+}
+
+/** The npm README's section under `### <heading>`, up to the next heading. */
+export function readmeSection(readme, heading) {
+  const start = readme.indexOf(`\n### ${heading}\n`);
+  if (start < 0) return '';
+  const next = readme.slice(start + 1).search(/\n##+ /);
+  return next < 0 ? readme.slice(start) : readme.slice(start, start + 1 + next);
+}

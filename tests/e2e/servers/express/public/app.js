@@ -4,15 +4,14 @@
 import init, { SessionKeeper } from '/pkg/keep_session_alive.js';
 
 // --- the recipe -----------------------------------------------------------
-// csrf-sync's token for this session, which the server wrote into the page.
-const csrfToken = () => document.querySelector('meta[name="csrf-token"]').content;
-
+// (the npm README's; servers-express.test.mjs checks that these lines are in it)
 export function keeperOptions() {
   return {
     keepaliveUrl: '/api/keepalive', // behind ensureLoggedIn: 302 to the sign-in page once the session is gone
     logoutUrl: '/logout', // req.logout(), behind the CSRF check
     sessionTimeoutMs: Number(document.querySelector('meta[name="session-timeout-ms"]').content), // cookie.maxAge, rolling
-    headers: () => ({ 'X-CSRF-Token': csrfToken() }),
+    // csrf-sync's token for this session, which the server wrote into the page.
+    headers: () => ({ 'X-CSRF-Token': document.querySelector('meta[name="csrf-token"]').content }),
   };
 }
 

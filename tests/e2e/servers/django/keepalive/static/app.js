@@ -4,6 +4,7 @@
 import init, { SessionKeeper } from '/pkg/keep_session_alive.js';
 
 // --- the recipe -----------------------------------------------------------
+// (the npm README's; servers-django.test.mjs checks that these lines are in it)
 // Django's CSRF token, read from its cookie on every request: it changes at
 // each sign-in (rotate_token), so a value read once at page load goes stale.
 const csrftoken = () => document.cookie.match(/(?:^|;\s*)csrftoken=([^;]*)/)?.[1] ?? '';
