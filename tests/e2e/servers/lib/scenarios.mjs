@@ -28,10 +28,10 @@ async function quiet(w) {
 export async function staysAlive(t, app, { sessionMs, file, label }) {
   const w = await AppWorld.start(app);
   t.after(() => w.close());
+  const before = await app.state();
   const tabs = await w.signedInTabs(2);
   const leader = await w.leader();
   const worker = tabs.find((x) => x !== leader);
-  const before = await app.state();
   // 3.5 timeouts: without a touch at least every timeout, the server ends the session.
   const timeouts = 3.5;
   await w.activeUntil(worker, timeouts * sessionMs);
@@ -55,7 +55,7 @@ export async function staysAlive(t, app, { sessionMs, file, label }) {
   assert.equal(after.signedIn, 1, 'the server still has the signed-in session');
   assert.deepEqual(Object.keys(keepalives), ['204'], `every keepalive passed the CSRF check and was answered 204: ${JSON.stringify(keepalives)}`);
   assert.ok(keepalives['204'] >= Math.floor(timeouts), `the session outlived ${timeouts} timeouts on the keepalives alone: ${keepalives['204']}`);
-  assert.equal(heartbeats[leader.name].length, keepalives['204'], 'a heartbeat event for each keepalive, in the leader');
+  assert.equal(Object.values(heartbeats).flat().length, keepalives['204'], 'a heartbeat event for each keepalive');
   assert.deepEqual(Object.values(errors).flat(), [], 'no error event');
   assert.deepEqual(Object.values(logouts).flat(), [], 'no logout event');
   assert.deepEqual(w.problems, []);
