@@ -767,8 +767,12 @@ async fn login_rejects_a_body_json_cannot_encode_and_options_reject_bad_headers(
     assert_eq!(stub_count(LOGIN, start), 0, "nothing is sent");
     k.dispose();
 
+    // What the browser refuses, in its words (Firefox and WebKit name the header).
     let message = try_keeper(js(r#"{"headers":{"bad name":"v"}}"#)).err().unwrap_or_default();
-    assert!(message.contains("headers") && message.contains("bad name"), "{message}");
+    assert!(message.contains("`headers`") && message.contains("the browser refuses one: "), "{message}");
+    // A value that is not a string would go out as "undefined" or "null".
+    let message = try_keeper(js(r#"{"headers":{"X-CSRFToken":null}}"#)).err().unwrap_or_default();
+    assert!(message.contains("`headers` must be an object of header names to string values"), "{message}");
 }
 
 #[wasm_bindgen_test]
@@ -983,6 +987,94 @@ async fn an_idle_timeout_longer_than_the_server_timeout_keeps_pinging_while_pres
     assert_eq!(get(&events.details("logout")[0], "reason").as_string().as_deref(), Some("idle"));
     sleep(600).await;
     assert_eq!(stub_count(KEEPALIVE, start), pings, "no heartbeat once idle");
+    k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn what_a_keepalive_reply_means_a_lost_session_an_error_or_a_heartbeat() {
+    // The first keepalive's reply, and what it must cause.
+    let cases = [
+        // Django's HttpResponse(status=204): no body, but Content-Type text/html.
+        (r#"{"status":204,"headers":{"Content-Type":"text/html; charset=utf-8"}}"#, "heartbeat"),
+        (r#"{"status":200,"json":{"ok":true}}"#, "heartbeat"),
+        // A login page (or the app's fallback page) served with 200.
+        (
+            r#"{"status":200,"text":"\n<!DOCTYPE html><title>Sign in</title>","headers":{"Content-Type":"text/html"}}"#,
+            "malformed",
+        ),
+        (r#"{"status":404,"text":"not found"}"#, "server"),
+        // Laravel's "page expired", IIS's "login time-out", and status 0: a redirect not followed.
+        (r#"{"status":419}"#, "revoked"),
+        (r#"{"status":440}"#, "revoked"),
+        (r#"{"status0":true}"#, "revoked"),
+    ];
+    for (reply, outcome) in cases {
+        stub_reset();
+        stub_route(KEEPALIVE, &format!("[{reply}]"));
+        let k = keeper(&format!(
+            r#"{{"keepaliveUrl":"{KEEPALIVE}","sessionTimeoutMs":400,"idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
+            channel("keepalive-replies")
+        ));
+        let events = Events::of(&k);
+        set_session(&k, "{}");
+        match outcome {
+            "heartbeat" => {
+                assert!(events.wait_for("heartbeat", 1, 2000).await, "{reply}: a heartbeat");
+                assert_eq!(events.count("error"), 0, "{reply}: no error");
+            }
+            "revoked" => {
+                assert!(events.wait_for("logout", 1, 2000).await, "{reply}: the session ends");
+                let logout = events.details("logout").remove(0);
+                assert_eq!(get(&logout, "reason").as_string().as_deref(), Some("revoked"), "{reply}");
+            }
+            kind => {
+                assert!(events.wait_for("error", 1, 2000).await, "{reply}: an error event");
+                let error = events.details("error").remove(0);
+                assert_eq!(get(&error, "kind").as_string().as_deref(), Some(kind), "{reply}");
+                assert_eq!(events.count("heartbeat"), 0, "{reply}: no heartbeat");
+                assert!(state_bool(&k, "authenticated"), "{reply}: still signed in, retrying");
+            }
+        }
+        let sent = requests_to(KEEPALIVE, 0);
+        assert!(!sent.is_empty() && sent.iter().all(|r| get(r, "redirect").as_string().as_deref() == Some("manual")));
+        k.dispose();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_headers_function_is_called_for_each_request_and_one_that_fails_sends_nothing() {
+    stub_reset();
+    stub_route(KEEPALIVE, r#"[{"status":204}]"#);
+    stub_route(LOGOUT, r#"[{"status":204}]"#);
+    // As a CSRF token read from a cookie: there, missing (it throws), null, there again.
+    let headers = scripted_callback(
+        "headers",
+        r#"[{"plain":{"X-CSRFToken":"first"}},{"throw":true},{"plain":{"X-CSRFToken":null}},{"plain":{"X-CSRFToken":"fourth"}}]"#,
+    );
+    let options = callback_options(
+        "headers-function",
+        &format!(r#""keepaliveUrl":"{KEEPALIVE}","logoutUrl":"{LOGOUT}","sessionTimeoutMs":400,"idleTimeoutMs":60000"#),
+        &[("headers", &headers)],
+    );
+    let k = try_keeper(options).expect("a function is a valid headers option");
+    let events = Events::of(&k);
+    set_session(&k, "{}");
+    assert!(events.wait_for("heartbeat", 2, 8000).await, "heartbeats before and after the failures");
+    let errors = events.details("error");
+    assert_eq!(errors.len(), 2, "one error for the throw, one for the null value");
+    for e in &errors {
+        assert_eq!(get(e, "kind").as_string().as_deref(), Some("rejected"));
+        assert!(get(e, "message").as_string().unwrap_or_default().contains("`headers` function"));
+    }
+    let csrf: Vec<Option<String>> =
+        requests_to(KEEPALIVE, 0).iter().map(|r| get(&get(r, "headers"), "x-csrftoken").as_string()).collect();
+    assert_eq!(csrf[..2], [Some("first".into()), Some("fourth".into())], "nothing sent without a token: {csrf:?}");
+    assert!(state_bool(&k, "authenticated"), "a failing headers function is no lost session");
+    let _ = k.logout();
+    assert!(eventually(1000, || stub_count(LOGOUT, 0) == 1).await);
+    let logout = requests_to(LOGOUT, 0).remove(0);
+    assert_eq!(get(&get(&logout, "headers"), "x-csrftoken").as_string().as_deref(), Some("fourth"));
+    assert!(calls("headers").0 >= 5, "called for each request: four keepalives and the logout");
     k.dispose();
 }
 
@@ -1211,6 +1303,44 @@ async fn twenty_concurrent_fetches_with_an_expiring_token_cause_one_refresh() {
         assert_eq!(auth_of(r).as_deref(), Some("Bearer fresh"), "every request carries the new token");
     }
     k.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn fetch_sends_the_token_only_to_the_pages_origin_and_the_listed_urls() {
+    stub_reset();
+    stub_route(REFRESH, &refresh_reply("t1", 60, 0));
+    stub_route("/x", r#"[{"status":401}]"#);
+    stub_route("/y", r#"[{"status":200}]"#);
+    stub_route("/private/y", r#"[{"status":200}]"#);
+    let k = keeper(&format!(
+        r#"{{"refreshUrl":"{REFRESH}","tokenUrls":["https://api.example.test","https://cdn.example.test/private/"],"idleTimeoutMs":60000,"siblingWaitMs":50,"channelName":"{}"}}"#,
+        channel("token-urls")
+    ));
+    set_session(&k, r#"{"accessToken":"t0","expiresIn":60}"#);
+    let start = stub_seq();
+    // Elsewhere: sent untouched, and its 401 is the app's business, not a refresh.
+    for url in [
+        "https://third.example.test/x",
+        "https://api.example.test.evil.test/x",
+        "https://cdn.example.test/x",
+        "http://api.example.test/x",
+    ] {
+        let reply = fetch(&k, url).await.expect("the reply comes back as is");
+        assert_eq!(reply.status(), 401, "{url}");
+    }
+    assert!(requests_to("/x", start).iter().all(|r| auth_of(r).is_none()), "no token left the app");
+    assert_eq!(stub_count(REFRESH, start), 0, "no refresh for another origin's 401");
+    // The page's own origin and the listed ones: with the token.
+    let own = js_sys::eval("location.origin").ok().and_then(|o| o.as_string()).expect("an origin") + "/y";
+    for url in [own.as_str(), "/y", "https://api.example.test/y", "https://cdn.example.test/private/y?q=1"] {
+        let seq = stub_seq();
+        assert_eq!(fetch(&k, url).await.expect("a reply").status(), 200, "{url}");
+        let sent = stub_requests().iter().find(|r| get(r, "seq").as_f64() == Some(f64::from(seq)));
+        assert_eq!(sent.and_then(|r| auth_of(&r)).as_deref(), Some("Bearer t0"), "{url}");
+    }
+    k.dispose();
+    let message = try_keeper(js(r#"{"tokenUrls":["api.example.test"]}"#)).err().unwrap_or_default();
+    assert!(message.contains("`tokenUrls` must be an array of http(s) origins"), "{message}");
 }
 
 #[wasm_bindgen_test]

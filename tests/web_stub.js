@@ -78,6 +78,7 @@ function install() {
       headers,
       auth: req.headers.get('Authorization'),
       credentials: req.credentials,
+      redirect: req.redirect,
       keepalive: req.keepalive,
       body,
       time: Date.now(),
@@ -96,6 +97,9 @@ function install() {
     }
     if (signal && signal.aborted) throw new DOMException('aborted', 'AbortError');
     if (spec.network) throw new TypeError('Failed to fetch (stub)');
+    // Status 0: a redirect not followed comes back as an opaque redirect, which
+    // only the network makes; Response.error() is the status-0 response a stub can.
+    if (spec.status0) return Response.error();
     // A broken fetch wrapper: fulfils with something that only looks like a Response.
     if (spec.notResponse) return { ok: true, status: 200, text: async () => '{}' };
     const h = new Headers(spec.headers || {});

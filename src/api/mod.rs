@@ -300,14 +300,18 @@ fn login_error(e: LoginError) -> JsValue {
             push_u64(&mut m, u64::from(status));
             return js_error(&m);
         }
-        LoginError::NoReply => "keep-session-alive: login failed: no reply from loginUrl (network error or timeout)",
+        LoginError::Redirected => {
+            "keep-session-alive: login failed: the server redirected (to its login page?); loginUrl must answer the POST itself"
+        }
+        LoginError::NoReply => {
+            "keep-session-alive: login failed: no reply from loginUrl (network error, timeout), or not sent (the `headers` function failed)"
+        }
         LoginError::NotJson => {
             "keep-session-alive: login reply is not JSON: expected {accessToken, expiresIn}, {} or an empty body (check loginUrl)"
         }
         LoginError::BadToken => {
             "keep-session-alive: login reply needs a non-empty accessToken and expiresIn >= 1 (seconds)"
         }
-        LoginError::Disposed => "keep-session-alive: login() finished after dispose(); no session was started",
     })
 }
 

@@ -8,7 +8,7 @@ use wasm_bindgen::JsCast;
 use web_sys::Headers;
 
 use crate::core::Config;
-use crate::web::KeeperOptions;
+use crate::web::{headers_from, KeeperOptions, RequestHeaders};
 
 /// One row per option: its JS name, TypeScript type, default and doc, and
 /// where its value goes. The parser's list of names, the `.d.ts` interface
@@ -69,10 +69,12 @@ option_table! {
         "Abort the SDK's own requests (and give up on its callbacks) after this long.";
     "siblingWaitMs": "number" = "300", Slot::MillisOr(|p| &mut p.config.sibling_wait_ms),
         "A new tab asks sibling tabs for the session this long before refreshing; at most 10000.";
+    "tokenUrls": "string[]" = "`[]`: the page's own origin only", Slot::Urls(|p| &mut p.token_urls),
+        "Where `fetch()` may send the access token besides the page's own origin: origins (`'https://api.example.com'`) or URL prefixes (`'https://example.com/api/'`), with a lower-case host as the browser writes it. A request to any other URL goes out untouched: no `Authorization` header, no refresh on its 401, not counted as server activity.";
     "activityEvents": "string[]" = "`['pointerdown', 'pointermove', 'keydown', 'wheel', 'scroll', 'touchstart', 'focus']`", Slot::Events(|p| &mut p.activity_events),
         "Events that count as activity.";
-    "headers": "Record<string, string>" = "`{'X-Requested-With': 'XMLHttpRequest'}`", Slot::Headers(|p| &mut p.headers),
-        "Headers on the SDK's own requests; they replace the default, so keep `X-Requested-With` if your server checks it.";
+    "headers": "Record<string, string> | (() => Record<string, string>)" = "`{'X-Requested-With': 'XMLHttpRequest'}`", Slot::Headers(|p| &mut p.headers),
+        "Headers on the SDK's own requests (login, keepalive, refresh, logout); they replace the default, so keep `X-Requested-With` if your server checks it. A function is called for each request: read a CSRF token there, e.g. `() => ({ 'X-CSRFToken': getCookie('csrftoken') })`. If it throws or returns anything else, that request is not sent: an `error` event (kind `rejected`) and a retry.";
     "channelName": "string" = "`'keep-session-alive'`", Slot::Text(|p| &mut p.config.channel_name),
         "BroadcastChannel and lock name prefix.";
     "logoutOnIdle": "boolean" = "`true`", Slot::Flag(|p| &mut p.config.logout_on_idle),
@@ -91,7 +93,8 @@ enum Slot {
     MillisOr(fn(&mut KeeperOptions) -> &mut u64),
     Flag(fn(&mut KeeperOptions) -> &mut bool),
     Events(fn(&mut KeeperOptions) -> &mut Vec<String>),
-    Headers(fn(&mut KeeperOptions) -> &mut Headers),
+    Urls(fn(&mut KeeperOptions) -> &mut Vec<String>),
+    Headers(fn(&mut KeeperOptions) -> &mut RequestHeaders),
     Callback(fn(&mut KeeperOptions) -> &mut Option<Function>),
 }
 
@@ -132,28 +135,39 @@ fn event_names(k: &str, v: &JsValue) -> Result<Vec<String>, JsError> {
     Ok(names)
 }
 
-/// The app's extra headers, built once and checked by the browser now, not
-/// dropped silently on every request later (a missing CSRF header would read
-/// as a revoked session).
-fn header_pairs(k: &str, v: &JsValue) -> Result<Headers, JsError> {
-    let problem = "must be an object of header names to string values";
-    if !v.is_object() || Array::is_array(v) {
+/// An array of absolute http(s) URLs or origins, kept as written: they are
+/// compared with a `Request`'s URL as prefixes, which the browser writes with
+/// a lower-case host, so one written otherwise matches nothing (the token
+/// then goes nowhere new, the safe side).
+fn absolute_urls(k: &str, v: &JsValue) -> Result<Vec<String>, JsError> {
+    let problem = "must be an array of http(s) origins or URL prefixes";
+    if !Array::is_array(v) {
         return Err(err(k, problem));
     }
-    let out = Headers::new().map_err(|_| err(k, problem))?;
-    for name in Object::keys(v.unchecked_ref::<Object>()).iter() {
-        let value = Reflect::get(v, &name).ok().and_then(|x| x.as_string());
-        match (name.as_string(), value) {
-            (Some(name), Some(value)) if out.set(&name, &value).is_ok() => {}
-            (Some(name), Some(_)) => {
-                let mut m = String::from("has a header name or value the browser refuses: ");
-                m.push_str(&name);
-                return Err(err(k, &m));
-            }
+    let mut urls = Vec::new();
+    for url in v.unchecked_ref::<Array>().iter() {
+        match url.as_string() {
+            Some(u) if u.len() > 8 && (u.starts_with("https://") || u.starts_with("http://")) => urls.push(u),
             _ => return Err(err(k, problem)),
         }
     }
-    Ok(out)
+    Ok(urls)
+}
+
+/// The app's extra headers: an object, checked by the browser now, or a
+/// function, called for each request (its result is checked then).
+fn request_headers(k: &str, v: &JsValue) -> Result<RequestHeaders, JsError> {
+    if let Some(f) = v.dyn_ref::<Function>() {
+        return Ok(RequestHeaders::Computed(f.clone()));
+    }
+    headers_from(v).map(RequestHeaders::Fixed).map_err(|refused| {
+        let mut m = String::from("must be an object of header names to string values, or a function returning one");
+        if let Some(said) = refused.as_string() {
+            m.push_str("; the browser refuses one: ");
+            m.push_str(&said);
+        }
+        err(k, &m)
+    })
 }
 
 /// Reads the options object's own keys; an unknown name is an error, not
@@ -178,7 +192,8 @@ pub(super) fn parse(options: &JsValue) -> Result<KeeperOptions, JsError> {
     let mut p = KeeperOptions {
         config: Config { seed, ..Config::default() },
         activity_events: DEFAULT_ACTIVITY_EVENTS.map(String::from).to_vec(),
-        headers,
+        headers: RequestHeaders::Fixed(headers),
+        token_urls: Vec::new(),
         keepalive: None,
         refresh: None,
         logout: None,
@@ -204,7 +219,8 @@ pub(super) fn parse(options: &JsValue) -> Result<KeeperOptions, JsError> {
             Slot::MillisOr(at) => *at(&mut p) = millis(k, &v)?,
             Slot::Flag(at) => *at(&mut p) = v.as_bool().ok_or_else(|| err(k, "must be true or false"))?,
             Slot::Events(at) => *at(&mut p) = event_names(k, &v)?,
-            Slot::Headers(at) => *at(&mut p) = header_pairs(k, &v)?,
+            Slot::Urls(at) => *at(&mut p) = absolute_urls(k, &v)?,
+            Slot::Headers(at) => *at(&mut p) = request_headers(k, &v)?,
             Slot::Callback(at) => *at(&mut p) = Some(v.dyn_into().map_err(|_| err(k, "must be a function"))?),
         }
     }

@@ -155,15 +155,29 @@ fn check_url(option: &'static str, url: &Option<String>) -> Result<bool, ConfigE
     match url {
         None => Ok(false),
         Some(u) if u.trim_ascii().is_empty() => fail(option, "must be a non-empty URL, or left out", None),
-        // Byte-wise for ASCII; Unicode's tables only for the rare non-ASCII URL.
-        Some(u)
-            if u.bytes().any(|b| b <= b' ' || b == 0x7f)
-                || (!u.is_ascii() && u.chars().any(|c| c.is_whitespace() || c.is_control())) =>
-        {
-            fail(option, "must be a URL without spaces or control characters", None)
-        }
+        // The characters `char::is_whitespace` and `is_control` name, matched
+        // on their UTF-8 bytes: decoding chars and Unicode's tables cost bytes.
+        Some(u) if unclean(u.as_bytes()) => fail(option, "must be a URL without spaces or control characters", None),
         Some(_) => Ok(true),
     }
+}
+
+/// Whether `b` has a space or a control character: ASCII ones, and beyond
+/// ASCII U+0080-U+00A0 (C1 controls, NEL, no-break space), U+1680,
+/// U+2000-U+200A, U+2028, U+2029, U+202F, U+205F and U+3000.
+fn unclean(b: &[u8]) -> bool {
+    b.iter().enumerate().any(|(i, &c)| {
+        c <= b' '
+            || c == 0x7f
+            || matches!(
+                (c, b.get(i + 1), b.get(i + 2)),
+                (0xc2, Some(0x80..=0xa0), _)
+                    | (0xe1, Some(0x9a), Some(0x80))
+                    | (0xe2, Some(0x80), Some(0x80..=0x8a | 0xa8 | 0xa9 | 0xaf))
+                    | (0xe2, Some(0x81), Some(0x9f))
+                    | (0xe3, Some(0x80), Some(0x80))
+            )
+    })
 }
 
 /// An endpoint given as a URL or as the app's callback: whether there is one.
@@ -299,5 +313,21 @@ impl Config {
             logout_call,
             request_timeout_ms: self.request_timeout_ms,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The byte-level check names exactly the characters the `char`
+    /// predicates do, for every Unicode scalar value, alone and mid-URL.
+    #[test]
+    fn unclean_matches_whitespace_and_control_for_every_char() {
+        for c in (0..=0x10_ffff_u32).filter_map(char::from_u32) {
+            let want = c.is_whitespace() || c.is_control() || c == ' ';
+            let mut url = String::from("/a");
+            url.push(c);
+            url.push('b');
+            assert_eq!(super::unclean(url.as_bytes()), want, "U+{:04X}", u32::from(c));
+        }
     }
 }

@@ -223,8 +223,8 @@ pub enum Command {
 }
 
 /// A first-in first-out queue: the commands waiting for
-/// [`Engine::poll_command`](super::Engine::poll_command), and the driver's
-/// inputs waiting for their turn. Not a `VecDeque`: its growth and drop code
+/// [`Engine::poll_command`](super::Engine::poll_command), in the order the
+/// inputs that caused them came, re-entrant ones included. Not a `VecDeque`: its growth and drop code
 /// slice with bounds checks, and each check links a panic path (measured: the
 /// package is 1 095 B gzip smaller with this). The queue is emptied once
 /// every item in it has been taken, which is after each drain.

@@ -26,7 +26,6 @@ mod time;
 mod timeouts;
 
 pub use config::{Config, ConfigError};
-pub(crate) use io::Fifo;
 pub use io::{Cause, Command, Event, Failure, HeartbeatResult, Input, Operation, RefreshResult, Snapshot};
 pub use message::{Envelope, LockName, Message, Reason, SharedToken};
 pub use refresh::MIN_TOKEN_LIFETIME_MS;

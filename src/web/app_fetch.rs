@@ -1,6 +1,7 @@
 //! `keeper.fetch()`: the app's request, with the bearer token of a token
 //! session; one retry after the shared refresh when the server answers 401;
-//! successful replies counted as server activity (no heartbeat needed).
+//! successful replies counted as server activity (no heartbeat needed). Only
+//! for the app's own API (`tokenUrls`): any other URL goes out untouched.
 
 use std::rc::Rc;
 
@@ -29,8 +30,9 @@ impl Driver {
     /// reports the token as rejected, and the copy goes with the token the
     /// shared refresh brings.
     pub(crate) fn fetch(self: &Rc<Self>, request: Request, then: Then<Result<JsValue, FetchError>>) {
-        if !self.config.refresh.is_some() {
-            return self.send(request, then);
+        let ours = self.ours(&request.url());
+        if !ours || !self.config.refresh.is_some() {
+            return self.send(request, ours, then);
         }
         let retry = match request.clone() {
             Ok(r) => r,
@@ -61,14 +63,14 @@ impl Driver {
                 return then(Err(FetchError::Js(e)));
             }
             let token = String::from(token);
-            driver.send(request, Box::new(move |reply| then(reply.map(|r| (r, token)))));
+            driver.send(request, true, Box::new(move |reply| then(reply.map(|r| (r, token)))));
         }));
     }
 
-    /// Sends through the page's `fetch`; a successful reply counts as server
-    /// activity. What a replaced `fetch()` fulfils with, if not a `Response`,
-    /// is passed on as is: the app's own business.
-    fn send(self: &Rc<Self>, request: Request, then: Then<Result<JsValue, FetchError>>) {
+    /// Sends through the page's `fetch`; a successful reply from the app's
+    /// own API (`ours`) counts as server activity. What a replaced `fetch()`
+    /// fulfils with, if not a `Response`, is passed on as is: the app's own business.
+    fn send(self: &Rc<Self>, request: Request, ours: bool, then: Then<Result<JsValue, FetchError>>) {
         let sent_at = now();
         let sent = match global_fetch(&request, &JsValue::UNDEFINED) {
             Ok(p) => p,
@@ -78,12 +80,25 @@ impl Driver {
         when_settled(
             &sent,
             Box::new(move |reply| {
-                if reply.as_ref().ok().and_then(|r| r.dyn_ref::<Response>()).is_some_and(Response::ok) {
+                if ours && reply.as_ref().ok().and_then(|r| r.dyn_ref::<Response>()).is_some_and(Response::ok) {
                     with(&weak, |d| d.handle(Input::ServerTouched(sent_at)));
                 }
                 then(reply.map_err(FetchError::Js))
             }),
         );
+    }
+}
+
+impl Driver {
+    /// Whether `url` is the app's own API: the page's origin or a listed
+    /// origin or prefix, ending there or at a path, query or fragment
+    /// (`https://api.example.com` is not `https://api.example.com.evil.test`).
+    fn ours(&self, url: &str) -> bool {
+        self.config.token_urls.iter().any(|prefix| {
+            url.starts_with(prefix.as_str())
+                && (prefix.ends_with('/')
+                    || matches!(url.as_bytes().get(prefix.len()), None | Some(b'/' | b'?' | b'#')))
+        })
     }
 }
 

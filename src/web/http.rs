@@ -1,6 +1,6 @@
 //! The SDK's own requests (login, refresh, keepalive, logout) on gloo-net:
-//! POST with cookies, the app's extra headers and a timeout, and the mapping
-//! of replies onto the engine's results.
+//! POST with cookies, the app's extra headers and a timeout, redirects not
+//! followed, and the mapping of replies onto the engine's results.
 
 use gloo_net::http::{Request, Response};
 use js_sys::Promise;
@@ -10,7 +10,7 @@ use web_sys::{AbortController, AbortSignal, Headers, RequestCredentials, Request
 
 use super::global::object;
 use super::handles::timeout;
-use super::js_values::{json, token_from};
+use super::js_values::{headers_from, json, token_from};
 use super::promise::{when_settled, Then};
 use crate::core::digits::number;
 use crate::core::{Failure, HeartbeatResult, RefreshResult};
@@ -25,8 +25,28 @@ extern "C" {
 /// What one SDK request needs: the URL, the app's headers, the timeout.
 pub(crate) struct RequestParams {
     pub url: String,
-    pub headers: Headers,
+    pub headers: RequestHeaders,
     pub timeout_ms: u64,
+}
+
+/// The `headers` option: fixed, or the app's function, called for each
+/// request (a CSRF token read from a cookie or a meta tag at that moment).
+#[derive(Clone)]
+pub(crate) enum RequestHeaders {
+    Fixed(Headers),
+    Computed(js_sys::Function),
+}
+
+impl RequestHeaders {
+    /// The headers for one request, a copy of its own; `None` when the app's
+    /// function throws or returns anything but an object of header names to
+    /// string values.
+    fn now(&self) -> Option<Headers> {
+        match self {
+            RequestHeaders::Fixed(h) => Headers::new_with_headers(h).ok(),
+            RequestHeaders::Computed(f) => headers_from(&f.call0(&JsValue::UNDEFINED).ok()?).ok(),
+        }
+    }
 }
 
 /// An HTTP reply with its whole body, or why none came (network error or
@@ -36,13 +56,17 @@ pub(crate) type Reply = Result<(Response, String), Failure>;
 /// POSTs to `params.url`, with `json_body` if given, reads the whole reply
 /// and gives it to `then`. `requestTimeoutMs` covers the body too: a server
 /// that sends headers and then stalls must not hold a refresh (and the
-/// cross-tab refresh lock) forever.
+/// cross-tab refresh lock) forever. `Err(Rejected)`: the app's headers
+/// function failed, and nothing was sent.
 pub(crate) fn post(params: &RequestParams, json_body: Option<String>, then: Then<Reply>) {
+    let Some(headers) = params.headers.now() else { return then(Err(Failure::Rejected)) };
     let Ok(abort) = AbortController::new() else { return then(Err(Failure::Network)) };
     let aborter = abort.clone();
     let deadline = timeout(params.timeout_ms as f64, move || aborter.abort());
     let keepalive = json_body.is_none();
-    let Some(request) = build(params, json_body, &abort.signal()) else { return then(Err(Failure::Network)) };
+    let Some(request) = build(&params.url, headers, json_body, &abort.signal()) else {
+        return then(Err(Failure::Network));
+    };
     send(
         request,
         keepalive,
@@ -58,28 +82,29 @@ pub(crate) fn post(params: &RequestParams, json_body: Option<String>, then: Then
 /// The request as gloo-net's `Request`. Built from a `web_sys::Request` because
 /// gloo-net's builder has no `keepalive` setter. One way for both kinds: the
 /// builder would also parse the URL and format its query string (core::fmt).
-fn build(params: &RequestParams, json_body: Option<String>, signal: &AbortSignal) -> Option<Request> {
+fn build(url: &str, headers: Headers, json_body: Option<String>, signal: &AbortSignal) -> Option<Request> {
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_credentials(RequestCredentials::Include);
     init.set_signal(Some(signal));
-    match json_body {
-        Some(body) => {
-            let headers = Headers::new_with_headers(&params.headers).ok()?;
-            headers.set("Content-Type", "application/json").ok()?;
-            init.set_headers(&headers);
-            init.set_body(&JsValue::from_str(&body));
-        }
+    // A redirect is an answer, not a detour: servers send one to their login
+    // page when the session is gone (Django's login_required, Passport's
+    // ensureLoggedIn, Spring's form login, SSO gateways). Followed, it would
+    // end in that page's 200, read as a live session. Not followed, it comes
+    // back as an opaque redirect, status 0, wherever it points.
+    super::global::set(&init, "redirect", &JsValue::from_str("manual"));
+    if let Some(body) = json_body {
+        headers.set("Content-Type", "application/json").ok()?;
+        init.set_body(&JsValue::from_str(&body));
+    } else {
         // Bodiless requests outlive the page: the logout POST in particular,
         // which apps often follow with `location.assign(...)`. (A keepalive
         // body is limited to 64 KiB, so login's is sent without it.)
-        None => {
-            init.set_headers(&params.headers);
-            // web-sys' RequestInit has no setter for it either.
-            super::global::set(&init, "keepalive", &JsValue::TRUE);
-        }
+        // web-sys' RequestInit has no setter for it either.
+        super::global::set(&init, "keepalive", &JsValue::TRUE);
     }
-    web_sys::Request::new_with_str_and_init(&params.url, &init).ok().map(Request::from)
+    init.set_headers(&headers);
+    web_sys::Request::new_with_str_and_init(url, &init).ok().map(Request::from)
 }
 
 /// Sends through the page's `fetch` and reads the body; `None` when fetch
@@ -134,12 +159,20 @@ fn retry_after_ms(value: &str) -> Option<u64> {
     at.is_finite().then(|| (at - js_sys::Date::now()).max(0.0) as u64)
 }
 
-fn definitive(r: &Response) -> bool {
-    matches!(r.status(), 401 | 403)
+/// The session is gone: a redirect (status 0: not followed, see `build`),
+/// 401, 403, Laravel's 419 "page expired" or IIS's 440 "login time-out".
+pub(crate) fn definitive(r: &Response) -> bool {
+    matches!(r.status(), 0 | 401 | 403 | 419 | 440)
 }
 
 pub(crate) fn heartbeat_result(reply: Reply) -> HeartbeatResult {
     match reply {
+        // A page is no keepalive's answer (it is empty, or JSON): a wrong
+        // keepaliveUrl (the app's fallback page), or a login page served with
+        // 200. Its body, already read, starts with markup.
+        Ok((r, body)) if r.ok() && body.trim_ascii_start().starts_with('<') => {
+            HeartbeatResult::Failed(Failure::Malformed)
+        }
         Ok((r, _)) if r.ok() => HeartbeatResult::Ok,
         Ok((r, _)) if definitive(&r) => HeartbeatResult::Rejected,
         Ok((r, _)) => HeartbeatResult::Failed(status_failure(&r)),

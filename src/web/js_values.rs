@@ -7,21 +7,24 @@
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use js_sys::JSON;
 
 use crate::core::{Cause, Event, Failure, Operation, Snapshot, Time, MIN_TOKEN_LIFETIME_MS};
 
-/// `SessionState`, field for field.
+/// `SessionState`, field for field. Every number is an `Option<f64>` and
+/// every string a `&str`, here and in `Detail`: serde-wasm-bindgen's map
+/// writer is instantiated once per value type (about 280 B raw each).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct State {
+pub(crate) struct State<'a> {
     authenticated: bool,
     restoring: bool,
     idle: bool,
     leader: bool,
     online: bool,
-    tab_id: String,
+    tab_id: &'a str,
     token_expires_at: Option<f64>,
     last_activity: Option<f64>,
     last_heartbeat: Option<f64>,
@@ -29,8 +32,8 @@ pub(crate) struct State {
     warning_remaining_ms: Option<f64>,
     idle_at: Option<f64>,
     absolute_at: Option<f64>,
-    ignored_messages: u32,
-    holds: u32,
+    ignored_messages: Option<f64>,
+    holds: Option<f64>,
 }
 
 /// Times and durations leave as `f64`, which JavaScript numbers are: they
@@ -40,10 +43,8 @@ fn ms(t: Option<Time>) -> Option<f64> {
     t.map(|t| t.0 as f64)
 }
 
-impl State {
-    pub(crate) fn new(s: Snapshot, tab: u64, ignored_messages: u32) -> State {
-        let mut tab_id = String::new();
-        crate::core::digits::push_u64(&mut tab_id, tab);
+impl State<'_> {
+    pub(crate) fn new(s: Snapshot, tab_id: &str, ignored_messages: u32) -> State<'_> {
         State {
             authenticated: s.authenticated,
             restoring: s.restoring,
@@ -58,8 +59,8 @@ impl State {
             warning_remaining_ms: s.warning_remaining_ms.map(|ms| ms as f64),
             idle_at: ms(s.idle_at),
             absolute_at: ms(s.absolute_at),
-            ignored_messages,
-            holds: s.holds,
+            ignored_messages: Some(f64::from(ignored_messages)),
+            holds: Some(f64::from(s.holds)),
         }
     }
 }
@@ -69,7 +70,7 @@ impl State {
 #[serde(untagged, rename_all_fields = "camelCase")]
 pub(crate) enum Detail {
     Empty {},
-    Warning { remaining_ms: f64, cause: &'static str },
+    Warning { remaining_ms: Option<f64>, cause: &'static str },
     Cause { cause: &'static str },
     Expiry { expires_at: Option<f64> },
     Logout { reason: &'static str, remote: bool },
@@ -85,7 +86,7 @@ pub(crate) fn event(event: Event, callback: bool) -> (&'static str, Detail) {
         Event::Idle => ("idle", Detail::Empty {}),
         Event::Heartbeat => ("heartbeat", Detail::Empty {}),
         Event::Warning { cause: c, remaining_ms } => {
-            ("warning", Detail::Warning { remaining_ms: remaining_ms as f64, cause: cause(c) })
+            ("warning", Detail::Warning { remaining_ms: Some(remaining_ms as f64), cause: cause(c) })
         }
         Event::Timeout(c) => ("timeout", Detail::Cause { cause: cause(c) }),
         Event::Refresh { expires_at } => ("refresh", Detail::Expiry { expires_at: ms(Some(expires_at)) }),
@@ -148,9 +149,13 @@ fn failure_message(op: Operation, f: Failure) -> &'static str {
         (Operation::Refresh, Failure::Malformed) => {
             "the refresh reply is not JSON of the form {accessToken, expiresIn} or {access_token, expires_in} with expiresIn >= 1 second; retrying"
         }
-        (Operation::Heartbeat, Failure::Malformed) => "the keepalive reply was malformed; retrying",
-        // Only callbacks reject; a request's failures are the ones above.
-        (op, Failure::Rejected) => callback_failure_message(op, Failure::Rejected),
+        (Operation::Heartbeat, Failure::Malformed) => {
+            "the keepalive reply is a page, not an empty or JSON body (a wrong keepaliveUrl, or a login page with 200?); retrying"
+        }
+        // A request is refused only by the app's headers function.
+        (_, Failure::Rejected) => {
+            "the `headers` function threw or returned no object of string headers; not sent, retrying with backoff"
+        }
     }
 }
 
@@ -207,4 +212,23 @@ pub(crate) fn session_from(v: &JsValue) -> Result<Option<(String, u64)>, ()> {
     } else {
         Ok(None)
     }
+}
+
+/// An object of header names to string values as `Headers`, checked by the
+/// browser now (`new Headers(object)`). `Err`: what the browser said of a
+/// name or value it refuses, or `undefined` when it is no such object. Every
+/// value must be a string: the browser would send `undefined` or `null` as
+/// text, and a missing CSRF token must not pass for one (the server would
+/// answer 403, read as a revoked session).
+pub(crate) fn headers_from(v: &JsValue) -> Result<web_sys::Headers, JsValue> {
+    let strings = v.is_object() && !js_sys::Array::is_array(v);
+    let strings =
+        strings && js_sys::Object::values(v.unchecked_ref::<js_sys::Object>()).iter().all(|x: JsValue| x.is_string());
+    if !strings {
+        return Err(JsValue::UNDEFINED);
+    }
+    // `new Headers(v)` through the binding the request's copy uses: one import
+    // for both (the browser takes any headers init there).
+    web_sys::Headers::new_with_headers(v.unchecked_ref())
+        .map_err(|e| super::global::get(&e, "message").unwrap_or_default())
 }

@@ -24,7 +24,9 @@ use crate::core::{Config, ConfigError, Engine, Input};
 pub(crate) struct KeeperOptions {
     pub config: Config,
     pub activity_events: Vec<String>,
-    pub headers: web_sys::Headers,
+    pub headers: super::http::RequestHeaders,
+    /// Where `fetch()` may send the token besides the page's own origin.
+    pub token_urls: Vec<String>,
     pub keepalive: Option<Function>,
     pub refresh: Option<Function>,
     pub logout: Option<Function>,
@@ -48,7 +50,14 @@ impl Keeper {
     /// Starts keeping the session: the channel, the page's listeners, the
     /// locks, and the question to sibling tabs.
     pub(crate) fn start(options: KeeperOptions) -> Result<Keeper, StartError> {
-        let KeeperOptions { config, activity_events, headers, keepalive, refresh, logout } = options;
+        let KeeperOptions { config, activity_events, headers, mut token_urls, keepalive, refresh, logout } = options;
+        let window = global();
+        // The page's own origin, unless it has none (`"null"`: a sandboxed frame, a file).
+        let origin = get(&window, "origin").and_then(|o| o.as_string());
+        if let Some(mut origin) = origin.filter(|o| o.starts_with("http")) {
+            origin.push('/');
+            token_urls.push(origin);
+        }
         let tab = (js_sys::Math::random() * 4_503_599_627_370_496.0) as u64;
         let engine = Engine::new(&config, tab, now()).map_err(StartError::Config)?;
         let web = WebConfig {
@@ -58,6 +67,7 @@ impl Keeper {
             login_url: config.login_url,
             activity_events,
             headers,
+            token_urls,
             request_timeout_ms: config.request_timeout_ms,
             channel_name: config.channel_name,
         };
@@ -73,7 +83,6 @@ impl Keeper {
             h.lifecycle = lifecycle;
         }
         driver.take_tab_locks();
-        let window = global();
         let online = get(&window, "navigator").and_then(|n| get(&n, "onLine")).and_then(|v| v.as_bool());
         if online == Some(false) {
             driver.handle(Input::Online(false));
@@ -96,7 +105,11 @@ impl Keeper {
     /// The `state` object, as of now (`null` in the instant the driver is busy).
     pub(crate) fn state(&self) -> JsValue {
         let engine = self.0.engine.try_borrow().ok();
-        let state = engine.map(|e| js_values::State::new(e.snapshot(now()), e.tab(), e.ignored_messages()));
+        let mut tab_id = String::new();
+        let state = engine.map(|e| {
+            crate::core::digits::push_u64(&mut tab_id, e.tab());
+            js_values::State::new(e.snapshot(now()), &tab_id, e.ignored_messages())
+        });
         js_values::to_js(&state)
     }
 

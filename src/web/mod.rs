@@ -28,7 +28,8 @@ mod tab_locks;
 
 pub(crate) use app_fetch::FetchError;
 pub(crate) use driver::now;
-pub(crate) use js_values::session_from;
+pub(crate) use http::RequestHeaders;
+pub(crate) use js_values::{headers_from, session_from};
 pub(crate) use keeper::{Keeper, KeeperOptions, StartError, WeakKeeper};
 pub(crate) use promise::Deferred;
 pub(crate) use requests::LoginError;

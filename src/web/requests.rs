@@ -49,7 +49,9 @@ pub(crate) struct WebConfig {
     pub logout: Endpoint,
     pub login_url: Option<String>,
     pub activity_events: Vec<String>,
-    pub headers: web_sys::Headers,
+    pub headers: http::RequestHeaders,
+    /// URL prefixes `fetch()` sends the token to (the page's origin first).
+    pub token_urls: Vec<String>,
     pub request_timeout_ms: u64,
     pub channel_name: String,
 }
@@ -66,14 +68,15 @@ pub(crate) enum LoginError {
     NoUrl,
     /// The server answered with this status.
     Status(u16),
-    /// No reply: a network error or the timeout.
+    /// The server answered with a redirect (to its login page, most likely).
+    Redirected,
+    /// Nothing was sent (the app's `headers` function threw or returned a
+    /// bad value) or no reply came (a network error, the timeout).
     NoReply,
     /// A 2xx reply that is not JSON (a wrong URL's HTML page).
     NotJson,
     /// JSON with a partial or invalid token.
     BadToken,
-    /// The keeper was disposed while the login was under way.
-    Disposed,
 }
 
 impl Driver {
@@ -111,18 +114,19 @@ impl Driver {
                 with(&weak, |d| d.handle(input));
             }
         };
-        let start: Then<Result<JsValue, JsValue>> = match endpoint {
+        let out = match endpoint {
             Endpoint::None => return,
-            Endpoint::Url(url) => {
-                let params = self.params(url);
-                Box::new(move |_| http::post(&params, None, Box::new(move |r| deliver(Outcome::Reply(r)))))
-            }
-            Endpoint::Callback(f) => {
-                let (f, ms) = (f.clone(), self.config.request_timeout_ms);
-                Box::new(move |_| callback::call(&f, ms, Box::new(move |r| deliver(Outcome::Returned(r)))))
-            }
+            Endpoint::Url(url) => Ok(self.params(url)),
+            Endpoint::Callback(f) => Err(f.clone()),
         };
-        when_settled(&Promise::resolve(&JsValue::UNDEFINED), start);
+        let ms = self.config.request_timeout_ms;
+        when_settled(
+            &Promise::resolve(&JsValue::UNDEFINED),
+            Box::new(move |_| match out {
+                Ok(params) => http::post(&params, None, Box::new(move |r| deliver(Outcome::Reply(r)))),
+                Err(f) => callback::call(&f, ms, Box::new(move |r| deliver(Outcome::Returned(r)))),
+            }),
+        );
     }
 
     fn params(&self, url: &str) -> RequestParams {
@@ -146,15 +150,13 @@ impl Driver {
     fn logged_in(self: &Rc<Self>, reply: http::Reply, sent_at: Time) -> Result<(), LoginError> {
         let body = match reply {
             Ok((r, body)) if r.ok() => body,
+            Ok((r, _)) if r.status() == 0 => return Err(LoginError::Redirected),
             Ok((r, _)) => return Err(LoginError::Status(r.status())),
             Err(_) => return Err(LoginError::NoReply),
         };
         // An HTML page from a wrong loginUrl must not pass for a cookie session.
         let json = js_values::json(&body).ok_or(LoginError::NotJson)?;
         let token = js_values::session_from(&json).map_err(|()| LoginError::BadToken)?;
-        if self.disposed() {
-            return Err(LoginError::Disposed);
-        }
         self.handle(Input::SessionStarted { token, sent_at });
         Ok(())
     }
