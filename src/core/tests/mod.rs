@@ -1,3 +1,4 @@
 mod behaviour;
 mod harness;
+mod layers;
 mod properties;
