@@ -142,7 +142,7 @@ function table(results) {
     `Heartbeats (POST /api/keepalive) + refreshes (POST /api/auth/refresh) the server counted in one simulated hour (page.clock, ${STEP_MS / 1000} s steps), after sign-in and the opening of the tabs (${TAB_GAP_MS / 1000} simulated s apart); logouts apart. "vs seed": this SDK over the seed design of the same mode.`,
     `Active: a pointermove every ${STEP_MS / 1000} simulated s in one tab, the tab changing every simulated minute. Idle: no activity at all after sign-in. The seeds do not look at activity: one run without events gives both their rows.`,
     `Server: ksa-server ${serverFlags.join(' ')}; SDK options: sessionTimeoutMs 30 min (cookie), defaults otherwise (idleTimeoutMs 15 min, refreshLeadMs 60 s).`,
-    'Logouts: the SDK ends an idle session with one POST /api/auth/logout; more than one means several tabs reached the idle deadline before the first tab\'s logout broadcast reached them (page.clock moves all tabs through the same step).',
+    'Logouts: POST /api/auth/logout requests the server counted when the idle session ended. One per session, whatever the number of tabs: at a timeout the leader tab alone tells the server (page.clock moves all tabs through the same step, so every tab reaches the idle deadline at once).',
   ];
   if (problems.length) notes.push(`Anomalies: ${problems.map((r) => `${r.design}/${r.mode}/${r.active ? 'active' : 'idle'}/${r.tabs}: reuse ${r.reuse}, failed refreshes ${r.failures}, signed-in tabs ${r.authenticatedTabs}/${r.tabs}`).join('; ')}.`);
   return { title: '3. Requests per simulated hour (reference server)', head, rows, notes };
