@@ -1,29 +1,37 @@
 //! The `/api` routes: login, refresh, logout, keepalive, profile, session and
 //! the optional test endpoints (counters, clock offset, fault switches), plus
 //! the middleware that counts requests, injects armed faults and turns every
-//! error reply into `{"error": "..."}`.
+//! error reply into `{"error": "..."}`. Login and refresh replies, which
+//! carry tokens, are `Cache-Control: no-store` (RFC 6749 §5.1).
+//!
+//! Login is throttled per account and per client address (see
+//! [`Allowance`]), and at most `max_concurrent_hashes` password hashes run at
+//! once. The state-changing routes pass [`guard::cross_site_refusal`] first.
 
 use std::sync::Arc;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHasher, SaltString};
 use argon2::Argon2;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, RETRY_AFTER};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HOST, RETRY_AFTER};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{from_fn_with_state, map_response, Next};
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::counters::Counters;
 use crate::faults::{FaultKind, FaultSpec, Faults};
-use crate::store::{Keepalive, Refresh, Store, StoreError};
+use crate::guard::{self, Peer};
+use crate::passwords::Passwords;
+use crate::store::{millis, Allowance, Keepalive, Refresh, Store, StoreError};
 use crate::tokens::{self, Claims, JwtError, Secret};
 
 /// Session cookie (both modes).
@@ -46,7 +54,12 @@ pub struct AppState {
     users: Vec<(String, String)>,
     /// Verified against for unknown emails so they cost as much as known ones.
     dummy_hash: String,
-    counters: Counters,
+    /// Shared with the connection loop, which counts connections in it.
+    counters: Arc<Counters>,
+    /// Checks passwords, at most `max_concurrent_hashes` at once.
+    passwords: Arc<Passwords>,
+    per_account: Allowance,
+    per_client: Allowance,
     /// Every time the handlers read; offset only through `/api/test/clock`.
     clock: Arc<Clock>,
     /// Armed through `/api/test/faults`.
@@ -54,13 +67,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Hashes the demo passwords (argon2id, random salts) and binds the store
-    /// and the clock (the one the store reads too).
+    /// Hashes the demo passwords (argon2id, random salts) and binds the store,
+    /// the clock (the one the store reads too) and the counters.
     pub fn new(
         config: Config,
         store: Arc<dyn Store>,
         secret: &[u8],
         clock: Arc<Clock>,
+        counters: Arc<Counters>,
     ) -> Result<Self, argon2::password_hash::Error> {
         let params = argon2::Params::new(
             config.argon2_memory_kib,
@@ -78,13 +92,17 @@ impl AppState {
             .map(|(e, p)| Ok((e.to_string(), hash(p)?)))
             .collect::<Result<_, argon2::password_hash::Error>>()?;
         let dummy_hash = hash(&tokens::new_id())?;
+        let window_ms = millis(config.login_failure_window);
         Ok(AppState {
+            passwords: Arc::new(Passwords::new(config.max_concurrent_hashes, counters.clone())),
+            per_account: Allowance { limit: config.login_failures_per_account, window_ms },
+            per_client: Allowance { limit: config.login_failures_per_client, window_ms },
             config,
             store,
             secret: Secret::new(secret),
             users,
             dummy_hash,
-            counters: Counters::default(),
+            counters,
             clock,
             faults: Faults::default(),
         })
@@ -98,7 +116,8 @@ type St = State<Arc<AppState>>;
 pub struct ApiError(StatusCode, String);
 
 impl ApiError {
-    fn new(status: StatusCode, msg: impl Into<String>) -> Self {
+    /// `status` with `{"error": msg}`.
+    pub fn new(status: StatusCode, msg: impl Into<String>) -> Self {
         ApiError(status, msg.into())
     }
 }
@@ -119,9 +138,14 @@ impl From<StoreError> for ApiError {
 
 /// The `/api` router (to be nested at `/api`).
 pub fn router(state: Arc<AppState>) -> Router {
+    // Only where tokens are. Seen in the e2e suite: Chromium never reported
+    // a no-store `/api/session` reply finished when the page's `fetch()` only
+    // looked at its status and left the body unread, so the suite waited on
+    // it at every step.
+    let no_store = || SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let mut api = Router::new()
-        .route("/auth/login", post(login))
-        .route("/auth/refresh", post(refresh))
+        .route("/auth/login", post(login).layer(no_store()))
+        .route("/auth/refresh", post(refresh).layer(no_store()))
         .route("/auth/logout", post(logout))
         .route("/keepalive", post(keepalive))
         .route("/profile", get(profile))
@@ -229,17 +253,47 @@ impl AppState {
         self.config.absolute_lifetime.as_secs().max(1)
     }
 
-    /// `{"accessToken", "expiresIn"}` for `email` in session `sid`.
+    /// `{"accessToken", "expiresIn"}` for `email` in session `sid`. The token
+    /// names the session only by [`tokens::session_ref`]: page scripts read
+    /// it, and the session id is the HttpOnly cookie's value.
     fn access_token(&self, email: &str, sid: &str) -> Json<serde_json::Value> {
         let iat = self.clock.now_ms() / 1000;
         let ttl = self.config.access_ttl.as_secs().max(1);
-        let claims = Claims { sub: email.into(), sid: sid.into(), iat, exp: iat + ttl };
+        let claims = Claims { sub: email.into(), sid: tokens::session_ref(&self.secret, sid), iat, exp: iat + ttl };
         Json(json!({ "accessToken": tokens::sign_jwt(&self.secret, &claims), "expiresIn": ttl }))
     }
 
     fn rt_cookie(&self, headers: &HeaderMap, family: &str, counter: u64) -> (&'static str, String) {
         let token = tokens::refresh_token(&self.secret, family, counter);
         set_cookie(RT_COOKIE, &token, "/api/auth", self.lifetime_secs(), secure_cookies(headers))
+    }
+
+    /// Revokes the sessions the request's cookies name (logout, and a login
+    /// over an existing session).
+    async fn revoke_named(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let family =
+            cookie(headers, RT_COOKIE).and_then(|t| tokens::parse_refresh_token(&self.secret, t)).map(|(f, _)| f);
+        let sid = cookie(headers, SID_COOKIE).map(str::to_string);
+        for id in family.iter().chain(sid.iter().filter(|s| Some(*s) != family.as_ref())) {
+            self.store.revoke(id.clone()).await?;
+        }
+        Ok(())
+    }
+
+    /// 429 for a spent login allowance.
+    fn throttled(&self, retry_after_ms: u64) -> Response {
+        Counters::bump(&self.counters.login_throttled);
+        let secs = retry_after_ms.div_ceil(1000).max(1);
+        let err = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too many failed logins; retry later");
+        ([(RETRY_AFTER, secs.to_string())], err).into_response()
+    }
+}
+
+/// 403 unless the request passes the cross-site guard.
+fn refuse_cross_site(headers: &HeaderMap) -> Result<(), ApiError> {
+    match guard::cross_site_refusal(headers) {
+        Some(why) => Err(ApiError::new(StatusCode::FORBIDDEN, why)),
+        None => Ok(()),
     }
 }
 
@@ -259,24 +313,53 @@ enum Mode {
     Cookie,
 }
 
-async fn login(State(st): St, headers: HeaderMap, body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+/// Login. In order: the cross-site guard (403) and a JSON body (415, 400);
+/// then one attempt is taken from the client's allowance and the account's
+/// (429 with `Retry-After` when either is spent, before any hashing); then
+/// the password is checked (401). Success restores the account's allowance,
+/// gives the client's attempt back, and ends the session the request's
+/// cookies named, if any.
+async fn login(
+    State(st): St,
+    peer: Peer,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    refuse_cross_site(&headers)?;
+    if !guard::is_json(&headers) {
+        return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "login expects Content-Type: application/json"));
+    }
     let body = body.map_err(|r| ApiError::new(r.status(), r.body_text()))?;
-    let req: LoginRequest = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("invalid login body: {e}")))?;
+    // serde's message quotes the input: say only what was expected.
+    let req: LoginRequest = serde_json::from_slice(&body).map_err(|_| {
+        let expected =
+            r#"invalid login body: expected {"email": string, "password": string, "mode"?: "token" | "cookie"}"#;
+        ApiError::new(StatusCode::BAD_REQUEST, expected)
+    })?;
     let email = req.email.trim().to_ascii_lowercase();
+
+    let now = st.clock.now_ms();
+    let client =
+        guard::allowance_key("client", &guard::client_address(&headers, peer, st.config.client_ip_header.as_deref()));
+    let account = guard::allowance_key("account", &email);
+    if let Some(ms) = st.store.take_attempt(client.clone(), st.per_client, now).await? {
+        return Ok(st.throttled(ms));
+    }
+    if let Some(ms) = st.store.take_attempt(account.clone(), st.per_account, now).await? {
+        // Nothing was checked: the client keeps its attempt.
+        st.store.give_back(client, st.per_client, false, now).await?;
+        return Ok(st.throttled(ms));
+    }
     let known = st.users.iter().find(|(e, _)| *e == email);
+    // Unknown emails are checked against a dummy hash so that they cost the same.
     let hash = known.map_or(st.dummy_hash.clone(), |(_, h)| h.clone());
-    // Argon2 is deliberately slow: keep it off the async worker threads.
-    let verified = tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            // The hash string carries its own parameters.
-            .is_ok_and(|h| Argon2::default().verify_password(req.password.as_bytes(), &h).is_ok())
-    })
-    .await
-    .unwrap_or(false);
+    let verified = st.passwords.verify(hash, req.password).await;
     if !(verified && known.is_some()) {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid email or password"));
     }
+    st.store.give_back(account, st.per_account, true, now).await?;
+    st.store.give_back(client, st.per_client, false, now).await?;
+    st.revoke_named(&headers).await?;
 
     let sid = tokens::new_id();
     let token_mode = req.mode == Mode::Token;
@@ -301,6 +384,7 @@ async fn login(State(st): St, headers: HeaderMap, body: Result<Bytes, BytesRejec
 ///   the family and its session are revoked; 401.
 /// - unknown family, idled-out or expired session: 401.
 async fn refresh(State(st): St, headers: HeaderMap) -> Result<Response, ApiError> {
+    refuse_cross_site(&headers)?;
     let unauthorized = |msg: &str| {
         let err = ApiError::new(StatusCode::UNAUTHORIZED, msg);
         Ok((clear_cookies(&headers), err).into_response())
@@ -333,22 +417,15 @@ async fn refresh(State(st): St, headers: HeaderMap) -> Result<Response, ApiError
     Ok((AppendHeaders([rt]), st.access_token(&email, &family)).into_response())
 }
 
-/// Revokes whatever session the cookies name; always 204.
+/// Revokes whatever session the cookies name; 204 (after the cross-site guard).
 async fn logout(State(st): St, headers: HeaderMap) -> Result<Response, ApiError> {
-    let family = cookie(&headers, RT_COOKIE).and_then(|t| tokens::parse_refresh_token(&st.secret, t)).map(|(f, _)| f);
-    let sid = cookie(&headers, SID_COOKIE).map(str::to_string);
-    for id in family.iter().chain(sid.iter().filter(|s| Some(*s) != family.as_ref())) {
-        st.store.revoke(id.clone()).await?;
-    }
+    refuse_cross_site(&headers)?;
+    st.revoke_named(&headers).await?;
     Ok((StatusCode::NO_CONTENT, clear_cookies(&headers)).into_response())
 }
 
 async fn keepalive(State(st): St, headers: HeaderMap) -> Result<Response, ApiError> {
-    // A custom header cannot be sent cross-site without a CORS preflight,
-    // which this server never grants.
-    if !headers.contains_key("x-requested-with") {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "missing X-Requested-With header"));
-    }
+    refuse_cross_site(&headers)?;
     let Some(sid) = cookie(&headers, SID_COOKIE) else {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "no session"));
     };
@@ -404,7 +481,8 @@ async fn test_counters(State(st): St) -> Json<serde_json::Value> {
     Json(st.counters.snapshot())
 }
 
-/// Zeroes the counters, disarms every fault and sets the clock offset back to 0.
+/// Zeroes the counters (the peaks restart from the present), disarms every
+/// fault and sets the clock offset back to 0.
 async fn test_reset(State(st): St) -> StatusCode {
     st.counters.reset();
     st.faults.clear();

@@ -41,6 +41,42 @@ pub struct Config {
     /// 19456 (OWASP's recommendation). No flag: only tests lower it, because
     /// unoptimised debug builds take about a second per hash at the default.
     pub argon2_memory_kib: u32,
+    /// Password hashes computed at once (`--max-concurrent-hashes`); further
+    /// logins wait their turn. Each costs `argon2_memory_kib` of memory, so
+    /// this bounds the memory logins can take. Default: the number of CPUs.
+    pub max_concurrent_hashes: usize,
+    /// Failed logins one account may take in a burst
+    /// (`--login-failures-per-account`); the allowance comes back evenly over
+    /// `login_failure_window`, and a successful login restores it. Default 5.
+    pub login_failures_per_account: u32,
+    /// Failed logins one client address may make in a burst
+    /// (`--login-failures-per-client`), whatever the accounts; refills like
+    /// the account's. Default 20.
+    pub login_failures_per_client: u32,
+    /// Time over which a spent login allowance comes back in full
+    /// (`--login-failure-window-secs`). Default 300 s: after the burst, one
+    /// more attempt per account each 60 s, per client each 15 s.
+    pub login_failure_window: Duration,
+    /// Header that carries the client's address when a proxy sits in front
+    /// (`--client-ip-header`, e.g. `x-real-ip`; for `x-forwarded-for` its last
+    /// entry, the one the proxy added). `None`: the peer address of the TCP
+    /// connection. Only set it behind a proxy that sets the header, or clients
+    /// choose their own address.
+    pub client_ip_header: Option<String>,
+    /// Live sessions one user may hold (`--max-sessions-per-user`); a login
+    /// beyond it ends that user's oldest sessions. Default 10.
+    pub max_sessions_per_user: u32,
+    /// Time a client has to send a request's header, and the most a
+    /// keep-alive connection may sit idle (`--header-read-timeout-ms`).
+    /// Default 10 000 ms.
+    pub header_read_timeout: Duration,
+    /// Time a client has to send a request's whole body once its header is in
+    /// (`--body-read-timeout-ms`); later, 408 and the connection is closed.
+    /// Default 10 000 ms.
+    pub body_read_timeout: Duration,
+    /// Connections served at once (`--max-connections`); further clients wait
+    /// in the listen backlog until one closes. Default 1024.
+    pub max_connections: usize,
 }
 
 impl Default for Config {
@@ -58,13 +94,25 @@ impl Default for Config {
             keepalive_min_interval: Duration::from_millis(1000),
             secret: None,
             argon2_memory_kib: argon2::Params::DEFAULT_M_COST,
+            max_concurrent_hashes: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            login_failures_per_account: 5,
+            login_failures_per_client: 20,
+            login_failure_window: Duration::from_secs(300),
+            client_ip_header: None,
+            max_sessions_per_user: 10,
+            header_read_timeout: Duration::from_millis(10_000),
+            body_read_timeout: Duration::from_millis(10_000),
+            max_connections: 1024,
         }
     }
 }
 
 const USAGE: &str = "usage: ksa-server [--addr HOST:PORT] [--www-dir DIR] [--pkg-dir DIR] \
 [--test-endpoints] [--access-ttl-secs N] [--idle-timeout-secs N] [--absolute-lifetime-secs N] \
-[--refresh-grace-ms N] [--keepalive-min-interval-ms N]\n\
+[--refresh-grace-ms N] [--keepalive-min-interval-ms N] [--max-concurrent-hashes N] \
+[--login-failures-per-account N] [--login-failures-per-client N] [--login-failure-window-secs N] \
+[--client-ip-header NAME] [--max-sessions-per-user N] [--header-read-timeout-ms N] \
+[--body-read-timeout-ms N] [--max-connections N]\n\
 env: KSA_ADDR, REDIS_URL, KSA_TEST_ENDPOINTS=1, KSA_SECRET (>= 32 bytes)";
 
 impl Config {
@@ -98,24 +146,39 @@ impl Config {
                 continue;
             }
             let value = args.next().ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
-            // Timeouts must be positive; the grace window and rate limit may
-            // be 0 (disabled).
-            let num = |unit: fn(u64) -> Duration| -> Result<Duration, String> {
-                let zero_ok = flag.ends_with("-ms");
+            // Everything must be positive except the grace window and the
+            // keepalive rate limit, which 0 disables.
+            let zero_ok = matches!(flag.as_str(), "--refresh-grace-ms" | "--keepalive-min-interval-ms");
+            let int = || -> Result<u64, String> {
                 match value.parse::<u64>() {
-                    Ok(n) if n > 0 || zero_ok => Ok(unit(n)),
+                    Ok(n) if n > 0 || zero_ok => Ok(n),
                     _ => Err(format!("{flag} expects a positive integer, got {value:?}")),
                 }
+            };
+            let small = || -> Result<u32, String> {
+                int()?.try_into().map_err(|_| format!("{flag} expects at most {}, got {value:?}", u32::MAX))
             };
             match flag.as_str() {
                 "--addr" => c.addr = value.clone(),
                 "--www-dir" => c.www_dir = value.clone().into(),
                 "--pkg-dir" => c.pkg_dir = value.clone().into(),
-                "--access-ttl-secs" => c.access_ttl = num(Duration::from_secs)?,
-                "--idle-timeout-secs" => c.idle_timeout = num(Duration::from_secs)?,
-                "--absolute-lifetime-secs" => c.absolute_lifetime = num(Duration::from_secs)?,
-                "--refresh-grace-ms" => c.refresh_grace = num(Duration::from_millis)?,
-                "--keepalive-min-interval-ms" => c.keepalive_min_interval = num(Duration::from_millis)?,
+                "--access-ttl-secs" => c.access_ttl = Duration::from_secs(int()?),
+                "--idle-timeout-secs" => c.idle_timeout = Duration::from_secs(int()?),
+                "--absolute-lifetime-secs" => c.absolute_lifetime = Duration::from_secs(int()?),
+                "--refresh-grace-ms" => c.refresh_grace = Duration::from_millis(int()?),
+                "--keepalive-min-interval-ms" => c.keepalive_min_interval = Duration::from_millis(int()?),
+                "--max-concurrent-hashes" => c.max_concurrent_hashes = small()? as usize,
+                "--login-failures-per-account" => c.login_failures_per_account = small()?,
+                "--login-failures-per-client" => c.login_failures_per_client = small()?,
+                "--login-failure-window-secs" => c.login_failure_window = Duration::from_secs(int()?),
+                "--client-ip-header" => match axum::http::HeaderName::try_from(value.as_str()) {
+                    Ok(name) => c.client_ip_header = Some(name.as_str().to_string()),
+                    Err(_) => return Err(format!("{flag} expects a header name, got {value:?}")),
+                },
+                "--max-sessions-per-user" => c.max_sessions_per_user = small()?,
+                "--header-read-timeout-ms" => c.header_read_timeout = Duration::from_millis(int()?),
+                "--body-read-timeout-ms" => c.body_read_timeout = Duration::from_millis(int()?),
+                "--max-connections" => c.max_connections = small()? as usize,
                 _ => return Err(format!("unknown option {flag:?}\n{USAGE}")),
             }
         }
@@ -164,6 +227,52 @@ mod tests {
         assert!(e.contains("--idle-timeout-secs") && e.contains("soon"), "{e}");
         assert!(parse(&["--bogus", "1"], &[]).unwrap_err().contains("--bogus"));
         assert!(parse(&[], &[("KSA_SECRET", "short")]).is_err());
+    }
+
+    #[test]
+    fn hardening_flags_parse_and_reject_zero() {
+        let c = parse(
+            &[
+                "--max-concurrent-hashes",
+                "3",
+                "--login-failures-per-account",
+                "4",
+                "--login-failures-per-client",
+                "40",
+                "--login-failure-window-secs",
+                "60",
+                "--client-ip-header",
+                "X-Real-IP",
+                "--max-sessions-per-user",
+                "2",
+                "--header-read-timeout-ms",
+                "1500",
+                "--body-read-timeout-ms",
+                "2500",
+                "--max-connections",
+                "64",
+            ],
+            &[],
+        )
+        .unwrap();
+        assert_eq!((c.max_concurrent_hashes, c.login_failures_per_account, c.login_failures_per_client), (3, 4, 40));
+        assert_eq!(c.login_failure_window, Duration::from_secs(60));
+        assert_eq!(c.client_ip_header.as_deref(), Some("x-real-ip"));
+        assert_eq!(c.max_sessions_per_user, 2);
+        assert_eq!(
+            (c.header_read_timeout, c.body_read_timeout),
+            (Duration::from_millis(1500), Duration::from_millis(2500))
+        );
+        assert_eq!(c.max_connections, 64);
+        for flag in
+            ["--header-read-timeout-ms", "--max-connections", "--max-concurrent-hashes", "--login-failures-per-account"]
+        {
+            let e = parse(&[flag, "0"], &[]).unwrap_err();
+            assert!(e.contains(flag) && e.contains("positive"), "{e}");
+        }
+        assert!(parse(&["--refresh-grace-ms", "0"], &[]).is_ok());
+        assert!(parse(&["--client-ip-header", "bad header"], &[]).unwrap_err().contains("header name"));
+        assert!(parse(&["--max-sessions-per-user", "5000000000"], &[]).unwrap_err().contains("at most"));
     }
 
     #[test]

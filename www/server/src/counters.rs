@@ -29,6 +29,54 @@ pub struct Counters {
     pub refresh_rejected: AtomicU64,
     /// Requests answered by an armed test fault instead of their handler.
     pub faults_injected: AtomicU64,
+    /// Logins answered 429 (an account's or a client's allowance was spent).
+    pub login_throttled: AtomicU64,
+    /// Password hashes being computed now, and the most at once.
+    pub hashes: Gauge,
+    /// Connections being served now, and the most at once.
+    pub connections: Gauge,
+}
+
+/// A count of things in progress and its high-water mark, kept through
+/// [`Gauge::enter`]'s guard.
+#[derive(Default)]
+pub struct Gauge {
+    now: AtomicU64,
+    peak: AtomicU64,
+}
+
+/// One thing in progress; counted out when dropped.
+#[must_use = "the gauge counts out when this is dropped"]
+pub struct Entered<'a>(&'a Gauge);
+
+impl Gauge {
+    /// Counts one in; the guard counts it out.
+    pub fn enter(&self) -> Entered<'_> {
+        let now = self.now.fetch_add(1, Relaxed) + 1;
+        self.peak.fetch_max(now, Relaxed);
+        Entered(self)
+    }
+
+    /// In progress now.
+    pub fn now(&self) -> u64 {
+        self.now.load(Relaxed)
+    }
+
+    /// The most in progress at once since start or the last reset.
+    pub fn peak(&self) -> u64 {
+        self.peak.load(Relaxed)
+    }
+
+    /// Starts the high-water mark again from the present count.
+    pub fn reset_peak(&self) {
+        self.peak.store(self.now(), Relaxed);
+    }
+}
+
+impl Drop for Entered<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Relaxed);
+    }
 }
 
 impl Counters {
@@ -57,6 +105,11 @@ impl Counters {
             "keepaliveRejected": self.keepalive_rejected.load(Relaxed),
             "refreshRejected": self.refresh_rejected.load(Relaxed),
             "faultsInjected": self.faults_injected.load(Relaxed),
+            "loginThrottled": self.login_throttled.load(Relaxed),
+            "hashesInFlight": self.hashes.now(),
+            "hashesInFlightPeak": self.hashes.peak(),
+            "connectionsOpen": self.connections.now(),
+            "connectionsOpenPeak": self.connections.peak(),
         })
     }
 
@@ -73,8 +126,11 @@ impl Counters {
             &self.keepalive_rejected,
             &self.refresh_rejected,
             &self.faults_injected,
+            &self.login_throttled,
         ] {
             c.store(0, Relaxed);
         }
+        self.hashes.reset_peak();
+        self.connections.reset_peak();
     }
 }

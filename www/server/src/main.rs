@@ -24,10 +24,9 @@ async fn main() -> Result<(), Error> {
     if test_endpoints {
         println!("test endpoints enabled: /api/test/counters, /api/test/reset, /api/test/clock, /api/test/faults");
     }
-    axum::serve(listener, app.router)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    ksa_server::serve_app(app, listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await;
     Ok(())
 }

@@ -6,7 +6,14 @@
 //! read Redis' clock (`TIME`), so the `now` arguments of [`Store`] are unused
 //! here; the instance's test clock offset (see [`Clock`], 0 outside tests)
 //! is added to it, as the last argument of every script.
-//! Needs Redis >= 5 (scripts that write after `TIME`).
+//! Needs Redis >= 5 (scripts that write after `TIME`), and one Redis, not a
+//! Cluster: a login's script deletes the user's oldest sessions, whose keys
+//! it reads from the user's set rather than from its arguments.
+//!
+//! Keys: `ksa:s:<id>` a session (hash); `ksa:u:<user>` the user's sessions
+//! (sorted set of session keys by login time, with the absolute lifetime as
+//! TTL); `ksa:t:<key>` a login allowance (the time it is whole again, with
+//! that as TTL); `ksa:secret` the shared signing secret.
 
 use std::sync::Arc;
 
@@ -14,7 +21,7 @@ use redis::aio::ConnectionManager;
 use redis::Script;
 
 use crate::clock::Clock;
-use crate::store::{BoxFut, Keepalive, Millis, Policy, Refresh, Store, StoreError};
+use crate::store::{Allowance, BoxFut, Keepalive, Millis, Policy, Refresh, Store, StoreError};
 
 const SECRET_KEY: &str = "ksa:secret";
 
@@ -32,13 +39,29 @@ local function touch(key, idle, abs)
 end
 "#;
 
-/// KEYS[1] session; ARGV email, absolute ms, idle ms, "1" for a refresh family.
+/// KEYS[1] session, KEYS[2] the user's set of sessions; ARGV email,
+/// absolute ms, idle ms, "1" for a refresh family, sessions kept per user.
+/// The user's sessions that are gone are dropped from the set, then the
+/// oldest beyond the bound are deleted.
 const CREATE: &str = r#"
-local absolute, idle = tonumber(ARGV[2]), tonumber(ARGV[3])
+local absolute, idle, max = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[5])
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'email', ARGV[1], 'abs_exp', now + absolute)
-if ARGV[4] == '1' then redis.call('HSET', KEYS[1], 'counter', 0, 'rotated_at', now) end
+if ARGV[4] == '1' then redis.call('HSET', KEYS[1], 'counter', 0, 'rotated_at', now, 'graced', 0) end
 touch(KEYS[1], idle, now + absolute)
+local live = {}
+for _, k in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if redis.call('EXISTS', k) == 1 then table.insert(live, k) else redis.call('ZREM', KEYS[2], k) end
+end
+local over = #live + 1 - max
+for _, k in ipairs(live) do
+  if over <= 0 then break end
+  redis.call('DEL', k)
+  redis.call('ZREM', KEYS[2], k)
+  over = over - 1
+end
+redis.call('ZADD', KEYS[2], now, KEYS[1])
+redis.call('PEXPIRE', KEYS[2], absolute)
 return 1
 "#;
 
@@ -77,10 +100,11 @@ return v[3]
 "#;
 
 /// KEYS[1] session; ARGV presented counter, idle, grace.
-/// Returns {0} dead, {1, counter, email} rotated, {2, counter, email} grace,
-/// {3} reuse detected (session deleted). Same rule as `MemoryStore::refresh`.
+/// Returns {0} dead, {1, counter, email} rotated, {2, counter, email} grace
+/// (once per rotation), {3} reuse detected (session deleted). Same rule as
+/// `MemoryStore::refresh`.
 const REFRESH: &str = r#"
-local v = redis.call('HMGET', KEYS[1], 'last_seen', 'abs_exp', 'counter', 'rotated_at', 'email')
+local v = redis.call('HMGET', KEYS[1], 'last_seen', 'abs_exp', 'counter', 'rotated_at', 'email', 'graced')
 local n, idle, grace = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 if not v[1] then return {0, 0, ''} end
 local abs = tonumber(v[2])
@@ -91,15 +115,37 @@ end
 if not v[3] then return {0, 0, ''} end
 local cur = tonumber(v[3])
 if n == cur then
-  redis.call('HSET', KEYS[1], 'counter', cur + 1, 'rotated_at', now)
+  redis.call('HSET', KEYS[1], 'counter', cur + 1, 'rotated_at', now, 'graced', 0)
   touch(KEYS[1], idle, abs)
   return {1, cur + 1, v[5]}
-elseif n + 1 == cur and math.max(0, now - tonumber(v[4])) < grace then
+elseif n + 1 == cur and math.max(0, now - tonumber(v[4])) < grace and v[6] ~= '1' then
+  redis.call('HSET', KEYS[1], 'graced', 1)
   touch(KEYS[1], idle, abs)
   return {2, cur, v[5]}
 end
 redis.call('DEL', KEYS[1])
 return {3, 0, ''}
+"#;
+
+/// KEYS[1] allowance; ARGV interval ms, tolerance ms. Returns 0 admitted
+/// (the "whole again" time moved one interval on), or the ms until the next
+/// attempt is admitted. Same rule as [`Allowance::take`].
+const TAKE_ATTEMPT: &str = r#"
+local interval, tolerance = tonumber(ARGV[1]), tonumber(ARGV[2])
+local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or now), now)
+if tat - now > tolerance then return tat - now - tolerance end
+redis.call('SET', KEYS[1], tat + interval, 'PX', tat + interval - now)
+return 0
+"#;
+
+/// KEYS[1] allowance; ARGV interval ms, "1" to give back the whole allowance.
+const GIVE_BACK: &str = r#"
+local tat = tonumber(redis.call('GET', KEYS[1]))
+if not tat then return 0 end
+local back = now
+if ARGV[2] ~= '1' then back = tat - tonumber(ARGV[1]) end
+if back <= now then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], back, 'PX', back - now) end
+return 0
 "#;
 
 /// KEYS[1] secret key; ARGV candidate. First writer wins.
@@ -118,10 +164,16 @@ pub struct RedisStore {
     touch: Script,
     refresh: Script,
     secret: Script,
+    take_attempt: Script,
+    give_back: Script,
 }
 
 fn key(id: &str) -> String {
     format!("ksa:s:{id}")
+}
+
+fn user_key(email: &str) -> String {
+    format!("ksa:u:{email}")
 }
 
 fn err(e: redis::RedisError) -> StoreError {
@@ -143,6 +195,8 @@ impl RedisStore {
             touch: Script::new(&format!("{PRELUDE}{TOUCH}")),
             refresh: Script::new(&format!("{PRELUDE}{REFRESH}")),
             secret: Script::new(SECRET),
+            take_attempt: Script::new(&format!("{PRELUDE}{TAKE_ATTEMPT}")),
+            give_back: Script::new(&format!("{PRELUDE}{GIVE_BACK}")),
         })
     }
 }
@@ -167,10 +221,12 @@ impl Store for RedisStore {
             let _: i64 = self
                 .create
                 .key(key(&id))
+                .key(user_key(&email))
                 .arg(email)
                 .arg(p.absolute_ms)
                 .arg(p.idle_ms)
                 .arg(family)
+                .arg(p.max_sessions_per_user)
                 .arg(self.clock.offset_ms())
                 .invoke_async(&mut c)
                 .await
@@ -235,6 +291,38 @@ impl Store for RedisStore {
         Box::pin(async move {
             let mut c = self.conn.clone();
             redis::cmd("DEL").arg(key(&id)).query_async::<()>(&mut c).await.map_err(err)
+        })
+    }
+
+    fn take_attempt(&self, k: String, allowance: Allowance, _now: Millis) -> BoxFut<'_, Option<u64>> {
+        Box::pin(async move {
+            let mut c = self.conn.clone();
+            let retry: u64 = self
+                .take_attempt
+                .key(format!("ksa:t:{k}"))
+                .arg(allowance.interval_ms())
+                .arg(allowance.tolerance_ms())
+                .arg(self.clock.offset_ms())
+                .invoke_async(&mut c)
+                .await
+                .map_err(err)?;
+            Ok((retry > 0).then_some(retry))
+        })
+    }
+
+    fn give_back(&self, k: String, allowance: Allowance, whole: bool, _now: Millis) -> BoxFut<'_, ()> {
+        Box::pin(async move {
+            let mut c = self.conn.clone();
+            let _: i64 = self
+                .give_back
+                .key(format!("ksa:t:{k}"))
+                .arg(allowance.interval_ms())
+                .arg(if whole { "1" } else { "0" })
+                .arg(self.clock.offset_ms())
+                .invoke_async(&mut c)
+                .await
+                .map_err(err)?;
+            Ok(())
         })
     }
 }

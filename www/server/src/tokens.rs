@@ -36,7 +36,11 @@ pub fn new_id() -> String {
 pub struct Claims {
     /// The user's email.
     pub sub: String,
-    /// The server session (and refresh family) the token was issued for.
+    /// An opaque reference to the server session the token was issued for:
+    /// [`session_ref`] of its id, never the id itself. The id is the value of
+    /// the HttpOnly session cookie, and this token is readable by the page's
+    /// scripts; the reference lets the server relate a token to its session
+    /// without handing script the cookie.
     pub sid: String,
     /// Issued at, seconds since the Unix epoch.
     pub iat: u64,
@@ -109,6 +113,14 @@ pub fn verify_jwt(secret: &Secret, token: &str, now_secs: u64) -> Result<Claims,
     Ok(claims)
 }
 
+/// The access token's reference to session `id`: a MAC of the id under the
+/// server's secret (128 bits, base64url), so it names the session to the
+/// server but cannot be turned back into the session cookie.
+pub fn session_ref(secret: &Secret, id: &str) -> String {
+    let m = mac(secret, &[b"sid:", id.as_bytes()]).finalize().into_bytes();
+    B64.encode(&m[..16])
+}
+
 /// The refresh token for `counter` in `family`.
 pub fn refresh_token(secret: &Secret, family: &str, counter: u64) -> String {
     let c = counter.to_string();
@@ -147,6 +159,16 @@ mod tests {
         forged.insert(40, 'x');
         assert_eq!(verify_jwt(&s(), &forged, 100), Err(JwtError::Invalid));
         assert_eq!(verify_jwt(&s(), "garbage", 100), Err(JwtError::Invalid));
+    }
+
+    #[test]
+    fn session_ref_is_stable_keyed_and_not_the_id() {
+        let r = session_ref(&s(), "the-session-id");
+        assert_eq!(r, session_ref(&s(), "the-session-id"));
+        assert_eq!(r.len(), 22);
+        assert!(!r.contains("the-session-id"));
+        assert_ne!(r, session_ref(&s(), "another-session-id"));
+        assert_ne!(r, session_ref(&Secret::new(b"other-secret"), "the-session-id"));
     }
 
     #[test]

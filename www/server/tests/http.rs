@@ -2,231 +2,14 @@
 //! twice, against the in-memory store and against a real `redis-server` that
 //! each test spawns (and kills) itself; a missing redis-server fails them.
 
-use std::net::TcpListener as StdListener;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::Duration;
 
+use common::*;
 use ksa_server::tokens::{self, Claims, Secret};
-use ksa_server::Config;
-use reqwest::header::HeaderMap;
 use serde_json::{json, Value};
 use tokio::time::sleep;
-
-const EMAIL: &str = "demo@example.com";
-const PASSWORD: &str = "demo-password";
-const SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
-
-// ---------------------------------------------------------------- harness
-
-/// A `redis-server` child on a free port, killed on drop.
-struct RedisProc {
-    child: Child,
-    url: String,
-}
-
-impl RedisProc {
-    fn start() -> RedisProc {
-        let port = StdListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--save", "", "--appendonly", "no"])
-            .args(["--bind", "127.0.0.1"])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server is required for these tests (Debian: apt-get install redis-server)");
-        let mut r = RedisProc { child, url: format!("redis://127.0.0.1:{port}/") };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return r;
-            }
-            if let Ok(Some(status)) = r.child.try_wait() {
-                panic!("redis-server exited early: {status}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("redis-server did not start listening on port {port}");
-    }
-}
-
-impl Drop for RedisProc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Memory,
-    Redis,
-}
-
-/// Test defaults: test endpoints on, cheap password hashing, fixed secret.
-fn config() -> Config {
-    Config {
-        test_endpoints: true,
-        argon2_memory_kib: 64,
-        secret: Some(SECRET.to_vec()),
-        www_dir: "/nonexistent-www".into(),
-        pkg_dir: "/nonexistent-pkg".into(),
-        ..Config::default()
-    }
-}
-
-/// One or more server instances on one backend; everything stops on drop.
-struct Env {
-    servers: Vec<Client>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-    redis: Option<RedisProc>,
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        for t in &self.tasks {
-            t.abort();
-        }
-    }
-}
-
-impl Env {
-    async fn start(backend: Backend, instances: usize, tweak: impl Fn(&mut Config)) -> Env {
-        let redis = matches!(backend, Backend::Redis).then(RedisProc::start);
-        let mut env = Env { servers: vec![], tasks: vec![], redis };
-        for _ in 0..instances {
-            let mut c = config();
-            c.redis_url = env.redis.as_ref().map(|r| r.url.clone());
-            tweak(&mut c);
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let base = format!("http://{}", listener.local_addr().unwrap());
-            env.tasks.push(tokio::spawn(async move {
-                ksa_server::serve(c, listener).await.unwrap();
-            }));
-            env.servers.push(Client { http: reqwest::Client::new(), base });
-        }
-        env
-    }
-
-    fn a(&self) -> &Client {
-        &self.servers[0]
-    }
-}
-
-/// A reply, with its `Set-Cookie` values picked out.
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: HeaderMap,
-    body: Value,
-}
-
-impl Reply {
-    /// Value the reply sets for cookie `name` ("" when it clears it).
-    fn cookie(&self, name: &str) -> Option<String> {
-        self.set_cookie(name).map(|c| {
-            let first = c.split(';').next().unwrap();
-            first.split_once('=').unwrap().1.to_string()
-        })
-    }
-
-    /// The whole `Set-Cookie` line for `name`.
-    fn set_cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .get_all("set-cookie")
-            .iter()
-            .map(|v| v.to_str().unwrap().to_string())
-            .find(|c| c.starts_with(&format!("{name}=")))
-    }
-
-    fn token(&self) -> String {
-        self.body["accessToken"].as_str().expect("accessToken in body").to_string()
-    }
-}
-
-struct Client {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Client {
-    async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
-        let r = req.send().await.unwrap();
-        let status = r.status().as_u16();
-        let headers = r.headers().clone();
-        let bytes = r.bytes().await.unwrap();
-        let body = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
-        Reply { status, headers, body }
-    }
-
-    fn post(&self, path: &str) -> reqwest::RequestBuilder {
-        self.http.post(format!("{}{path}", self.base))
-    }
-
-    async fn login(&self, email: &str, password: &str, mode: Option<&str>) -> Reply {
-        let mut body = json!({ "email": email, "password": password });
-        if let Some(m) = mode {
-            body["mode"] = json!(m);
-        }
-        self.send(self.post("/api/auth/login").json(&body)).await
-    }
-
-    /// Logs the demo user in (token mode); returns (sid, refresh token, access token).
-    async fn login_token(&self) -> (String, String, String) {
-        let r = self.login(EMAIL, PASSWORD, None).await;
-        assert_eq!(r.status, 200, "{r:?}");
-        (r.cookie("ksa_sid").unwrap(), r.cookie("ksa_rt").unwrap(), r.token())
-    }
-
-    async fn refresh(&self, rt: &str) -> Reply {
-        self.send(self.post("/api/auth/refresh").header("cookie", format!("ksa_rt={rt}"))).await
-    }
-
-    async fn keepalive(&self, sid: &str) -> Reply {
-        let req = self.post("/api/keepalive").header("x-requested-with", "ksa");
-        self.send(req.header("cookie", format!("ksa_sid={sid}"))).await
-    }
-
-    async fn profile(&self, token: &str) -> Reply {
-        let req = self.http.get(format!("{}/api/profile", self.base));
-        self.send(req.bearer_auth(token)).await
-    }
-
-    async fn session(&self, sid: &str) -> Reply {
-        let req = self.http.get(format!("{}/api/session", self.base));
-        self.send(req.header("cookie", format!("ksa_sid={sid}"))).await
-    }
-
-    async fn post_json(&self, path: &str, body: Value) -> Reply {
-        self.send(self.post(path).json(&body)).await
-    }
-
-    /// Moves the server's clock `ms` ahead of the wall clock.
-    async fn clock_offset(&self, ms: i64) -> Reply {
-        let r = self.post_json("/api/test/clock", json!({ "offsetMs": ms })).await;
-        assert_eq!(r.status, 200, "{r:?}");
-        r
-    }
-
-    async fn counters(&self) -> Value {
-        let r = self.send(self.http.get(format!("{}/api/test/counters", self.base))).await;
-        assert_eq!(r.status, 200);
-        r.body
-    }
-}
-
-fn ms(n: u64) -> Duration {
-    Duration::from_millis(n)
-}
-
-/// Runs each named scenario `async fn name(Backend)` once per backend.
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod memory {
-            $( #[tokio::test] async fn $name() { super::$name(super::Backend::Memory).await } )*
-        }
-        mod redis {
-            $( #[tokio::test] async fn $name() { super::$name(super::Backend::Redis).await } )*
-        }
-    };
-}
 
 on_both_stores!(
     login_token_mode_sets_both_cookies_and_returns_a_working_jwt,
@@ -533,7 +316,8 @@ async fn faults_answer_without_running_the_handler_then_run_out() {
 async fn keepalive_without_x_requested_with_is_403() {
     let env = Env::start(Backend::Memory, 1, |_| {}).await;
     let sid = env.a().login(EMAIL, PASSWORD, Some("cookie")).await.cookie("ksa_sid").unwrap();
-    let r = env.a().send(env.a().post("/api/keepalive").header("cookie", format!("ksa_sid={sid}"))).await;
+    let bare = env.a().raw.post(format!("{}/api/keepalive", env.a().base));
+    let r = env.a().send(bare.header("cookie", format!("ksa_sid={sid}"))).await;
     assert_eq!(r.status, 403);
     assert!(r.body["error"].as_str().unwrap().contains("X-Requested-With"));
     let no_session = env.a().send(env.a().post("/api/keepalive").header("x-requested-with", "x")).await;
@@ -544,9 +328,11 @@ async fn keepalive_without_x_requested_with_is_403() {
 async fn bad_input_gets_json_errors_with_the_right_status() {
     let env = Env::start(Backend::Memory, 1, |_| {}).await;
     let a = env.a();
+    let json_body =
+        |body: &'static str| a.post("/api/auth/login").header("content-type", "application/json").body(body);
     let cases = [
-        (a.post("/api/auth/login").body("{\"email\": "), 400),
-        (a.post("/api/auth/login").body("{\"email\": \"x\"}"), 400),
+        (json_body("{\"email\": "), 400),
+        (json_body("{\"email\": \"x\"}"), 400),
         (a.post("/api/auth/login").json(&json!({"email": EMAIL, "password": PASSWORD, "mode": "magic"})), 400),
         (a.post("/api/auth/login").body(vec![b' '; 17 * 1024]), 413),
         (a.post("/api/nope"), 404),
