@@ -24,8 +24,12 @@ function needsBrowser(method) {
 
 /** A hold made where there is no browser: never in force. */
 export class ActivityHold {
+  #label;
   constructor(label) {
-    this.label = label ?? undefined;
+    this.#label = label ?? undefined;
+  }
+  get label() {
+    return this.#label;
   }
   get held() {
     return false;
