@@ -6,6 +6,22 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// Content-Security-Policy of the static files by default: the demo page's
+/// own (its `<meta>` says the same), plus `frame-ancestors`, which only a
+/// header can set. Scripts and styles from this origin only, no inline ones;
+/// the wasm module needs `'wasm-unsafe-eval'`.
+pub const STATIC_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
+style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; \
+frame-ancestors 'none'";
+
+/// The default CSP with `--test-endpoints`: [`STATIC_CSP`] plus `'unsafe-eval'`,
+/// because the end-to-end suite's WebKit harness evaluates code inside its
+/// pages (WebDriver's own scripts are exempt from CSP; an `eval` they make the
+/// page run is not).
+pub const STATIC_CSP_FOR_TESTS: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'; \
+connect-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
+form-action 'self'; frame-ancestors 'none'";
+
 /// Everything the server needs to start. `Config::default()` is the documented
 /// default of every flag.
 #[derive(Clone, Debug)]
@@ -77,6 +93,10 @@ pub struct Config {
     /// Connections served at once (`--max-connections`); further clients wait
     /// in the listen backlog until one closes. Default 1024.
     pub max_connections: usize,
+    /// Content-Security-Policy header of the static files (`--csp`; empty:
+    /// none). Default [`STATIC_CSP`], or [`STATIC_CSP_FOR_TESTS`] when
+    /// `--test-endpoints` is given without `--csp`.
+    pub static_csp: String,
 }
 
 impl Default for Config {
@@ -103,6 +123,7 @@ impl Default for Config {
             header_read_timeout: Duration::from_millis(10_000),
             body_read_timeout: Duration::from_millis(10_000),
             max_connections: 1024,
+            static_csp: STATIC_CSP.into(),
         }
     }
 }
@@ -112,7 +133,7 @@ const USAGE: &str = "usage: ksa-server [--addr HOST:PORT] [--www-dir DIR] [--pkg
 [--refresh-grace-ms N] [--keepalive-min-interval-ms N] [--max-concurrent-hashes N] \
 [--login-failures-per-account N] [--login-failures-per-client N] [--login-failure-window-secs N] \
 [--client-ip-header NAME] [--max-sessions-per-user N] [--header-read-timeout-ms N] \
-[--body-read-timeout-ms N] [--max-connections N]\n\
+[--body-read-timeout-ms N] [--max-connections N] [--csp POLICY]\n\
 env: KSA_ADDR, REDIS_URL, KSA_TEST_ENDPOINTS=1, KSA_SECRET (>= 32 bytes)";
 
 impl Config {
@@ -136,6 +157,7 @@ impl Config {
             c.secret = Some(s.into_bytes());
         }
 
+        let mut csp_given = false;
         let mut args = args.into_iter();
         while let Some(flag) = args.next() {
             if flag == "--help" || flag == "-h" {
@@ -179,8 +201,15 @@ impl Config {
                 "--header-read-timeout-ms" => c.header_read_timeout = Duration::from_millis(int()?),
                 "--body-read-timeout-ms" => c.body_read_timeout = Duration::from_millis(int()?),
                 "--max-connections" => c.max_connections = small()? as usize,
+                "--csp" => match axum::http::HeaderValue::from_str(&value) {
+                    Ok(_) => (c.static_csp, csp_given) = (value.clone(), true),
+                    Err(_) => return Err(format!("{flag} expects a header value, got {value:?}")),
+                },
                 _ => return Err(format!("unknown option {flag:?}\n{USAGE}")),
             }
+        }
+        if c.test_endpoints && !csp_given {
+            c.static_csp = STATIC_CSP_FOR_TESTS.into();
         }
         // Test-only: a debug build hashes the demo passwords at the default
         // cost for seconds; a suite that starts many servers lowers it.
@@ -273,6 +302,19 @@ mod tests {
         assert!(parse(&["--refresh-grace-ms", "0"], &[]).is_ok());
         assert!(parse(&["--client-ip-header", "bad header"], &[]).unwrap_err().contains("header name"));
         assert!(parse(&["--max-sessions-per-user", "5000000000"], &[]).unwrap_err().contains("at most"));
+    }
+
+    #[test]
+    fn the_static_csp_allows_eval_only_for_tests_unless_given() {
+        assert_eq!(parse(&[], &[]).unwrap().static_csp, STATIC_CSP);
+        assert_eq!(parse(&["--test-endpoints"], &[]).unwrap().static_csp, STATIC_CSP_FOR_TESTS);
+        assert_eq!(
+            parse(&["--test-endpoints", "--csp", "default-src 'none'"], &[]).unwrap().static_csp,
+            "default-src 'none'"
+        );
+        assert_eq!(parse(&["--csp", ""], &[]).unwrap().static_csp, "");
+        assert!(parse(&["--csp", "bad\npolicy"], &[]).unwrap_err().contains("--csp"));
+        assert_eq!(STATIC_CSP_FOR_TESTS.replace(" 'unsafe-eval'", ""), STATIC_CSP);
     }
 
     #[test]

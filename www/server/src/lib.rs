@@ -35,13 +35,7 @@ pub use config::Config;
 use counters::Counters;
 use store::{MemoryStore, Policy, Store};
 
-/// Content-Security-Policy of the static files: the demo page's own (its
-/// `<meta>` says the same), plus `frame-ancestors`, which only a header can
-/// set. Scripts and styles from this origin only, no inline ones; the wasm
-/// module needs `'wasm-unsafe-eval'`.
-pub const STATIC_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; \
-style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; \
-frame-ancestors 'none'";
+pub use config::STATIC_CSP;
 
 /// Any start-up error.
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -84,6 +78,10 @@ pub async fn app(config: Config) -> Result<App, Error> {
     let limits =
         server::Limits { header_read_timeout: config.header_read_timeout, max_connections: config.max_connections };
     let body_read_timeout = config.body_read_timeout;
+    let csp = match config.static_csp.as_str() {
+        "" => None,
+        policy => Some(HeaderValue::from_str(policy).map_err(|_| "the static CSP is not a valid header value")?),
+    };
     let counters = Arc::new(Counters::default());
     let shared = counters.clone();
     // Hashing the demo passwords takes a moment: do it off the runtime.
@@ -93,7 +91,7 @@ pub async fn app(config: Config) -> Result<App, Error> {
     let statics = Router::new()
         .nest_service("/pkg", ServeDir::new(pkg))
         .fallback_service(ServeDir::new(www))
-        .layer(header(CONTENT_SECURITY_POLICY, STATIC_CSP))
+        .layer(SetResponseHeaderLayer::if_not_present(CONTENT_SECURITY_POLICY, csp))
         .layer(header(X_FRAME_OPTIONS, "DENY"));
     let router = Router::new()
         .nest("/api", api::router(Arc::new(state)))

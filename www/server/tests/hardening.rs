@@ -357,8 +357,19 @@ async fn static_files_carry_a_csp_nosniff_and_frame_protection() {
     assert!(h("content-security-policy").contains("frame-ancestors 'none'"), "{}", h("content-security-policy"));
     assert_eq!(h("x-frame-options"), "DENY");
     assert_eq!(h("x-content-type-options"), "nosniff");
+    assert_eq!(h("content-security-policy"), ksa_server::STATIC_CSP);
     let api = env.a().login(EMAIL, "wrong", None).await;
     assert_eq!(api.headers["x-content-type-options"], "nosniff");
+    // `--csp ''`: no policy (a site's pages may need their own), the rest stays.
+    let www = dir.clone();
+    let off = Env::start(Backend::Memory, 1, move |c| {
+        c.www_dir = www.clone();
+        c.static_csp = String::new();
+    })
+    .await;
+    let page = off.a().http.get(format!("{}/", off.a().base)).send().await.unwrap();
+    assert!(page.headers().get("content-security-policy").is_none());
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
