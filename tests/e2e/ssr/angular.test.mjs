@@ -28,6 +28,7 @@ test('SSR 3. an Angular 22 app with @angular/ssr from the README recipe: ng buil
   const ran = Date.now();
   const result = await ssrScenario({
     name: 'angular',
+    holdsHydration: true,
     start: () => startApp({ command: node, args: [join(dist, 'server/server.mjs')], cwd: dir, env }),
   });
   // Real durations, for the record only (nothing asserts on them).

@@ -13,7 +13,8 @@
 //     30-minute sliding timeout, heartbeats keep the server session; a
 //     client-side navigation half-way keeps the one keeper (the same object,
 //     the same tab id, one BroadcastChannel, still signed in), and a second
-//     tab opened then hydrates signed in;
+//     tab opened then hydrates signed in, with no error even when it hydrates
+//     only after its keeper had the session from the first tab (holdsHydration);
 //   - without activity the idle timeout signs the user out, and no
 //     heartbeat follows;
 //   - the app's server logged no error.
@@ -217,9 +218,11 @@ const keeperOf = (page) => page.evaluate(() => (window.keeper ? { tabId: window.
 /**
  * The scenario of this file's header on the app `start` serves (a function
  * that starts the framework's server and returns startApp's handle).
- * Returns the counts; asserts as it goes.
+ * `holdsHydration`: the app's test-only part can hold its hydration (?hold),
+ * so the second tab hydrates after its keeper is signed in. Returns the
+ * counts; asserts as it goes.
  */
-export async function ssrScenario({ name, start }) {
+export async function ssrScenario({ name, start, holdsHydration = false }) {
   const w = await World.start({
     server: { flags: { idleTimeoutSecs: SESSION_TIMEOUT_MS / 1000, absoluteLifetimeSecs: 4 * 3600, accessTtlSecs: 300 } },
   });
@@ -279,8 +282,15 @@ export async function ssrScenario({ name, start }) {
         };
         // Left open: a page closed with a request in flight would leave the
         // harness's in-flight count waiting for it.
-        const tab = await openTab(w, `${proxy.base}/account`, `${name} second`);
-        second = { page: tab, status: await until(w, () => status(tab), (s) => s === 'signed in') };
+        // Where the app can hold its hydration (?hold), it hydrates only once
+        // this tab's keeper is signed in from the first tab: the first render
+        // in the browser must still match the server's HTML.
+        const tab = await openTab(w, `${proxy.base}/account?hold`, `${name} second`);
+        const held = holdsHydration && (await until(w, () => tab.evaluate(() => typeof window.ksaRelease === 'function'), (f) => f));
+        assert.equal(held, holdsHydration, `${name}: the second tab holds its hydration (?hold)`);
+        const early = held && (await until(w, () => tab.evaluate(() => window.ksaEarlyState()?.authenticated), (a) => a === true));
+        if (held) await tab.evaluate(() => window.ksaRelease());
+        second = { page: tab, held, signedInBeforeHydration: early, status: await until(w, () => status(tab), (s) => s === 'signed in') };
       }
       await w.advance(STEP_MS, { step: STEP_MS });
     }
@@ -313,6 +323,7 @@ export async function ssrScenario({ name, start }) {
       sessionAfterActive,
       navigated: { ...navigated, sameTabId: navigated?.tabId === made.tabId },
       secondTab: second?.status,
+      secondTabHydratedLate: second?.held ? second.signedInBeforeHydration : 'no hold in this app',
       secondTabAfterIdle: secondAfterIdle,
       heartbeatsIdleBeforeLogout: idle.heartbeats,
       logoutRequests: idle.requests[ROUTES.logout] ?? 0,

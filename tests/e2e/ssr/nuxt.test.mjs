@@ -25,6 +25,7 @@ test('SSR 2. a Nuxt 4 app from the README recipe: nuxt build, the server renders
   const ran = Date.now();
   const result = await ssrScenario({
     name: 'nuxt',
+    holdsHydration: true,
     start: () => startApp({ command: node, args: [join(dir, '.output/server/index.mjs')], cwd: dir, env }),
   });
   // Real durations, for the record only (nothing asserts on them).
