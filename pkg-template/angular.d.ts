@@ -28,7 +28,9 @@ export interface KeepSessionAliveConfig {
  * WebAssembly while the app initialises, then constructs one keeper with
  * `options` (a function is called in the injection context, so it may
  * `inject()` configuration). The keeper is created outside the Angular zone
- * and disposed with the environment. Works zoneless and with zone.js.
+ * and disposed with the environment. Works zoneless and with zone.js. On the
+ * server platform (@angular/ssr) it loads nothing and the keeper is inert:
+ * its state is the one every keeper starts in, and no event fires.
  */
 export function provideKeepSessionAlive(
   options: SessionKeeperOptions | (() => SessionKeeperOptions),

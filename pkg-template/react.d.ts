@@ -17,6 +17,9 @@ export interface UseSessionStateOptions {
  * changes; `warningRemainingMs` counts only by being null or not, so while
  * a warning is up its number is the one read when the snapshot was made:
  * for a live countdown use `idleAt` (or `absoluteAt`) minus `Date.now()`.
+ * In a server render, and while the page hydrates, it is `null`
+ * (`useSyncExternalStore`'s server snapshot): check for it where the
+ * component renders on the server.
  */
 export function useSessionState(keeper: SessionKeeper, options?: UseSessionStateOptions): SessionState;
 /** `null` while `keeper` is `null` or `undefined` (not created yet). */
