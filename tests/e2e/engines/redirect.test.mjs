@@ -10,8 +10,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EngineWorld, enginesToRun, eachEngine, signedInTabs } from '../lib/engine-harness.mjs';
-import { launch } from '../lib/browsers.mjs';
-import { pkgDir } from '../lib/paths.mjs';
 import { record } from '../lib/report.mjs';
 import { RedirectServer } from '../servers/lib/redirect-server.mjs';
 
@@ -19,22 +17,7 @@ const SESSION_MS = 60_000;
 const STEP_MS = 10_000;
 
 /** EngineWorld.startIn's world, on the redirecting server instead of the reference one. */
-async function startWorld(engine) {
-  const w = new EngineWorld();
-  w.engine = engine;
-  w.tabs = [];
-  w.closedProblems = [];
-  w.server = await RedirectServer.start({ pkgDir });
-  try {
-    w.browser = await launch(engine);
-  } catch (e) {
-    await w.server.close();
-    throw e;
-  }
-  w.clocked = true;
-  w.now = Math.ceil(Date.now() / 1000) * 1000 + 1000;
-  return w;
-}
+const startWorld = (engine) => EngineWorld.startIn(engine, { start: (o) => RedirectServer.start(o) });
 
 function options(keepaliveUrl, extra = {}) {
   return { loginUrl: '/api/login', keepaliveUrl, logoutUrl: '/api/logout', sessionTimeoutMs: SESSION_MS, requestTimeoutMs: 30_000, ...extra };

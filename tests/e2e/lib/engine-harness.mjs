@@ -26,13 +26,17 @@ export { ROUTES, DEMO, delta, tokenOptions, cookieOptions, signedInTabs, WAIT_MS
 const POLL_MS = 10;
 
 export class EngineWorld extends World {
-  /** A server of its own (`server`: { flags }) and a fresh browser of `engine`. */
-  static async startIn(engine, { server = {} } = {}) {
+  /**
+   * A server of its own (`server`: { flags }) and a fresh browser of `engine`.
+   * `start` makes another kind of server (base, setNow, close) from the same
+   * options: the redirect scenario's, say.
+   */
+  static async startIn(engine, { server = {}, start = (o) => Server.start(o) } = {}) {
     const w = new EngineWorld();
     w.engine = engine;
     w.tabs = [];
     w.closedProblems = [];
-    w.server = await Server.start({ wwwDir, pkgDir, ...server });
+    w.server = await start({ wwwDir, pkgDir, ...server });
     try {
       w.browser = await launch(engine);
     } catch (e) {

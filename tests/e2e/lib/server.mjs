@@ -59,7 +59,8 @@ function waitForLine(child, re, what) {
   });
 }
 
-async function stopChild(child) {
+/** Ends a child process: SIGTERM, and SIGKILL if it has not exited in time. */
+export async function stopChild(child) {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill('SIGTERM');

@@ -13,14 +13,13 @@
 //   await app.dropSessions()   the server forgets every session (a store flush, a restart)
 //   await app.close()
 import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePort } from '../../lib/server.mjs';
+import { freePort, stopChild } from '../../lib/server.mjs';
 import { pkgDir } from '../../lib/paths.mjs';
 
 export const serversDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -58,20 +57,6 @@ function waitForLine(child, stream, re, what, log) {
   });
 }
 
-async function stop(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  let timer;
-  const late = new Promise((r) => (timer = setTimeout(() => r('late'), START_MS)));
-  const how = await Promise.race([exited, late]);
-  clearTimeout(timer);
-  if (how === 'late') {
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
 /** What the two apps share: the child process, its output, the test endpoints. */
 class App {
   spawn(command, args, env, cwd) {
@@ -104,7 +89,7 @@ class App {
   }
 
   async close() {
-    await stop(this.child);
+    await stopChild(this.child);
     if (this.tmp) await rm(this.tmp, { recursive: true, force: true });
   }
 }
