@@ -21,8 +21,13 @@ const REQUEST_TIMEOUT_MS = 5_000;
 const LOGIN_CONCURRENCY = 2;
 
 // No keepalive rate limit: every virtual user pings back to back, and the
-// bench measures the accepted path (429 is a cheaper reply).
-const serverFlags = ['--keepalive-min-interval-ms', '0'];
+// bench measures the accepted path (429 is a cheaper reply). Every virtual
+// user signs in to the one demo account: more sessions than the server keeps
+// per user by default (10).
+const serverFlags = ['--keepalive-min-interval-ms', '0', '--max-sessions-per-user', '1000'];
+// The header the SDK sends: the server refuses its POSTs to a client that
+// proves neither it nor its own Origin (a cross-site request).
+const SDK_HEADER = { 'x-requested-with': 'bench' };
 
 function post(agent, origin, path, headers, body) {
   const url = new URL(path, origin);
@@ -50,7 +55,7 @@ function cookieValue(setCookie, name) {
 }
 
 async function login(agent, origin) {
-  const r = await post(agent, origin, '/api/auth/login', {}, JSON.stringify({ email: 'demo@example.com', password: 'demo-password', mode: 'token' }));
+  const r = await post(agent, origin, '/api/auth/login', SDK_HEADER, JSON.stringify({ email: 'demo@example.com', password: 'demo-password', mode: 'token' }));
   const sid = cookieValue(r.setCookie, 'ksa_sid');
   const rt = cookieValue(r.setCookie, 'ksa_rt');
   if (r.status !== 200 || !sid || !rt) throw new Error(`load: login on ${origin} answered ${r.status}`);
@@ -77,10 +82,10 @@ async function phase(kind, agent, origins, users) {
         const origin = origins[n % origins.length];
         if (kind === 'keepalive') {
           sent++;
-          record(await post(agent, origin, '/api/keepalive', { cookie: `ksa_sid=${u.sid}`, 'x-requested-with': 'bench' }));
+          record(await post(agent, origin, '/api/keepalive', { cookie: `ksa_sid=${u.sid}`, ...SDK_HEADER }));
           continue;
         }
-        const cookie = { cookie: `ksa_rt=${u.rt}` };
+        const cookie = { cookie: `ksa_rt=${u.rt}`, ...SDK_HEADER };
         const race = n % RACE_EVERY === RACE_EVERY - 1;
         const replies = race
           ? await Promise.all([post(agent, origin, '/api/auth/refresh', cookie), post(agent, origins[(n + 1) % origins.length], '/api/auth/refresh', cookie)])
