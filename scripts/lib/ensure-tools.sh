@@ -169,12 +169,18 @@ ensure_node_modules() {
 # npm ci where node_modules is missing or older than the lock. No browser
 # download.
 ensure_e2e_node_modules() {
+  _ksa_npm_ci_stale tests/e2e tests/e2e/angular-app tests/e2e/vue-app tests/e2e/oidc tests/e2e/servers/express
+}
+
+# npm ci in each folder named (below the repository root) whose node_modules
+# is missing or older than its lock; no browser download, no telemetry.
+_ksa_npm_ci_stale() {
   local dir
-  for dir in tests/e2e tests/e2e/angular-app tests/e2e/vue-app tests/e2e/oidc tests/e2e/servers/express; do
+  for dir in "$@"; do
     if [ -d "$KSA_ROOT/$dir/node_modules" ] && [ ! "$KSA_ROOT/$dir/package-lock.json" -nt "$KSA_ROOT/$dir/node_modules" ]; then
       _ksa_say "$dir/node_modules: up to date"
     else
-      (cd "$KSA_ROOT/$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+      (cd "$KSA_ROOT/$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 PUPPETEER_SKIP_DOWNLOAD=1 NEXT_TELEMETRY_DISABLED=1 NUXT_TELEMETRY_DISABLED=1 npm ci --no-audit --no-fund --silent)
       touch "$KSA_ROOT/$dir/node_modules"
       _ksa_say "$dir/node_modules: installed with npm ci"
     fi
@@ -187,16 +193,7 @@ ensure_e2e_node_modules() {
 # machine's node is older): npm ci where node_modules is missing or older
 # than the lock. Their tests install the packed pkg/ into each before the build.
 ensure_ssr_node_modules() {
-  local dir
-  for dir in tests/e2e/ssr/next-app tests/e2e/ssr/nuxt-app tests/e2e/ssr/angular-app; do
-    if [ -d "$KSA_ROOT/$dir/node_modules" ] && [ ! "$KSA_ROOT/$dir/package-lock.json" -nt "$KSA_ROOT/$dir/node_modules" ]; then
-      _ksa_say "$dir/node_modules: up to date"
-    else
-      (cd "$KSA_ROOT/$dir" && NEXT_TELEMETRY_DISABLED=1 NUXT_TELEMETRY_DISABLED=1 npm ci --no-audit --no-fund --silent)
-      touch "$KSA_ROOT/$dir/node_modules"
-      _ksa_say "$dir/node_modules: installed with npm ci"
-    fi
-  done
+  _ksa_npm_ci_stale tests/e2e/ssr/next-app tests/e2e/ssr/nuxt-app tests/e2e/ssr/angular-app
 }
 
 # The Django app of the end-to-end suite (tests/e2e/servers/django) runs in a
