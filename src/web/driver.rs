@@ -12,8 +12,8 @@
 //!
 //! Re-entrancy: JavaScript that runs while a command executes (an app's event
 //! listener, a patched browser API) may feed the driver another input. The
-//! engine takes it at once (it is never borrowed while JavaScript runs: no
-//! `RefCell` borrow is), and the commands it causes queue behind those in
+//! engine takes it at once (no `RefCell` borrow is held while JavaScript that
+//! can call the keeper back runs), and the commands it causes queue behind those in
 //! hand, in the engine's own first-in first-out queue; the turn under way
 //! executes them in order. Nothing is dropped, and no second loop runs inside
 //! the first. (A separate queue of inputs, fed one at a time, cost 247 B gzip.)
