@@ -102,7 +102,7 @@ impl Keeper {
         self.0.handle(input);
     }
 
-    /// The `state` object, as of now (`null` in the instant the driver is busy).
+    /// The `state` object, as of now (`null` should the engine be borrowed then).
     pub(crate) fn state(&self) -> JsValue {
         let engine = self.0.engine.try_borrow().ok();
         let mut tab_id = String::new();
