@@ -25,8 +25,9 @@ pub(crate) enum FetchError {
 type Sent = Result<(JsValue, String), FetchError>;
 
 impl Driver {
-    /// A cookie session sends the request as is. A token session authorizes
-    /// it and keeps an unsent copy for the one retry after a 401: the 401
+    /// A request to elsewhere than the app's own API, or of a cookie session,
+    /// goes as is. A token session authorizes one to its API and keeps an
+    /// unsent copy for the one retry after a 401: the 401
     /// reports the token as rejected, and the copy goes with the token the
     /// shared refresh brings.
     pub(crate) fn fetch(self: &Rc<Self>, request: Request, then: Then<Result<JsValue, FetchError>>) {
