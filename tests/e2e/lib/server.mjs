@@ -30,11 +30,16 @@ export async function freePort() {
   return port;
 }
 
-/** Resolves when `child` printed a line matching `re` on stdout; rejects on exit or after START_MS. */
-function waitForLine(child, re, what) {
+/**
+ * Resolves when `child` printed a line matching `re` on stdout; rejects on
+ * exit or after `ms`, with `log()` (what the child printed, by default) in
+ * the error.
+ */
+export function waitForLine(child, re, what, { log = null, ms = START_MS } = {}) {
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => fail(new Error(`${what}: no "${re}" after ${START_MS} ms:\n${out}`)), START_MS);
+    const printed = () => (log ? log() : out);
+    const timer = setTimeout(() => fail(new Error(`${what}: no "${re}" after ${ms} ms:\n${printed()}`)), ms);
     const onData = (chunk) => {
       out += chunk;
       const m = re.exec(out);
@@ -43,7 +48,7 @@ function waitForLine(child, re, what) {
         resolve(m);
       }
     };
-    const onExit = (code) => fail(new Error(`${what} exited (${code}) before it was ready:\n${out}`));
+    const onExit = (code) => fail(new Error(`${what} exited (${code}) before it was ready:\n${printed()}`));
     const fail = (e) => {
       cleanup();
       reject(e);
@@ -59,13 +64,13 @@ function waitForLine(child, re, what) {
   });
 }
 
-/** Ends a child process: SIGTERM, and SIGKILL if it has not exited in time. */
-export async function stopChild(child) {
+/** Ends a child process: SIGTERM, and SIGKILL if it has not exited within `ms`. */
+export async function stopChild(child, ms = START_MS) {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, 'exit');
   child.kill('SIGTERM');
   let timer;
-  const late = new Promise((r) => (timer = setTimeout(() => r('late'), START_MS)));
+  const late = new Promise((r) => (timer = setTimeout(() => r('late'), ms)));
   const how = await Promise.race([exited, late]);
   clearTimeout(timer);
   if (how === 'late') {

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { freePort, stopChild } from '../../lib/server.mjs';
+import { freePort, stopChild, waitForLine } from '../../lib/server.mjs';
 import { pkgDir } from '../../lib/paths.mjs';
 
 export const serversDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,34 +28,6 @@ export const expressDir = join(serversDir, 'express');
 export const USER = { username: 'alice', password: 'wonderland' };
 // Upper bound, in real milliseconds, for a process to start or stop.
 const START_MS = 30_000;
-
-/** Resolves with the match once `stream` printed a line matching `re`; rejects on exit or after START_MS. */
-function waitForLine(child, stream, re, what, log) {
-  return new Promise((resolvePromise, reject) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`${what}: no "${re}" after ${START_MS} ms:\n${log()}`)), START_MS);
-    const onData = (chunk) => {
-      out += chunk;
-      const m = re.exec(out);
-      if (m) {
-        cleanup();
-        resolvePromise(m);
-      }
-    };
-    const onExit = (code) => fail(new Error(`${what} exited (${code}) before it was ready:\n${log()}`));
-    const fail = (e) => {
-      cleanup();
-      reject(e);
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      stream.off('data', onData);
-      child.off('exit', onExit);
-    };
-    stream.on('data', onData);
-    child.on('exit', onExit);
-  });
-}
 
 /** What the two apps share: the child process, its output, the test endpoints. */
 class App {
@@ -89,7 +61,7 @@ class App {
   }
 
   async close() {
-    await stopChild(this.child);
+    await stopChild(this.child, START_MS);
     if (this.tmp) await rm(this.tmp, { recursive: true, force: true });
   }
 }
@@ -119,7 +91,7 @@ export class DjangoApp extends App {
     await promisify(execFile)(python, ['manage.py', 'prepare_e2e'], { cwd: djangoDir, env: { ...process.env, ...env } });
     const port = await freePort();
     app.spawn(python, ['manage.py', 'runserver', `127.0.0.1:${port}`, '--noreload'], env, djangoDir);
-    const m = await waitForLine(app.child, app.child.stdout, /Starting development server at (http:\/\/[^/\s]+)\//, 'django runserver', () => app.tail());
+    const m = await waitForLine(app.child, /Starting development server at (http:\/\/[^/\s]+)\//, 'django runserver', { log: () => app.tail(), ms: START_MS });
     app.base = m[1];
     return app;
   }
@@ -140,7 +112,7 @@ export class ExpressApp extends App {
     const app = new ExpressApp();
     const env = { KSA_SESSION_MS: String(sessionMs), KSA_PKG_DIR: pkgDir, KSA_LOGIN_PAGE: loginPage, KSA_TEST_ENDPOINTS: '1' };
     app.spawn(process.execPath, ['server.mjs'], env, expressDir);
-    const m = await waitForLine(app.child, app.child.stdout, /sign-in on (http:\/\/\S+)\s+app on (http:\/\/\S+)\s/, 'express app', () => app.tail());
+    const m = await waitForLine(app.child, /sign-in on (http:\/\/\S+)\s+app on (http:\/\/\S+)\s/, 'express app', { log: () => app.tail(), ms: START_MS });
     app.signInOrigin = m[1];
     app.base = m[2];
     return app;
