@@ -222,38 +222,31 @@ pub enum Command {
     ResolveTokenWaiters(Option<String>),
 }
 
-/// A first-in first-out queue: the commands waiting for
-/// [`Engine::poll_command`](super::Engine::poll_command), in the order the
-/// inputs that caused them came, re-entrant ones included. Not a `VecDeque`: its growth and drop code
-/// slice with bounds checks, and each check links a panic path (measured: the
-/// package is 1 095 B gzip smaller with this). The queue is emptied once
-/// every item in it has been taken, which is after each drain.
-#[derive(Debug)]
-pub(crate) struct Fifo<T> {
-    queued: Vec<Option<T>>,
+/// The commands waiting for [`Engine::poll_command`](super::Engine::poll_command),
+/// first in, first out. Not a `VecDeque`: its growth and drop code slice
+/// with bounds checks, and each check links a panic path (measured: the
+/// package is 1 095 B gzip smaller with this). The queue is emptied
+/// once every command in it has been taken, which is after each drain.
+#[derive(Debug, Default)]
+pub(crate) struct Outbox {
+    queued: Vec<Option<Command>>,
     taken: usize,
 }
 
-impl<T> Default for Fifo<T> {
-    fn default() -> Self {
-        Fifo { queued: Vec::new(), taken: 0 }
-    }
-}
-
-impl<T> Fifo<T> {
-    pub(crate) fn push_back(&mut self, item: T) {
-        self.queued.push(Some(item));
+impl Outbox {
+    pub(crate) fn push_back(&mut self, command: Command) {
+        self.queued.push(Some(command));
     }
 
-    pub(crate) fn pop_front(&mut self) -> Option<T> {
-        let item = self.queued.get_mut(self.taken).and_then(Option::take);
-        if item.is_some() {
+    pub(crate) fn pop_front(&mut self) -> Option<Command> {
+        let command = self.queued.get_mut(self.taken).and_then(Option::take);
+        if command.is_some() {
             self.taken += 1;
         } else {
             self.queued.clear();
             self.taken = 0;
         }
-        item
+        command
     }
 }
 

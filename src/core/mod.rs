@@ -94,7 +94,7 @@ pub struct Engine {
     holds: Holds,
     /// Without Web Locks: the leader and refresh locks over messages.
     claims: Option<Claims>,
-    out: io::Fifo<Command>,
+    out: io::Outbox,
 }
 
 impl Engine {
@@ -116,7 +116,7 @@ impl Engine {
             ignored_messages: 0,
             holds: Holds::default(),
             claims: None,
-            out: io::Fifo::default(),
+            out: io::Outbox::default(),
         };
         engine.broadcast(Message::SessionWanted);
         Ok(engine)

@@ -1493,7 +1493,7 @@ fn a_page_back_from_the_cache_next_to_a_signed_in_sibling_stays_signed_in_with_a
 
 #[test]
 fn commands_leave_the_outbox_in_the_order_they_were_queued_across_drains() {
-    let mut out = crate::core::io::Fifo::default();
+    let mut out = crate::core::io::Outbox::default();
     out.push_back(Command::Listen(true));
     out.push_back(Command::SendHeartbeat);
     assert_eq!(out.pop_front(), Some(Command::Listen(true)));
