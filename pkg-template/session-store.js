@@ -28,6 +28,7 @@ export const SERVER_STATE = Object.freeze({
   absoluteAt: null,
   ignoredMessages: 0,
   holds: 0,
+  refresher: 'none',
 });
 
 // `warningRemainingMs` counts down: it differs on every read, so it must not

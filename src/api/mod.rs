@@ -39,6 +39,13 @@ export interface SessionState {
   ignoredMessages: number;
   /** Active `holdActive()` holds across all tabs. */
   holds: number;
+  /**
+   * Which tab refreshes the token next, and why: `'this'` (this tab signed in
+   * or refreshed last), `'other'` (another tab did, and lives), `'leader'` (no
+   * such tab lives: the leader), `'unable'` (this tab's `refresh` answered
+   * `'elsewhere'`: the others refresh for it); `'none'` without a token session.
+   */
+  refresher: "this" | "other" | "leader" | "unable" | "none";
 }
 
 /** The `detail` of each event. */

@@ -47,8 +47,8 @@ option_table! {
         "Endpoint POSTed on logout so the server revokes the session.";
     "loginUrl": "string" = "none", Slot::Url(|p| &mut p.config.login_url),
         "Endpoint `login(body)` POSTs JSON to.";
-    "refresh": "() => Promise<{ accessToken: string; expiresIn: number } | null>" = "none", Slot::Callback(|p| &mut p.refresh),
-        "Instead of `refreshUrl`: your own token source (an OpenID Connect client library). Resolve `{ accessToken, expiresIn }` (seconds) for a new token, or `null` when the session is over; reject for a transient failure (retried with backoff). Called in one tab at a time, only while the user is present; its token is shared with every tab.";
+    "refresh": "() => Promise<{ accessToken: string; expiresIn: number } | null | 'elsewhere'>" = "none", Slot::Callback(|p| &mut p.refresh),
+        "Instead of `refreshUrl`: your own token source (an OpenID Connect client library). Resolve `{ accessToken, expiresIn }` (seconds) for a new token, `null` when the session is over, or `'elsewhere'` when this tab's token source holds no credentials (another tab refreshes; the session ends only if none can); reject for a transient failure (retried with backoff). Called in one tab at a time, only while the user is present; its token is shared with every tab.";
     "keepalive": "() => Promise<boolean | void>" = "none", Slot::Callback(|p| &mut p.keepalive),
         "Instead of `keepaliveUrl`: touch the server session yourself. Resolve `true` or nothing when it was touched, `false` when it is over; reject for a transient failure. Requires `sessionTimeoutMs`.";
     "logout": "() => Promise<void>" = "none", Slot::Callback(|p| &mut p.logout),

@@ -68,8 +68,25 @@ pub enum RefreshResult {
     },
     /// 401/403: the refresh cookie is no longer valid.
     Rejected,
+    /// This tab cannot refresh: the app's token source holds no credentials
+    /// here (a library that keeps its tokens per tab, in a tab opened before
+    /// the sign-in). Another tab is asked; the session ends only if none can.
+    Elsewhere,
     /// Anything else.
     Failed(Failure),
+}
+
+/// Which tab refreshes the token next, and why.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refresher {
+    /// This tab: it signed in or refreshed last.
+    This,
+    /// The tab that signed in or refreshed last, another one, still alive.
+    Other,
+    /// No such tab is known to live: the leader.
+    Leader,
+    /// Not this tab: its token source cannot refresh here; the others do.
+    Unable,
 }
 
 /// Everything that can happen to the engine.
@@ -131,7 +148,8 @@ pub enum Input {
     /// The tab with this id is gone: its Web Lock of life, watched since
     /// [`Command::WatchTab`], was freed by the browser. Its holds end now,
     /// even if its last words were lost (Firefox sometimes drops the
-    /// messages of a tab that closes).
+    /// messages of a tab that closes); if it refreshed last, the leader
+    /// refreshes from now on.
     TabGone(u64),
     /// This browser has no Web Locks, or refused a lock request: from now on
     /// the tabs elect their leader and serialize refreshes over their
@@ -206,10 +224,11 @@ pub enum Command {
     StealLeadership,
     /// POST the logout endpoint; its outcome does not matter.
     CallLogout,
-    /// Another tab holds: queue for its Web Lock of life (each tab holds its
-    /// own, named by its [`Engine::tab`](super::Engine::tab), until it goes
-    /// away), then report [`Input::TabGone`]. Repeated with each renewal of
-    /// its lease: one watch per tab is enough.
+    /// Another tab holds, or signed in or refreshed last: queue for its Web
+    /// Lock of life (each tab holds its own, named by its
+    /// [`Engine::tab`](super::Engine::tab), until it goes away), then report
+    /// [`Input::TabGone`]. Repeated with each renewal of a hold's lease: one
+    /// watch per tab is enough.
     WatchTab(u64),
     /// Send this message to the other tabs: [`Envelope::encode`] where the
     /// channel is private to the origin's pages, [`Envelope::without_token`]
@@ -279,4 +298,6 @@ pub struct Snapshot {
     pub absolute_at: Option<Time>,
     /// Holds active across tabs: this tab's and those of other tabs' unexpired leases.
     pub holds: u32,
+    /// Which tab refreshes the token (a token session only).
+    pub refresher: Option<Refresher>,
 }

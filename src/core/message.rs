@@ -90,6 +90,10 @@ pub enum Message {
     /// sender knows the user was present (now, while a hold lasts). `None`
     /// from a sender that does not say (the `R` form of earlier 0.2 builds).
     Session { started_at: Time, active_at: Option<Time>, token: Option<SharedToken> },
+    /// The sending tab needs a new token and its token source cannot
+    /// refresh there: a tab that can answers with [`Message::Session`] (so
+    /// the asker knows it is heard) and refreshes.
+    RefreshWanted,
     /// Without Web Locks: the sending tab claims (`held: false`) or holds a lock.
     Claim { lock: LockName, held: bool },
     /// Without Web Locks: the sending tab gave a lock up.
@@ -153,6 +157,7 @@ impl Envelope {
                 num(&mut s, u64::from(*count));
             }
             Message::SessionWanted => s.push_str(" Q"),
+            Message::RefreshWanted => s.push_str(" F"),
             Message::Claim { lock, held } => {
                 s.push_str(" C ");
                 s.push_str(lock_code(*lock));
@@ -243,6 +248,7 @@ impl Envelope {
             "S" => Message::StaySignedIn { at: Time(number(rest)?) },
             "H" => Message::Hold { count: u32::try_from(number(rest)?).ok()? },
             "Q" if rest.is_empty() => Message::SessionWanted,
+            "F" if rest.is_empty() => Message::RefreshWanted,
             "C" => {
                 let (lock, held) = field(rest)?;
                 let held = match held? {

@@ -26,7 +26,7 @@ mod time;
 mod timeouts;
 
 pub use config::{Config, ConfigError};
-pub use io::{Cause, Command, Event, Failure, HeartbeatResult, Input, Operation, RefreshResult, Snapshot};
+pub use io::{Cause, Command, Event, Failure, HeartbeatResult, Input, Operation, RefreshResult, Refresher, Snapshot};
 pub use message::{Envelope, LockName, Message, Reason, SharedToken};
 pub use refresh::MIN_TOKEN_LIFETIME_MS;
 pub use time::Time;
@@ -141,6 +141,7 @@ impl Engine {
             Input::SessionStarted { token: Some((value, ms)), sent_at } if ms >= MIN_TOKEN_LIFETIME_MS => {
                 let sent_at = sent_at.min(now);
                 self.start_session(now, Some(Token::new(value, sent_at.after(ms), sent_at)), true);
+                self.follow_refresher(self.tab);
             }
             // The facade refuses such a token before it gets here.
             Input::SessionStarted { .. } => {}
@@ -181,8 +182,13 @@ impl Engine {
                 self.holds.page_hide();
                 self.stop_leading();
             }
-            // As if it had said it holds nothing.
-            Input::TabGone(tab) => self.holds.heard(now, tab, 0, 0),
+            // As if it had said it holds nothing; if it refreshed, the leader does now.
+            Input::TabGone(tab) => {
+                self.holds.heard(now, tab, 0, 0);
+                if self.refresh.affinity == Some(tab) {
+                    self.refresh.affinity = None;
+                }
+            }
             Input::LocksUnavailable => self.locks_unavailable(),
         }
         self.evaluate(now);
@@ -209,6 +215,7 @@ impl Engine {
             self.absolute_warning_due(),
             self.refresh_due(),
             self.refresh_lock_overdue(),
+            self.ask_due(),
             self.heartbeat_due(),
             self.leader_overdue(),
             self.listen_due(),
@@ -242,6 +249,7 @@ impl Engine {
             last_heartbeat: self.heartbeat.last_ok(),
             last_refresh: self.refresh.last(),
             holds: self.holds.count(now),
+            refresher: self.refresher(),
             ..Snapshot::default()
         };
         match &self.auth {
@@ -273,9 +281,18 @@ impl Engine {
         match message {
             Message::Login { started_at, token } => {
                 let token = token.map(|t| Token::new(t.value, t.expires_at, now));
+                let with_token = token.is_some();
                 self.start_session(started_at.min(now), token, false);
+                if with_token {
+                    self.follow_refresher(from);
+                }
             }
-            Message::Token { started_at, token } => self.heard_session(now, started_at, None, Some(token)),
+            Message::Token { started_at, token } => {
+                self.heard_session(now, started_at, None, Some(token));
+                if matches!(self.auth, Auth::In(_)) {
+                    self.follow_refresher(from);
+                }
+            }
             Message::Session { started_at, active_at, token } => self.heard_session(now, started_at, active_at, token),
             // Not a logout that happened before this session started.
             Message::Logout { reason, at } if !self.started_after(at) => self.end(reason, true),
@@ -297,14 +314,22 @@ impl Engine {
             Message::Claim { lock, held } => self.heard_claim(now, from, lock, held),
             Message::Unclaim { lock } => self.heard_unclaim(from, lock),
             Message::SessionWanted => {
-                if let Auth::In(session) = &self.auth {
-                    let token = session.token.as_ref().filter(|t| !t.rejected && t.expires_at > now).map(Token::shared);
-                    let started_at = session.started_at;
-                    let active_at = Some(self.present_at());
-                    self.broadcast(Message::Session { started_at, active_at, token });
-                }
+                self.answer_session();
             }
+            Message::RefreshWanted => self.refresh_asked(),
         }
+    }
+
+    /// Tells the other tabs the session, its token if any, and when the user
+    /// was last present; false when this tab has none.
+    fn answer_session(&mut self) -> bool {
+        let now = self.now;
+        let Auth::In(session) = &self.auth else { return false };
+        let token = session.token.as_ref().filter(|t| !t.rejected && t.expires_at > now).map(Token::shared);
+        let started_at = session.started_at;
+        let active_at = Some(self.present_at());
+        self.broadcast(Message::Session { started_at, active_at, token });
+        true
     }
 
     // ---- state changes ------------------------------------------------------
@@ -323,6 +348,7 @@ impl Engine {
             let token = token.as_ref().map(Token::shared);
             self.broadcast(Message::Login { started_at, token });
         }
+        self.refresh.new_session();
         if token.is_some() {
             self.refresh.received(now);
         }
@@ -380,6 +406,7 @@ impl Engine {
         self.epoch = self.epoch.wrapping_add(1);
         self.heartbeat.backoff.reset();
         self.refresh.backoff.reset();
+        self.refresh.new_session();
         self.activity.forget_unsent();
         self.holds.forget_peers();
         let timed_out = matches!(reason, Reason::Idle | Reason::Absolute);

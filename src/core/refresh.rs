@@ -5,7 +5,7 @@
 use alloc::string::String;
 
 use super::backoff::Backoff;
-use super::io::{Command, Event, Failure, Operation, RefreshResult};
+use super::io::{Command, Event, Failure, Operation, RefreshResult, Refresher};
 use super::message::{LockName, Message, Reason, SharedToken};
 use super::time::Time;
 use super::{Auth, Engine, Session};
@@ -45,12 +45,12 @@ impl Token {
         SharedToken { expires_at: self.expires_at, value: self.value.clone() }
     }
 
-    /// The leader refreshes `lead_ms` before expiry (at most half the token's
-    /// life); other tabs only if the leader has not delivered halfway through
-    /// the remaining lead, which covers a frozen leader tab.
-    pub(super) fn refresh_at(&self, lead_ms: u64, leader: bool) -> Time {
+    /// The tab that refreshes first does `lead_ms` before expiry (at most
+    /// half the token's life); the others only if it has not delivered
+    /// halfway through the remaining lead, which covers a frozen tab.
+    pub(super) fn refresh_at(&self, lead_ms: u64, first: bool) -> Time {
         let lead = self.lead(lead_ms);
-        self.expires_at.before(if leader { lead } else { lead / 2 })
+        self.expires_at.before(if first { lead } else { lead / 2 })
     }
 
     /// How long before expiry the leader refreshes: `lead_ms`, at most half its life.
@@ -67,6 +67,9 @@ enum Flight {
     WaitingLock(Time),
     /// The request left at `sent_at`, during session `epoch`.
     Sending { epoch: u32, sent_at: Time },
+    /// This tab cannot refresh: it asked the other tabs at `since`, and
+    /// whether one that can has answered.
+    Asking { since: Time, answered: bool },
 }
 
 #[derive(Debug)]
@@ -78,11 +81,38 @@ pub(super) struct Refresh {
     last: Option<Time>,
     /// Someone awaits a token (`getAccessToken()`, `fetch()`).
     waiters: bool,
+    /// The tab that signed in or refreshed last, while it lives: it
+    /// refreshes next, so that a token source that keeps per-tab state (a
+    /// library's cache that lags in the other tabs) keeps using the same tab.
+    pub(super) affinity: Option<u64>,
+    /// This tab's token source cannot refresh here (it said so this session).
+    unable: bool,
+    /// A tab that cannot refresh asked this one to.
+    asked: bool,
 }
 
 impl Refresh {
     pub(super) fn new() -> Refresh {
-        Refresh { flight: Flight::Ready, backoff: Backoff::default(), last: None, waiters: false }
+        Refresh {
+            flight: Flight::Ready,
+            backoff: Backoff::default(),
+            last: None,
+            waiters: false,
+            affinity: None,
+            unable: false,
+            asked: false,
+        }
+    }
+
+    /// A session starts or ends: what was learnt about which tab can
+    /// refresh belonged to the one before.
+    pub(super) fn new_session(&mut self) {
+        self.affinity = None;
+        self.unable = false;
+        self.asked = false;
+        if let Flight::Asking { .. } = self.flight {
+            self.flight = Flight::Ready;
+        }
     }
 
     /// Nothing is under way.
@@ -103,6 +133,15 @@ impl Refresh {
     pub(super) fn lock_overdue(&self, patience_ms: u64) -> Option<Time> {
         match self.flight {
             Flight::WaitingLock(since) => Some(since.after(patience_ms)),
+            _ => None,
+        }
+    }
+
+    /// When the other tabs have had `wait_ms` to answer this tab's ask, and
+    /// whether one did.
+    fn ask_overdue(&self, wait_ms: u64) -> Option<(Time, bool)> {
+        match self.flight {
+            Flight::Asking { since, answered } => Some((since.after(wait_ms), answered)),
             _ => None,
         }
     }
@@ -136,9 +175,13 @@ impl Refresh {
         Some((epoch, sent_at))
     }
 
-    /// A token arrived at `now`.
+    /// A token arrived at `now`: an ask is answered.
     pub(super) fn received(&mut self, now: Time) {
         self.last = Some(now);
+        self.asked = false;
+        if let Flight::Asking { .. } = self.flight {
+            self.flight = Flight::Ready;
+        }
     }
 
     pub(super) fn last(&self) -> Option<Time> {
@@ -228,12 +271,23 @@ impl Engine {
                 let token = Token::new(token, sent_at.after(expires_in_ms), sent_at);
                 let shared = token.shared();
                 if self.adopt_token(now, now, token) {
+                    self.follow_refresher(self.tab);
                     let started_at = self.started_at().unwrap_or(now);
                     self.broadcast(Message::Token { started_at, token: shared });
                 }
             }
             (RefreshResult::Ok { .. }, _) => self.refresh_failed(now, Failure::Malformed),
-            (RefreshResult::Rejected, Auth::Restoring(_)) => self.auth = Auth::Out,
+            // No sibling answered this new tab, and it cannot refresh: no session.
+            (RefreshResult::Rejected | RefreshResult::Elsewhere, Auth::Restoring(_)) => self.auth = Auth::Out,
+            // The waiters wait on for the token a sibling brings.
+            (RefreshResult::Elsewhere, Auth::In(_)) => {
+                self.refresh.unable = true;
+                if self.refresh.affinity == Some(self.tab) {
+                    self.refresh.affinity = None;
+                }
+                self.unlock_refresh();
+                return self.ask_siblings(now);
+            }
             (RefreshResult::Rejected, Auth::In(_)) => self.end(Reason::Revoked, false),
             (RefreshResult::Failed(f), _) => self.refresh_failed(now, f),
         }
@@ -274,6 +328,13 @@ impl Engine {
         if self.refresh.waiting() && !self.can_get_token() {
             self.resolve_waiters();
         }
+        if let Some((at, answered)) = self.refresh.ask_overdue(self.t.request_timeout_ms) {
+            if at <= now && answered {
+                self.refresh.flight = Flight::Ready;
+            } else if at <= now {
+                self.end(Reason::Revoked, false);
+            }
+        }
         if self.refresh_due().is_some_and(|d| d <= now) {
             self.start_refresh();
         }
@@ -286,9 +347,70 @@ impl Engine {
     }
 
     fn start_refresh(&mut self) {
-        if self.refresh.wait_for_lock(self.now) {
+        if self.refresh.unable {
+            self.ask_siblings(self.now);
+        } else if self.refresh.wait_for_lock(self.now) {
             self.lock_refresh();
         }
+    }
+
+    /// This tab cannot refresh: it asks the tabs that can.
+    fn ask_siblings(&mut self, now: Time) {
+        self.refresh.flight = Flight::Asking { since: now, answered: false };
+        self.broadcast(Message::RefreshWanted);
+    }
+
+    /// A tab that cannot refresh asked: each one that can answers, so that
+    /// the asker knows it is heard, and refreshes at once; the lock lets
+    /// the first through, and the others find the token new when it comes.
+    pub(super) fn refresh_asked(&mut self) {
+        if !self.refresh.unable && self.t.refresh && self.answer_session() {
+            self.refresh.asked = true;
+        }
+    }
+
+    /// A sibling's answer or token: an ask of this tab was heard.
+    fn ask_heard(&mut self) {
+        if let Flight::Asking { since, .. } = self.refresh.flight {
+            self.refresh.flight = Flight::Asking { since, answered: true };
+        }
+    }
+
+    /// When this tab's ask has waited a request's time: heard, it may ask
+    /// again; unheard, no tab can refresh and the session is over.
+    pub(super) fn ask_due(&self) -> Option<Time> {
+        self.refresh.ask_overdue(self.t.request_timeout_ms).map(|(at, _)| at)
+    }
+
+    /// `tab` signed in or refreshed last: it refreshes next while it lives
+    /// (watched through its Web Lock of life).
+    pub(super) fn follow_refresher(&mut self, tab: u64) {
+        if self.refresh.affinity != Some(tab) {
+            self.refresh.affinity = Some(tab);
+            if tab != self.tab && self.claims.is_none() {
+                self.out.push_back(Command::WatchTab(tab));
+            }
+        }
+    }
+
+    /// Whether this tab refreshes first, ahead of the others' fallback: it
+    /// signed in or refreshed last, or, with no such tab alive, it leads.
+    fn refreshes_first(&self) -> bool {
+        match self.refresh.affinity {
+            Some(tab) => tab == self.tab,
+            None => self.leader && !self.refresh.unable,
+        }
+    }
+
+    /// Which tab refreshes the token next, for the app's `state`.
+    pub(super) fn refresher(&self) -> Option<Refresher> {
+        self.session()?.token.as_ref()?;
+        Some(match self.refresh.affinity {
+            _ if self.refresh.unable => Refresher::Unable,
+            Some(tab) if tab == self.tab => Refresher::This,
+            Some(_) => Refresher::Other,
+            None => Refresher::Leader,
+        })
     }
 
     /// Whether a refresh may be started at all: an alive session (or a restore),
@@ -312,6 +434,7 @@ impl Engine {
         token: Option<SharedToken>,
     ) {
         let joining = matches!(self.auth, Auth::Restoring(_));
+        self.ask_heard();
         match token {
             Some(t) if !matches!(self.auth, Auth::Out) => {
                 self.adopt_token(now, started.min(now), Token::new(t.value, t.expires_at, now));
@@ -333,6 +456,7 @@ impl Engine {
         match &self.auth {
             Auth::Out | Auth::Restoring(Some(_)) => None,
             Auth::Restoring(None) => Some(now),
+            Auth::In(_) if self.refresh.asked => Some(now),
             Auth::In(s) => match &s.token {
                 // The user will count as gone before this token expires, or
                 // within the lead after it, unless they act again: no refresh
@@ -350,7 +474,7 @@ impl Engine {
                     None
                 }
                 Some(t) if !t.rejected && (!self.refresh.waiting() || t.usable(now)) => {
-                    Some(t.refresh_at(self.t.refresh_lead_ms, self.leader))
+                    Some(t.refresh_at(self.t.refresh_lead_ms, self.refreshes_first()))
                 }
                 _ => Some(now),
             },

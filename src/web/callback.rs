@@ -43,10 +43,12 @@ pub(crate) fn call(f: &Function, timeout_ms: u64, then: Then<Result<JsValue, Fai
 }
 
 /// `refresh`: `{accessToken, expiresIn}` (or the OAuth field names) is a new
-/// token; `null` means the session is over; anything else is malformed.
+/// token; `null` means the session is over; `'elsewhere'` that this tab's
+/// token source cannot refresh (another tab is asked); anything else is malformed.
 pub(crate) fn refresh_result(outcome: Result<JsValue, Failure>) -> RefreshResult {
     match outcome {
         Ok(v) if v.is_null() => RefreshResult::Rejected,
+        Ok(v) if v.as_string().as_deref() == Some("elsewhere") => RefreshResult::Elsewhere,
         Ok(v) => match token_from(&v) {
             Some((token, expires_in_ms)) => RefreshResult::Ok { token, expires_in_ms },
             None => RefreshResult::Failed(Failure::Malformed),

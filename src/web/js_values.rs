@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 
 use js_sys::JSON;
 
-use crate::core::{Cause, Event, Failure, Operation, Snapshot, Time, MIN_TOKEN_LIFETIME_MS};
+use crate::core::{Cause, Event, Failure, Operation, Refresher, Snapshot, Time, MIN_TOKEN_LIFETIME_MS};
 
 /// `SessionState`, field for field. Every number is an `Option<f64>` and
 /// every string a `&str`, here and in `Detail`: serde-wasm-bindgen's map
@@ -34,6 +34,7 @@ pub(crate) struct State<'a> {
     absolute_at: Option<f64>,
     ignored_messages: Option<f64>,
     holds: Option<f64>,
+    refresher: &'static str,
 }
 
 /// Times and durations leave as `f64`, which JavaScript numbers are: they
@@ -61,6 +62,13 @@ impl State<'_> {
             absolute_at: ms(s.absolute_at),
             ignored_messages: Some(f64::from(ignored_messages)),
             holds: Some(f64::from(s.holds)),
+            refresher: match s.refresher {
+                Some(Refresher::This) => "this",
+                Some(Refresher::Other) => "other",
+                Some(Refresher::Leader) => "leader",
+                Some(Refresher::Unable) => "unable",
+                None => "none",
+            },
         }
     }
 }

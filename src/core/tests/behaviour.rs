@@ -552,6 +552,131 @@ fn a_late_401_for_an_earlier_session_does_not_end_the_current_one() {
     assert_eq!(w.get_token(t).as_deref(), Some("tok-1"));
 }
 
+// ---- which tab refreshes: the last to sign in or refresh, and tabs that cannot ---------
+
+fn refreshers(w: &World) -> Vec<Option<Refresher>> {
+    w.tabs.iter().map(|t| t.engine.snapshot(w.now).refresher).collect()
+}
+
+/// Keeps the user active in tab `tab` for `ms`, checking that every open
+/// tab holds a valid token all along.
+fn active_with_tokens(w: &mut World, tab: usize, ms: u64) {
+    let end = w.now.after(ms);
+    while w.now < end {
+        if w.tabs[tab].listening {
+            w.input(tab, Input::Activity);
+        }
+        for i in 0..w.tabs.len() {
+            assert!(!w.tabs[i].open || w.get_token(i).is_some(), "tab {i} had no valid token at {:?}", w.now);
+        }
+        w.advance(10_000);
+    }
+}
+
+#[test]
+fn the_tab_that_signed_in_keeps_refreshing_whichever_tab_leads() {
+    let mut w = World::new(token_config(), 3);
+    w.login(2);
+    w.advance(10);
+    active_with_tokens(&mut w, 0, 30 * MIN);
+    assert!(w.refreshed_by.len() >= 6, "{} refreshes", w.refreshed_by.len());
+    assert!(
+        w.refreshed_by.iter().all(|&i| i == 2),
+        "refreshed by {:?}, not only by the tab that signed in",
+        w.refreshed_by
+    );
+    let r = refreshers(&w);
+    assert_eq!(r, [Some(Refresher::Other), Some(Refresher::Other), Some(Refresher::This)]);
+}
+
+#[test]
+fn when_the_refreshing_tab_closes_the_leader_refreshes_and_keeps_doing_so() {
+    let mut w = World::new(token_config(), 3);
+    w.login(1);
+    w.advance(10);
+    active_with_tokens(&mut w, 0, 10 * MIN);
+    assert!(!w.refreshed_by.is_empty() && w.refreshed_by.iter().all(|&i| i == 1));
+    w.close_tab(1);
+    w.advance(10);
+    assert_eq!(refreshers(&w)[0], Some(Refresher::Leader), "its Web Lock of life freed: the leader refreshes");
+    let before = w.refreshed_by.len();
+    active_with_tokens(&mut w, 0, 20 * MIN);
+    let after = &w.refreshed_by[before..];
+    assert!(after.len() >= 4 && after.iter().all(|&i| i == 0), "refreshed by {after:?} after tab 1 closed");
+    let r = refreshers(&w);
+    assert_eq!((r[0], r[2]), (Some(Refresher::This), Some(Refresher::Other)));
+}
+
+/// Tab 0 leads and cannot refresh (opened before the sign-in, with a library
+/// that keeps its tokens per tab); tab 1 signs in; tab 2 joined later and can.
+fn a_tab_that_cannot_refresh(tabs: usize) -> World {
+    let mut w = World::new(token_config(), tabs);
+    w.cannot_refresh.insert(0);
+    w.login(1);
+    w.advance(10);
+    w
+}
+
+#[test]
+fn a_tab_that_cannot_refresh_asks_one_that_can_and_the_session_lives() {
+    let mut w = a_tab_that_cannot_refresh(3);
+    active_with_tokens(&mut w, 0, 5 * MIN);
+    // The tab that signed in goes; the leader is now asked to refresh, and cannot.
+    w.close_tab(1);
+    active_with_tokens(&mut w, 0, 30 * MIN);
+    assert_eq!(w.tabs[0].count(|e| matches!(e, Event::Logout { .. })), 0, "the session lives");
+    assert!(w.refreshed_by.iter().all(|&i| i != 0), "tab 0 never reached the server");
+    assert!(w.refreshed_by.iter().filter(|&&i| i == 2).count() >= 5, "tab 2 refreshes now: {:?}", w.refreshed_by);
+    let r = refreshers(&w);
+    assert_eq!((r[0], r[2]), (Some(Refresher::Unable), Some(Refresher::This)));
+}
+
+#[test]
+fn a_401_in_a_tab_that_cannot_refresh_brings_it_a_new_token_from_the_tab_that_can() {
+    let mut w = a_tab_that_cannot_refresh(2);
+    w.input(1, Input::Activity);
+    let rejected = w.get_token(0).expect("tab 0 has the sibling's token");
+    // Tab 0 learns it cannot refresh at its first attempt, here a 401's.
+    w.input(0, Input::TokenRejected(rejected.clone()));
+    w.input(0, Input::TokenWanted);
+    w.advance(1_000);
+    let token = w.get_token(0);
+    assert!(token.is_some() && token != Some(rejected), "tab 0 got a new token");
+    assert_eq!(w.tabs[0].resolved, 1, "its waiter was answered with it");
+    assert_eq!(w.refreshed_by, [1], "one refresh, by the tab that signed in, at once");
+    assert_eq!(refreshers(&w), [Some(Refresher::Unable), Some(Refresher::This)]);
+}
+
+#[test]
+fn when_no_tab_can_refresh_the_session_ends_revoked_everywhere() {
+    let mut w = a_tab_that_cannot_refresh(3);
+    w.cannot_refresh.insert(2);
+    w.close_tab(1);
+    w.advance(6 * MIN);
+    for i in [0, 2] {
+        assert_eq!(
+            w.tabs[i].count(|e| matches!(e, Event::Logout { reason: Reason::Revoked, .. })),
+            1,
+            "tab {i} logged out, revoked"
+        );
+        assert!(!w.tabs[i].engine.snapshot(w.now).authenticated);
+    }
+    assert!(w.refreshed_by.is_empty(), "no tab could reach the server");
+    assert_eq!(w.tabs[0].logout_calls + w.tabs[2].logout_calls, 1, "one logout call, from the tab that decided");
+}
+
+#[test]
+fn a_new_tab_that_cannot_refresh_and_hears_no_sibling_is_signed_out() {
+    let mut w = World::new(token_config(), 1);
+    w.server.logged_in = true;
+    w.cannot_refresh.insert(1);
+    let i = w.open_tab();
+    w.advance(2_000);
+    let s = w.tabs[i].engine.snapshot(w.now);
+    assert!(!s.authenticated && !s.restoring, "{s:?}");
+    assert!(w.refreshed_by.is_empty());
+}
+
 // ---- 5. absolute timeout -------------------------------------------------------
 
 #[test]
@@ -1061,6 +1186,7 @@ fn the_codec_round_trips_every_kind() {
         Message::Hold { count: 0 },
         Message::Hold { count: u32::MAX },
         Message::SessionWanted,
+        Message::RefreshWanted,
         Message::Session { started_at: Time(6), active_at: Some(Time(5)), token: Some(token.clone()) },
         Message::Session { started_at: Time(6), active_at: Some(Time(5)), token: None },
         // The form of earlier 0.2 builds, which do not say when the user was last present.

@@ -145,6 +145,12 @@ pub struct World {
     /// Every logout a tab told the others of, with its cause: what a remote
     /// logout event must match.
     pub logouts_told: Vec<(usize, Reason)>,
+    /// Tabs whose token source cannot refresh (a library that keeps its
+    /// tokens per tab, opened before the sign-in): their refresh answers
+    /// [`RefreshResult::Elsewhere`] without a request.
+    pub cannot_refresh: std::collections::BTreeSet<usize>,
+    /// Which tab sent each refresh that reached the server.
+    pub refreshed_by: Vec<usize>,
 }
 
 pub fn token_config() -> Config {
@@ -211,6 +217,8 @@ impl World {
             heartbeat_oracle: None,
             holds_heard: BTreeMap::new(),
             logouts_told: Vec::new(),
+            cannot_refresh: Default::default(),
+            refreshed_by: Vec::new(),
         };
         w.web_locks = web_locks;
         for _ in 0..tabs {
@@ -222,6 +230,7 @@ impl World {
         // Let the new tabs settle their restore (no sibling has a session yet).
         w.advance(1_000);
         w.server.refreshes.clear();
+        w.refreshed_by.clear();
         w
     }
 
@@ -467,6 +476,9 @@ impl World {
                         self.lock_queue.push_back(i);
                     }
                 }
+                Command::SendRefresh if self.cannot_refresh.contains(&i) => {
+                    self.pending.push((now, i, Delivery::Refresh(RefreshResult::Elsewhere)));
+                }
                 Command::SendRefresh => {
                     if self.web_locks {
                         assert_eq!(self.lock_holder, Some(i), "refresh sent without holding the cross-tab lock");
@@ -481,6 +493,7 @@ impl World {
                         );
                     }
                     self.last_refresh_at_server = Some((i, now.after(LATENCY_MS)));
+                    self.refreshed_by.push(i);
                     let r = self.server.refresh(now.after(LATENCY_MS / 2));
                     self.pending.push((now.after(LATENCY_MS), i, Delivery::Refresh(r)));
                 }

@@ -34,6 +34,8 @@ enum Op {
     Hold(usize),
     Release(usize),
     PageHide(usize),
+    /// The tab's token source cannot refresh there (from now on).
+    CannotRefresh(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -59,7 +61,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (1u64..(3 * 3_600_000)).prop_map(Op::Sleep),
         1 => tab.clone().prop_map(Op::Hold),
         1 => tab.clone().prop_map(Op::Release),
-        1 => tab.prop_map(Op::PageHide),
+        1 => tab.clone().prop_map(Op::PageHide),
+        1 => tab.prop_map(Op::CannotRefresh),
     ]
 }
 
@@ -203,6 +206,9 @@ fn apply(w: &mut World, ops: Vec<Op>) {
             Op::StaySignedIn(i) => w.input(pick(i), Input::StaySignedIn),
             Op::Logout(i) => w.input(pick(i), Input::Logout),
             Op::Login(i) => w.login(pick(i)),
+            Op::CannotRefresh(i) => {
+                w.cannot_refresh.insert(pick(i));
+            }
             Op::TokenWanted(i) => w.input(pick(i), Input::TokenWanted),
             Op::TokenRejected(i) => {
                 let rejected = w.get_token(pick(i)).unwrap_or_default();
