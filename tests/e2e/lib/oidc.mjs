@@ -1,29 +1,46 @@
-// The world of an OIDC scenario (oidc.test.mjs): an OpenID Provider built on
-// oidc-provider (tests/e2e/oidc/provider.mjs) and the app's origin with its
-// resource server (tests/e2e/oidc/app-server.mjs), both in this process on
-// free 127.0.0.1 ports, and one Chromium context whose pages are the tabs of
-// one user, running the app (tests/e2e/oidc/app/).
+// The world of an OIDC scenario (oidc*.test.mjs): an OpenID Provider built on
+// oidc-provider (tests/e2e/oidc/provider.mjs) dressed for one client library,
+// and the app's origin with that library's app and its resource server
+// (tests/e2e/oidc/app-server.mjs, apps/<lib>/), both in this process on free
+// 127.0.0.1 ports, and one Chromium context whose pages are the tabs of one
+// user. tests/e2e/oidc/apps/README.md is the contract between the world and
+// each library's app.
 //
 // Time is real: the provider's tokens expire on its own clock, which a
 // simulated browser clock would leave behind. Scenarios run for a few token
-// lifetimes and count what happened (grants, invalid_grant, revocations, API
-// statuses, logout reasons); real time only bounds the waiting.
+// lifetimes and count what happened (grants, invalid_grant, reuse,
+// revocations, API statuses, logout reasons); real time only bounds the
+// waiting.
 import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { once } from 'node:events';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EVENT_TYPES, WAIT_MS, launchChromium } from './harness.mjs';
+import { chromium } from 'playwright-core';
+import { chromiumArgs, chromiumPath } from '../../../scripts/lib/chromium.mjs';
+import { EVENT_TYPES, WAIT_MS } from './harness.mjs';
+import { e2eDir } from './paths.mjs';
 import { CLIENT_ID, openIdProvider } from '../oidc/provider.mjs';
 import { ACCOUNT } from '../oidc/interactions.mjs';
 import { appServer } from '../oidc/app-server.mjs';
+import { selfSignedCertificate } from '../oidc/https-cert.mjs';
 
 const POLL_MS = 50;
 
 /** Starts `server` on a free 127.0.0.1 port; its origin. */
-async function listen(server) {
+async function listen(server, scheme = 'http') {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return `http://127.0.0.1:${server.address().port}`;
+  return `${scheme}://127.0.0.1:${server.address().port}`;
+}
+
+/** The dress of the app in apps/<lib>/ (apps/README.md). */
+export async function loadDress(lib) {
+  const mod = await import(pathToFileURL(join(e2eDir, 'oidc/apps', lib, 'dress.mjs')).href);
+  return mod.dress ?? mod.default ?? {};
 }
 
 /** Polls `fn` until `ok(value)`, at most `maxMs` real ms; returns the last value. */
@@ -37,14 +54,17 @@ export async function until(fn, ok, maxMs = WAIT_MS) {
   return v;
 }
 
-/** Counts, in the page, the refresh_token grants it sends to `tokenEndpoint` (observation only). */
-function refreshGrantCounter(tokenEndpoint) {
+/**
+ * Counts, in the page, the refresh_token grants it sends to the provider's
+ * origin, form-encoded or JSON (observation only).
+ */
+function refreshGrantCounter(providerOrigin) {
   const original = window.fetch;
   window.refreshGrantsSent = 0;
   window.fetch = function (input, init) {
     try {
-      const url = input instanceof Request ? input.url : String(input);
-      if (url === tokenEndpoint && String(init?.body ?? '').includes('grant_type=refresh_token')) window.refreshGrantsSent++;
+      const url = new URL(input instanceof Request ? input.url : String(input), location.href);
+      if (url.origin === providerOrigin && /grant_type(=|"\s*:\s*")refresh_token/.test(String(init?.body ?? ''))) window.refreshGrantsSent++;
     } catch {
       // Counting must never change what the page does.
     }
@@ -53,19 +73,38 @@ function refreshGrantCounter(tokenEndpoint) {
 }
 
 export class OidcWorld {
-  /** accessTokenTtlSecs: the provider's access-token lifetime. */
-  static async start({ accessTokenTtlSecs }) {
+  /**
+   * lib: the app in tests/e2e/oidc/apps/<lib>/, whose dress.mjs dresses the
+   * provider; accessTokenTtlSecs: the provider's access-token lifetime.
+   */
+  static async start({ lib = 'oidc-client-ts', accessTokenTtlSecs }) {
     const w = new OidcWorld();
+    w.lib = lib;
+    w.dress = await loadDress(lib);
     w.ttlSecs = accessTokenTtlSecs;
-    w.providerHttp = createServer();
+    const certificate = w.dress.https ? selfSignedCertificate() : null;
+    w.providerHttp = certificate ? createHttpsServer(certificate) : createServer();
     w.appHttp = createServer();
-    w.issuer = await listen(w.providerHttp);
+    w.providerOrigin = await listen(w.providerHttp, certificate ? 'https' : 'http');
     w.appOrigin = await listen(w.appHttp);
-    w.op = openIdProvider({ issuer: w.issuer, appOrigin: w.appOrigin, accessTokenTtlSecs });
+    w.op = openIdProvider({ providerOrigin: w.providerOrigin, appOrigin: w.appOrigin, accessTokenTtlSecs, dress: w.dress });
+    w.issuer = w.op.issuer;
     w.providerHttp.on('request', w.op.handle);
-    w.app = appServer({ introspection: w.op.introspection });
+    w.app = appServer({
+      appDir: join(e2eDir, 'oidc/apps', lib),
+      modules: w.dress.modules ?? [],
+      introspection: { ...w.op.introspection, ca: certificate?.cert },
+    });
     w.appHttp.on('request', w.app.handle);
-    ({ profile: w.profile, context: w.context } = await launchChromium('ksa-oidc-'));
+    w.profile = await mkdtemp(join(tmpdir(), 'ksa-oidc-'));
+    w.context = await chromium.launchPersistentContext(w.profile, {
+      executablePath: chromiumPath,
+      headless: true,
+      args: chromiumArgs,
+      viewport: { width: 1000, height: 800 },
+      // The https dresses' self-signed certificate.
+      ignoreHTTPSErrors: true,
+    });
     w.problems = [];
     w.tabs = [];
     return w;
@@ -74,7 +113,7 @@ export class OidcWorld {
   /**
    * Opens the app in a new tab. mode: 'keeper' (the recipe, with
    * `keeperOptions`) or 'baseline' (oidc-client-ts renewing on its own
-   * `renewLeadSecs` before expiry).
+   * `renewLeadSecs` before expiry, apps/oidc-client-ts only).
    */
   async open({ mode = 'keeper', keeperOptions = {}, renewLeadSecs } = {}) {
     const name = `tab${this.tabs.length + 1}`;
@@ -87,22 +126,35 @@ export class OidcWorld {
       }
     });
     page.on('pageerror', (err) => this.problems.push(`${name}: page error: ${err.message}`));
-    const appConfig = { authority: this.issuer, clientId: CLIENT_ID, mode, keeperOptions, renewLeadSecs, eventTypes: EVENT_TYPES };
+    const place = { issuer: this.issuer, providerOrigin: this.providerOrigin, appOrigin: this.appOrigin };
+    const extra = typeof this.dress.appConfig === 'function' ? this.dress.appConfig(place) : this.dress.appConfig;
+    const appConfig = {
+      authority: this.issuer,
+      issuer: this.issuer,
+      providerOrigin: this.providerOrigin,
+      clientId: CLIENT_ID,
+      mode,
+      keeperOptions,
+      renewLeadSecs,
+      eventTypes: EVENT_TYPES,
+      ...extra,
+    };
     await page.addInitScript((cfg) => {
       window.appConfig = cfg;
     }, appConfig);
-    await page.addInitScript(refreshGrantCounter, `${this.issuer}/token`);
+    await page.addInitScript(refreshGrantCounter, this.providerOrigin);
     const tab = new OidcTab(this, page, name);
     await tab.load();
     this.tabs.push(tab);
     return tab;
   }
 
-  /** Signs in through the provider's own login and consent pages, in `tab`. */
+  /** Signs in through the provider's own login and consent pages, in `tab` (or as the dress signs in). */
   async signIn(tab) {
+    if (this.dress.signIn) return this.dress.signIn(tab, this);
     const { page } = tab;
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL((url) => url.origin === this.issuer, { timeout: WAIT_MS });
+    await page.waitForURL((url) => url.origin === this.providerOrigin, { timeout: WAIT_MS });
     await page.getByLabel('Login').fill(ACCOUNT.login);
     await page.getByLabel('Password').fill(ACCOUNT.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -158,11 +210,25 @@ export class OidcTab {
     this.world = world;
     this.page = page;
     this.name = name;
+    // Refresh grants sent by the tab's earlier page lives (before a reload).
+    this.sentBefore = 0;
   }
 
+  /** Loads the app, or reloads it (a new page life: its keeper and its library start again). */
   async load() {
+    await this.keepCount();
     await this.page.goto(`${this.world.appOrigin}/`, { waitUntil: 'load' });
     await this.ready();
+  }
+
+  /** Leaves the app for about:blank (the keeper's page is gone, as a closed tab's); load() brings it back. */
+  async leave() {
+    await this.keepCount();
+    await this.page.goto('about:blank');
+  }
+
+  async keepCount() {
+    this.sentBefore += await this.eval(() => window.refreshGrantsSent ?? 0).catch(() => 0);
   }
 
   /** Waits until the app module has run (window.app exists). */
@@ -192,8 +258,14 @@ export class OidcTab {
     return this.eval(() => window.appLog);
   }
 
-  refreshGrantsSent() {
-    return this.eval(() => window.refreshGrantsSent);
+  /** Refresh grants this tab sent, over all its page lives. */
+  async refreshGrantsSent() {
+    return this.sentBefore + (await this.eval(() => window.refreshGrantsSent));
+  }
+
+  /** The keeper's state in this tab. */
+  state() {
+    return this.eval(() => window.app.keeper.state);
   }
 
   /** Real input: the pointer moves over the page. */

@@ -1,7 +1,8 @@
 // The provider's own login and consent pages, written against
 // oidc-provider's interaction API (interactionDetails / interactionFinished),
 // as a provider's UI is. oidc-provider's devInteractions would do, but their
-// page loads a web font from the internet, and nothing here may.
+// page loads a web font from the internet, and nothing here may. Their paths
+// are under the provider's mount path (the issuer's path):
 //
 //   GET  /interaction/:uid          the login form, or the consent form
 //   POST /interaction/:uid/login    checks the account's password
@@ -17,11 +18,11 @@ function page(title, body) {
   return `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`;
 }
 
-function loginPage(uid, error) {
+function loginPage(base, uid, error) {
   return page(
     'Sign in to the provider',
     `${error ? `<p role="alert">${error}</p>` : ''}
-<form method="post" action="/interaction/${uid}/login">
+<form method="post" action="${base}/interaction/${uid}/login">
   <label>Login <input name="login" autocomplete="username" required></label>
   <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
   <button type="submit">Sign in</button>
@@ -29,11 +30,11 @@ function loginPage(uid, error) {
   );
 }
 
-function consentPage(uid, clientId) {
+function consentPage(base, uid, clientId) {
   return page(
     'Authorize',
     `<p>${clientId} asks to sign you in.</p>
-<form method="post" action="/interaction/${uid}/consent"><button type="submit">Allow</button></form>`,
+<form method="post" action="${base}/interaction/${uid}/consent"><button type="submit">Allow</button></form>`,
   );
 }
 
@@ -48,7 +49,8 @@ function send(res, status, html) {
   res.end(html);
 }
 
-export function interactionPages(provider) {
+/** The pages of `provider`, mounted at `base` ('' or a path such as '/realms/app'); requests come with the mount path removed. */
+export function interactionPages(provider, base = '') {
   return {
     handles: (req) => ROUTE.test(new URL(req.url, 'http://x').pathname),
     async handle(req, res) {
@@ -57,12 +59,12 @@ export function interactionPages(provider) {
       assert.equal(details.uid, uid, 'the interaction cookie belongs to this page');
       const { prompt, params, session } = details;
       if (req.method === 'GET' && !action) {
-        return send(res, 200, prompt.name === 'login' ? loginPage(uid) : consentPage(uid, params.client_id));
+        return send(res, 200, prompt.name === 'login' ? loginPage(base, uid) : consentPage(base, uid, params.client_id));
       }
       if (req.method === 'POST' && action === 'login' && prompt.name === 'login') {
         const form = await formBody(req);
         if (form.get('login') !== ACCOUNT.login || form.get('password') !== ACCOUNT.password) {
-          return send(res, 401, loginPage(uid, 'Wrong login or password.'));
+          return send(res, 401, loginPage(base, uid, 'Wrong login or password.'));
         }
         return provider.interactionFinished(req, res, { login: { accountId: ACCOUNT.login } }, { mergeWithLastSubmission: false });
       }

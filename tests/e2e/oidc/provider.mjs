@@ -11,7 +11,12 @@
 //   - introspection, for the resource server's bearer-token check, open only
 //     to a confidential client of the resource server;
 //   - its own login and consent pages (interactions.mjs).
-// The provider's own events are the scenarios' counters.
+// Each library's app dresses it as the provider the library is made for
+// (apps/<lib>/dress.mjs, described in apps/README.md): its paths, its
+// rotation policy, what its real counterpart adds.
+// The provider's own events are the scenarios' counters, with one of ours:
+// `reuse`, every presentation of a refresh token that had already been
+// rotated, counted whether or not the dress refuses it.
 import Provider from 'oidc-provider';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { interactionPages } from './interactions.mjs';
@@ -19,16 +24,35 @@ import { interactionPages } from './interactions.mjs';
 export const CLIENT_ID = 'spa';
 const RESOURCE_SERVER_ID = 'resource-server';
 
+/** `base` with `overrides` merged in, plain objects one level deep. */
+function merge(base, overrides = {}) {
+  const out = { ...base };
+  for (const [key, value] of Object.entries(overrides)) {
+    const plain = (v) => v && typeof v === 'object' && !Array.isArray(v);
+    out[key] = plain(value) && plain(base[key]) ? { ...base[key], ...value } : value;
+  }
+  return out;
+}
+
 /**
- * A provider at `issuer` for the app at `appOrigin`. Returns its request
- * handler (for a node:http server bound to the issuer's address), its
- * counters, the resource server's introspection credentials, and an
- * out-of-band revocation of every grant (an administrator ending the session).
+ * A provider for the app at `appOrigin`, mounted at `issuerPath` of
+ * `providerOrigin` (its issuer is the two together), dressed by `dress`
+ * (apps/README.md). Returns its request handler (for a node:http(s) server
+ * bound to the origin's address), its counters, the resource server's
+ * introspection endpoint and credentials, and an out-of-band revocation of
+ * every grant (an administrator ending the session).
  */
-export function openIdProvider({ issuer, appOrigin, accessTokenTtlSecs }) {
+export function openIdProvider({ providerOrigin, appOrigin, accessTokenTtlSecs, dress = {} }) {
+  // '' or '/realms/app': where the provider's routes start; '/' only makes
+  // the issuer end with a slash.
+  const mountPath = (dress.issuerPath ?? '').replace(/\/$/, '');
+  const issuer = providerOrigin + (dress.issuerPath ?? '');
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const resourceServerSecret = randomBytes(24).toString('base64url');
-  const provider = new Provider(issuer, {
+  const overrides = dress.providerOverrides ?? {};
+  const routes = overrides.routes ?? {};
+  const tokenRoute = routes.token ?? '/token';
+  const provider = new Provider(issuer, merge({
     clients: [
       {
         client_id: CLIENT_ID,
@@ -50,7 +74,7 @@ export function openIdProvider({ issuer, appOrigin, accessTokenTtlSecs }) {
     jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'sig-1', use: 'sig', alg: 'RS256' }] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: (_ctx, interaction) => `${mountPath}/interaction/${interaction.uid}` },
     // Without `offline_access` the default issues no refresh token; a SPA's
     // session is exactly what the refresh token carries here.
     issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
@@ -70,7 +94,7 @@ export function openIdProvider({ issuer, appOrigin, accessTokenTtlSecs }) {
     features: {
       devInteractions: { enabled: false },
       revocation: {
-        enabled: true,
+        enabled: dress.revocation !== false,
         // A client revokes its own tokens only.
         allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
       },
@@ -79,7 +103,7 @@ export function openIdProvider({ issuer, appOrigin, accessTokenTtlSecs }) {
         allowedPolicy: (_ctx, client) => client.clientId === RESOURCE_SERVER_ID,
       },
     },
-  });
+  }, overrides));
 
   const counts = {
     codeGrants: 0,
@@ -89,6 +113,7 @@ export function openIdProvider({ issuer, appOrigin, accessTokenTtlSecs }) {
     refreshTokensRevoked: 0,
     grantsRevoked: 0,
     maxConcurrentTokenRequests: 0,
+    reuse: 0,
   };
   // When each refresh grant succeeded or was refused, on the provider's clock (ms).
   const refreshGrantTimes = [];
@@ -97,6 +122,36 @@ export function openIdProvider({ issuer, appOrigin, accessTokenTtlSecs }) {
   // Every refresh token issued (an opaque token's value is its jti).
   const refreshTokenIds = [];
   let tokenRequestsInFlight = 0;
+  // Refresh tokens presented to a refresh grant that rotated them, or is
+  // rotating them now (so that two presentations at once count too).
+  const rotated = new Set();
+
+  // Every presentation of a refresh token to the refresh grant goes through
+  // RefreshToken.find, within the token request's context.
+  const { RefreshToken } = provider;
+  const findRefreshToken = RefreshToken.find;
+  RefreshToken.find = async function find(value, options) {
+    const token = await findRefreshToken.call(this, value, options);
+    const ctx = Provider.ctx;
+    const presented = ctx?.oidc?.route === 'token' && ctx.oidc.params?.grant_type === 'refresh_token' && value === ctx.oidc.params.refresh_token;
+    if (presented) {
+      if (token?.consumed || rotated.has(value)) {
+        counts.reuse++;
+      } else if (token) {
+        rotated.add(value);
+        ctx.state.presentedRefreshToken = value;
+      }
+    }
+    return token;
+  };
+  if (dress.reuseDetection === false) {
+    // Rotation without reuse detection (Keycloak's default, Entra ID): the
+    // refresh grant still issues a new refresh token, but the one presented
+    // is not marked consumed, so it stays valid until it expires.
+    RefreshToken.prototype.consume = async function consume() {
+      this.emit('consumed');
+    };
+  }
 
   provider.on('grant.success', (ctx) => {
     const type = ctx.oidc.params.grant_type;
@@ -119,7 +174,7 @@ export function openIdProvider({ issuer, appOrigin, accessTokenTtlSecs }) {
   // The token endpoint's concurrency, and which revocations hit a refresh
   // token, seen from the provider's own request context.
   provider.use(async (ctx, next) => {
-    const tokenRequest = ctx.method === 'POST' && ctx.path === '/token';
+    const tokenRequest = ctx.method === 'POST' && ctx.path === tokenRoute;
     if (tokenRequest) {
       tokenRequestsInFlight++;
       counts.maxConcurrentTokenRequests = Math.max(counts.maxConcurrentTokenRequests, tokenRequestsInFlight);
@@ -128,18 +183,36 @@ export function openIdProvider({ issuer, appOrigin, accessTokenTtlSecs }) {
       await next();
     } finally {
       if (tokenRequest) tokenRequestsInFlight--;
+      // Presented but not rotated (refused for another cause): not spent.
+      if (ctx.state.presentedRefreshToken && !ctx.oidc?.entities?.RotatedRefreshToken) rotated.delete(ctx.state.presentedRefreshToken);
     }
     if (ctx.oidc?.route === 'revocation' && ctx.status === 200 && ctx.oidc.entities.RefreshToken) {
       counts.refreshTokensRevoked++;
     }
   });
 
-  const pages = interactionPages(provider);
+  dress.setup?.({ provider, issuer, providerOrigin, appOrigin });
+
+  const pages = interactionPages(provider, mountPath);
   const handleProvider = provider.callback();
 
   return {
     provider,
+    issuer,
     handle(req, res) {
+      if (mountPath) {
+        // Mounted as a framework mounts it: oidc-provider finds its mount
+        // path from originalUrl (or baseUrl) and the rest of the URL.
+        const inside = req.url === mountPath || req.url.startsWith(`${mountPath}/`) || req.url.startsWith(`${mountPath}?`);
+        if (!inside) {
+          res.writeHead(404).end();
+          return;
+        }
+        req.originalUrl = req.url;
+        req.baseUrl = mountPath;
+        req.url = req.url.slice(mountPath.length) || '/';
+        if (req.url.startsWith('?')) req.url = `/${req.url}`;
+      }
       if (pages.handles(req)) {
         pages.handle(req, res).catch((err) => {
           res.statusCode = 500;
@@ -150,7 +223,7 @@ export function openIdProvider({ issuer, appOrigin, accessTokenTtlSecs }) {
       }
     },
     introspection: {
-      endpoint: `${issuer}/token/introspection`,
+      endpoint: `${providerOrigin}${mountPath}${routes.introspection ?? '/token/introspection'}`,
       authorization: `Basic ${Buffer.from(`${RESOURCE_SERVER_ID}:${resourceServerSecret}`).toString('base64')}`,
     },
     counters: () => ({ ...counts, refreshGrantTimes: [...refreshGrantTimes], invalidGrantTimes: [...invalidGrantTimes] }),

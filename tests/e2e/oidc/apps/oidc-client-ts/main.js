@@ -1,4 +1,5 @@
-// The test app around the recipe (oidc-session.js). The scenario sets
+// The test app around the recipe (session.js, the npm README's oidc-client-ts
+// section; the page contract is in ../README.md). The scenario sets
 // window.appConfig before the page loads:
 //   { authority, clientId, mode, keeperOptions, renewLeadSecs, eventTypes }
 // mode 'keeper':   the recipe: oidc-client-ts signs in, the keeper refreshes
@@ -6,10 +7,11 @@
 // mode 'baseline': oidc-client-ts alone, renewing on its own in every tab
 //                  (automaticSilentRenew, `renewLeadSecs` before expiry),
 //                  sharing its user through localStorage as the recipe does.
-// Either way the page exposes window.app (signIn, callApi, signedIn) and
-// records what it saw in window.appLog for the scenario to read.
+// Either way the page exposes window.app (keeper in mode 'keeper', signIn,
+// callApi, signedIn, logout) and records what it saw in window.appLog for the
+// scenario to read.
 import { UserManager, WebStorageStateStore } from 'oidc-client-ts';
-import { startSession } from './oidc-session.js';
+import { startSession } from './session.js';
 
 const config = window.appConfig;
 const oidcSettings = {
@@ -67,6 +69,7 @@ app.callApi = async () => {
   return status;
 };
 app.signIn = () => app.userManager.signinRedirect();
+app.logout = () => app.keeper?.logout();
 document.getElementById('sign-in').addEventListener('click', app.signIn);
 window.app = app;
 document.querySelector('[data-testid=status]').textContent = `ready (${config.mode})`;
