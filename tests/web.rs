@@ -1195,6 +1195,53 @@ async fn a_keepalive_callback_touches_the_session_and_false_ends_it_and_logout_c
 }
 
 #[wasm_bindgen_test]
+async fn a_tab_whose_refresh_answers_elsewhere_is_served_by_the_tab_that_can_until_none_is_left() {
+    stub_reset();
+    let able = scripted_callback("refresh-able", r#"[{"resolve":{"accessToken":"from-a","expiresIn":60}}]"#);
+    let unable = scripted_callback("refresh-unable", r#"[{"resolve":"elsewhere"}]"#);
+    let logout = scripted_callback("logout-unable", r#"[{"resolve":null}]"#);
+    let fields = r#""requestTimeoutMs":300,"idleTimeoutMs":60000"#;
+    // Two tabs on one channel, each with its own token source.
+    let shared = callback_options("cb-elsewhere", fields, &[]);
+    let tab = |callbacks: &[(&str, &js_sys::Function)]| {
+        let options = js_sys::Object::assign(&js_sys::Object::new(), shared.unchecked_ref());
+        for (name, f) in callbacks {
+            Reflect::set(&options, &JsValue::from_str(name), f).expect("set a callback option");
+        }
+        try_keeper(options.into()).unwrap_or_else(|m| panic!("constructor threw: {m}"))
+    };
+    let a = tab(&[("refresh", &able)]);
+    let b = tab(&[("refresh", &unable), ("logout", &logout)]);
+    let events = Events::of(&b);
+    set_session(&a, r#"{"accessToken":"signed-in","expiresIn":60}"#);
+    assert!(eventually(1000, || state_bool(&b, "authenticated")).await, "b joined the session");
+    let refresher = |k: &SessionKeeper| get(&state(k), "refresher").as_string().unwrap_or_default();
+    assert_eq!((refresher(&a), refresher(&b)), ("this".to_owned(), "other".to_owned()));
+
+    // A 401 in b: b's own token source cannot refresh, so a refreshes for it,
+    // and b's request is retried with a's new token.
+    stub_route(DATA, r#"[{"status":401},{"status":200,"json":{"ok":true}}]"#);
+    let start = stub_seq();
+    let response = fetch(&b, DATA).await.expect("fetch resolves");
+    assert_eq!(response.status(), 200);
+    let auth: Vec<_> = requests_to(DATA, start).iter().map(auth_of).collect();
+    assert_eq!(auth, [Some("Bearer signed-in".to_owned()), Some("Bearer from-a".to_owned())]);
+    assert_eq!((calls("refresh-unable").0, calls("refresh-able").0), (1, 1));
+    assert_eq!((refresher(&a), refresher(&b)), ("this".to_owned(), "unable".to_owned()));
+    assert_eq!(events.count("logout"), 0, "'elsewhere' does not end the session");
+
+    // The tab that can is gone: nobody answers b's ask, and the session is over.
+    a.dispose();
+    stub_route(DATA, r#"[{"status":401}]"#);
+    let _ = fetch(&b, DATA).await;
+    assert!(events.wait_for("logout", 1, 2000).await, "no tab can refresh: the session ends");
+    assert_eq!(get(&events.details("logout")[0], "reason").as_string().as_deref(), Some("revoked"));
+    assert_eq!(calls("refresh-unable").0, 1, "b did not call its own refresh again");
+    assert_eq!(calls("logout-unable").0, 1, "b, where it ended, called its logout callback");
+    b.dispose();
+}
+
+#[wasm_bindgen_test]
 async fn a_refresh_callback_is_never_called_in_two_tabs_at_once() {
     stub_reset();
     let refresh =

@@ -293,7 +293,13 @@ impl Engine {
                     self.follow_refresher(from);
                 }
             }
-            Message::Session { started_at, active_at, token } => self.heard_session(now, started_at, active_at, token),
+            // An answer to this tab's ask brings the token it asked to have
+            // renewed (perhaps the one a 401 rejected): only the refreshed
+            // one that follows is taken.
+            Message::Session { started_at, active_at, token } => {
+                let token = token.filter(|_| !self.refresh.asking());
+                self.heard_session(now, started_at, active_at, token)
+            }
             // Not a logout that happened before this session started.
             Message::Logout { reason, at } if !self.started_after(at) => self.end(reason, true),
             Message::Logout { .. } => {}

@@ -153,6 +153,11 @@ impl Refresh {
         }
     }
 
+    /// This tab asked the others to refresh for it.
+    pub(super) fn asking(&self) -> bool {
+        matches!(self.flight, Flight::Asking { .. })
+    }
+
     /// Waiting for the cross-tab lock (when it comes, the refresh may go).
     pub(super) fn waiting_for_lock(&self) -> bool {
         matches!(self.flight, Flight::WaitingLock(_))

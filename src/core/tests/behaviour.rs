@@ -642,7 +642,8 @@ fn a_401_in_a_tab_that_cannot_refresh_brings_it_a_new_token_from_the_tab_that_ca
     w.advance(1_000);
     let token = w.get_token(0);
     assert!(token.is_some() && token != Some(rejected), "tab 0 got a new token");
-    assert_eq!(w.tabs[0].resolved, 1, "its waiter was answered with it");
+    assert_eq!(w.tabs[0].resolved, 1);
+    assert_eq!(w.tabs[0].resolved_with, token, "its waiter was answered with the new token");
     assert_eq!(w.refreshed_by, [1], "one refresh, by the tab that signed in, at once");
     assert_eq!(refreshers(&w), [Some(Refresher::Unable), Some(Refresher::This)]);
 }

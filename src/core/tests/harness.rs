@@ -103,6 +103,8 @@ pub struct Tab {
     pub refresh_in_flight: bool,
     pub heartbeat_sent: Vec<Time>,
     pub resolved: u32,
+    /// The token the last resolution answered the waiters with.
+    pub resolved_with: Option<String>,
     pub broadcasts: Vec<String>,
     pub logout_calls: u32,
 }
@@ -246,6 +248,7 @@ impl World {
             refresh_in_flight: false,
             heartbeat_sent: Vec::new(),
             resolved: 0,
+            resolved_with: None,
             broadcasts: Vec::new(),
             logout_calls: 0,
         });
@@ -570,6 +573,7 @@ impl World {
                         "tab {i} answered its token waiters with another token than it holds"
                     );
                     self.tabs[i].resolved += 1;
+                    self.tabs[i].resolved_with = token;
                 }
             }
         }
