@@ -49,14 +49,18 @@ const fromLibrary: SessionKeeperOptions = {
   sessionTimeoutMs: 120_000,
 };
 const sessionOver: SessionKeeperOptions = { refresh: async () => null };
+// A tab whose library holds no credentials here: another tab refreshes.
+const notHere: SessionKeeperOptions = { refresh: async () => 'elsewhere' as const };
 const keepaliveNothing: SessionKeeperOptions = { keepalive: async () => undefined, sessionTimeoutMs: 120_000 };
-assertType<Exact<SessionKeeperOptions['refresh'], (() => Promise<{ accessToken: string; expiresIn: number } | null>) | undefined>>();
+assertType<Exact<SessionKeeperOptions['refresh'], (() => Promise<{ accessToken: string; expiresIn: number } | null | 'elsewhere'>) | undefined>>();
 assertType<Exact<SessionKeeperOptions['keepalive'], (() => Promise<boolean | void>) | undefined>>();
 assertType<Exact<SessionKeeperOptions['logout'], (() => Promise<void>) | undefined>>();
 // A URL and its callback together type-check; the constructor refuses them (an options error at runtime).
 const urlAndCallback: SessionKeeperOptions = { refreshUrl: '/api/auth/refresh', refresh: async () => null };
-// @ts-expect-error refresh resolves { accessToken, expiresIn } or null, not a number
+// @ts-expect-error refresh resolves { accessToken, expiresIn }, null or 'elsewhere', not a number
 const refreshNumber: SessionKeeperOptions = { refresh: async () => 42 };
+// @ts-expect-error nor any other string
+const refreshOtherString: SessionKeeperOptions = { refresh: async () => 'somewhere' as const };
 // @ts-expect-error expiresIn is a number of seconds, not a string
 const refreshBadExpiry: SessionKeeperOptions = { refresh: async () => ({ accessToken: 'opaque', expiresIn: '30' }) };
 // @ts-expect-error keepalive resolves a boolean or nothing, not a string
@@ -82,6 +86,7 @@ function describe(state: SessionState): string {
   assertType<Exact<SessionState['tokenExpiresAt'], number | null>>();
   assertType<Exact<SessionState['tabId'], string>>();
   assertType<Exact<SessionState['leader'], boolean>>();
+  assertType<Exact<SessionState['refresher'], 'this' | 'other' | 'leader' | 'unable' | 'none'>>();
   // @ts-expect-error tokenExpiresAt may be null
   const notNull: number = state.tokenExpiresAt;
   // @ts-expect-error the state never exposes the access token
@@ -126,6 +131,7 @@ export async function main(): Promise<void> {
   new SessionKeeper(tokenOnly).dispose();
   new SessionKeeper(fromLibrary).dispose();
   new SessionKeeper(sessionOver).dispose();
+  new SessionKeeper(notHere).dispose();
   new SessionKeeper(keepaliveNothing).dispose();
   void urlAndCallback;
   void refreshNumber;
