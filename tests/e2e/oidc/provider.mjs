@@ -118,6 +118,9 @@ export function openIdProvider({ providerOrigin, appOrigin, accessTokenTtlSecs, 
   // When each refresh grant succeeded or was refused, on the provider's clock (ms).
   const refreshGrantTimes = [];
   const invalidGrantTimes = [];
+  // What the authorization endpoint answered instead of a code, in order
+  // (login_required, consent_required, …).
+  const authorizationErrors = [];
   const grantIds = new Set();
   // Every refresh token issued (an opaque token's value is its jti).
   const refreshTokenIds = [];
@@ -167,6 +170,7 @@ export function openIdProvider({ providerOrigin, appOrigin, accessTokenTtlSecs, 
       invalidGrantTimes.push(Date.now());
     }
   });
+  provider.on('authorization.error', (_ctx, err) => authorizationErrors.push(err.error));
   provider.on('refresh_token.consumed', () => counts.refreshTokensConsumed++);
   provider.on('grant.revoked', () => counts.grantsRevoked++);
   provider.on('access_token.saved', (token) => grantIds.add(token.grantId));
@@ -226,7 +230,12 @@ export function openIdProvider({ providerOrigin, appOrigin, accessTokenTtlSecs, 
       endpoint: `${providerOrigin}${mountPath}${routes.introspection ?? '/token/introspection'}`,
       authorization: `Basic ${Buffer.from(`${RESOURCE_SERVER_ID}:${resourceServerSecret}`).toString('base64')}`,
     },
-    counters: () => ({ ...counts, refreshGrantTimes: [...refreshGrantTimes], invalidGrantTimes: [...invalidGrantTimes] }),
+    counters: () => ({
+      ...counts,
+      refreshGrantTimes: [...refreshGrantTimes],
+      invalidGrantTimes: [...invalidGrantTimes],
+      authorizationErrors: [...authorizationErrors],
+    }),
     /** How many of the refresh tokens it issued the provider would still accept. */
     async activeRefreshTokens() {
       const tokens = await Promise.all(refreshTokenIds.map((id) => provider.RefreshToken.find(id)));
