@@ -141,7 +141,7 @@ impl Engine {
             Input::SessionStarted { token: Some((value, ms)), sent_at } if ms >= MIN_TOKEN_LIFETIME_MS => {
                 let sent_at = sent_at.min(now);
                 self.start_session(now, Some(Token::new(value, sent_at.after(ms), sent_at)), true);
-                self.follow_refresher(self.tab);
+                self.refresh.affinity = Some(self.tab);
             }
             // The facade refuses such a token before it gets here.
             Input::SessionStarted { .. } => {}
@@ -297,7 +297,7 @@ impl Engine {
             // renewed (perhaps the one a 401 rejected): only the refreshed
             // one that follows is taken.
             Message::Session { started_at, active_at, token } => {
-                let token = token.filter(|_| !self.refresh.asking());
+                let token = if self.refresh.asking() { None } else { token };
                 self.heard_session(now, started_at, active_at, token)
             }
             // Not a logout that happened before this session started.

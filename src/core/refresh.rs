@@ -276,7 +276,7 @@ impl Engine {
                 let token = Token::new(token, sent_at.after(expires_in_ms), sent_at);
                 let shared = token.shared();
                 if self.adopt_token(now, now, token) {
-                    self.follow_refresher(self.tab);
+                    self.refresh.affinity = Some(self.tab);
                     let started_at = self.started_at().unwrap_or(now);
                     self.broadcast(Message::Token { started_at, token: shared });
                 }
@@ -387,15 +387,13 @@ impl Engine {
         self.refresh.ask_overdue(self.t.request_timeout_ms).map(|(at, _)| at)
     }
 
-    /// `tab` signed in or refreshed last: it refreshes next while it lives
-    /// (watched through its Web Lock of life).
+    /// Another tab signed in or refreshed last: it refreshes next while it
+    /// lives (watched through its Web Lock of life).
     pub(super) fn follow_refresher(&mut self, tab: u64) {
-        if self.refresh.affinity != Some(tab) {
-            self.refresh.affinity = Some(tab);
-            if tab != self.tab && self.claims.is_none() {
-                self.out.push_back(Command::WatchTab(tab));
-            }
+        if self.refresh.affinity != Some(tab) && self.claims.is_none() {
+            self.out.push_back(Command::WatchTab(tab));
         }
+        self.refresh.affinity = Some(tab);
     }
 
     /// Whether this tab refreshes first, ahead of the others' fallback: it
