@@ -16,7 +16,7 @@
 //   2. the user logs out in one tab (the one opened before the sign-in):
 //      every tab logs out (reason 'user'), and no refresh token of the
 //      session is still valid at the provider (where the provider has a
-//      revocation endpoint);
+//      revocation endpoint; where it has none, how many stay valid);
 //   3. an administrator revokes the session at the provider: the next
 //      refresh is refused once (invalid_grant) and every tab logs out,
 //      reason 'revoked'.
@@ -263,6 +263,10 @@ export function tokenSourceScenarios(lib, file, { beforeSignIn = 'refreshes', af
     if (revokes) {
       assert.ok(counts.refreshTokensRevoked >= 1, 'the refresh token was revoked at the revocation endpoint');
       assert.equal(counts.activeRefreshTokensAfter, 0, 'the provider accepts no refresh token of the session any more');
+    } else {
+      // What the recipe cannot do, measured: with no revocation endpoint it
+      // only forgets the tokens, which stay valid at the provider until they expire.
+      assert.ok(counts.activeRefreshTokensAfter >= 1, 'without a revocation endpoint the refresh tokens stay valid at the provider');
     }
     assert.ok(
       counts.ownTokensPerTab.every((x) => x !== true),
