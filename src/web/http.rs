@@ -2,13 +2,13 @@
 //! POST with cookies, the app's extra headers and a timeout, redirects not
 //! followed, and the mapping of replies onto the engine's results.
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::Response;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{AbortController, AbortSignal, Headers, RequestCredentials, RequestInit};
+use web_sys::{AbortController, AbortSignal, Headers};
 
-use super::global::object;
+use super::global::{object, set};
 use super::handles::timeout;
 use super::js_values::{headers_from, json, token_from};
 use super::promise::{when_settled, Then};
@@ -63,13 +63,10 @@ pub(crate) fn post(params: &RequestParams, json_body: Option<String>, then: Then
     let Ok(abort) = AbortController::new() else { return then(Err(Failure::Network)) };
     let aborter = abort.clone();
     let deadline = timeout(params.timeout_ms as f64, move || aborter.abort());
-    let keepalive = json_body.is_none();
-    let Some(request) = build(&params.url, headers, json_body, &abort.signal()) else {
-        return then(Err(Failure::Network));
-    };
+    let Some(init) = init(headers, json_body, &abort.signal()) else { return then(Err(Failure::Network)) };
     send(
-        request,
-        keepalive,
+        &params.url,
+        &init,
         Box::new(move |reply| {
             // Cleared now that the body is in (or the request failed).
             drop(deadline);
@@ -79,48 +76,50 @@ pub(crate) fn post(params: &RequestParams, json_body: Option<String>, then: Then
     );
 }
 
-/// The request as gloo-net's `Request`. Built from a `web_sys::Request` because
-/// gloo-net's builder has no `keepalive` setter. One way for both kinds: the
-/// builder would also parse the URL and format its query string (core::fmt).
-fn build(url: &str, headers: Headers, json_body: Option<String>, signal: &AbortSignal) -> Option<Request> {
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_credentials(RequestCredentials::Include);
-    init.set_signal(Some(signal));
+/// The request's `RequestInit`, a plain object with its fields set by name,
+/// not through web-sys' `RequestInit` setters (an import each). Not gloo-net's
+/// builder either: it would parse the URL and format its query string
+/// (core::fmt), and has no `keepalive`.
+fn init(headers: Headers, json_body: Option<String>, signal: &AbortSignal) -> Option<JsValue> {
+    let text = |s: &str| JsValue::from_str(s);
     // A redirect is an answer, not a detour: servers send one to their login
     // page when the session is gone (Django's login_required, Passport's
     // ensureLoggedIn, Spring's form login, SSO gateways). Followed, it would
     // end in that page's 200, read as a live session. Not followed, it comes
     // back as an opaque redirect, status 0, wherever it points.
-    super::global::set(&init, "redirect", &JsValue::from_str("manual"));
+    let init = object(&[
+        ("method", &text("POST")),
+        ("credentials", &text("include")),
+        ("signal", signal),
+        ("redirect", &text("manual")),
+    ]);
     if let Some(body) = json_body {
         headers.set("Content-Type", "application/json").ok()?;
-        init.set_body(&JsValue::from_str(&body));
+        set(&init, "body", &text(&body));
     } else {
         // Bodiless requests outlive the page: the logout POST in particular,
         // which apps often follow with `location.assign(...)`. (A keepalive
         // body is limited to 64 KiB, so login's is sent without it.)
-        // web-sys' RequestInit has no setter for it either.
-        super::global::set(&init, "keepalive", &JsValue::TRUE);
+        set(&init, "keepalive", &JsValue::TRUE);
     }
-    init.set_headers(&headers);
-    web_sys::Request::new_with_str_and_init(url, &init).ok().map(Request::from)
+    set(&init, "headers", &headers);
+    Some(init)
 }
 
 /// Sends through the page's `fetch` and reads the body; `None` when fetch
-/// rejects, throws, or fulfils with something that is not a `Response`, or the
-/// body fails. Not gloo-net's `Request::send`: it panics on a non-Response
-/// (gloo-net 0.7, `http/request.rs`), and a page's broken fetch wrapper would
-/// trap the module. Not its `Response::text` either: it unwraps `text()`, which
-/// throws for an object that passes `instanceof Response` without being one.
+/// rejects (a URL or header the browser refuses too), throws, or fulfils with
+/// something that is not a `Response`, or the body fails. Not gloo-net's
+/// `Request::send`: it panics on a non-Response (gloo-net 0.7,
+/// `http/request.rs`), and a page's broken fetch wrapper would trap the
+/// module. Not its `Response::text` either: it unwraps `text()`, which throws
+/// for an object that passes `instanceof Response` without being one.
 ///
-/// `keepalive` is said again in fetch's init: Firefox drops it when `fetch()`
-/// copies a `Request` (`new Request(r).keepalive === false` there), so a
-/// logout POST followed by a navigation was aborted before it reached the server.
-fn send(request: Request, keepalive: bool, then: Then<Option<(Response, String)>>) {
-    let request: web_sys::Request = request.into();
-    let init = if keepalive { object(&[("keepalive", &JsValue::TRUE)]) } else { JsValue::UNDEFINED };
-    let Ok(sent) = global_fetch(&request, &init) else { return then(None) };
+/// The URL and the init go to `fetch` as they are, not as a `Request` made
+/// first: Firefox drops `keepalive` when `fetch()` copies a `Request`
+/// (`new Request(r).keepalive === false` there), so a logout POST followed by
+/// a navigation was aborted before it reached the server.
+fn send(url: &str, init: &JsValue, then: Then<Option<(Response, String)>>) {
+    let Ok(sent) = global_fetch(&JsValue::from_str(url), init) else { return then(None) };
     when_settled(
         &sent,
         Box::new(move |reply| {
