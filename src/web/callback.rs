@@ -4,40 +4,44 @@
 //! itself. What they return is untrusted: it is checked and mapped onto the
 //! same results as a request's, so the engine cannot tell the difference.
 
-use js_sys::{Array, Function, Object, Promise};
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 
 use super::handles::timeout;
 use super::js_values::token_from;
-use super::promise::{when_settled, Deferred, Then};
+use super::promise::{when_settled, Then};
 use crate::core::{Failure, HeartbeatResult, RefreshResult};
 
 /// Calls `f` with no arguments and gives `then` what it returns (a promise,
 /// or a plain value) once settled, waiting at most `timeout_ms`:
 /// `Err(Rejected)` when it throws or rejects, `Err(Timeout)` when it has not
-/// settled by then.
+/// settled by then. Whichever comes first, the outcome or the timer, takes
+/// `then` (not `Promise.race`: three imports more). A callback that never
+/// settles keeps its continuation, as any promise `when_settled` waits on.
 pub(crate) fn call(f: &Function, timeout_ms: u64, then: Then<Result<JsValue, Failure>>) {
     let returned = match f.call0(&JsValue::UNDEFINED) {
         Ok(v) => v,
         Err(_) => return then(Err(Failure::Rejected)),
     };
+    let first = Rc::new(Cell::new(Some(then)));
+    let late = first.clone();
+    let deadline = timeout(timeout_ms as f64, move || {
+        if let Some(then) = late.take() {
+            then(Err(Failure::Timeout));
+        }
+    });
     // A thenable whose `then` throws becomes a rejected promise, not a throw.
-    let settled = Promise::resolve(&returned);
-    let expired: JsValue = Object::new().into();
-    let marker = expired.clone();
-    let (timer, expiry) = Deferred::new();
-    let deadline = timeout(timeout_ms as f64, move || expiry.resolve(&marker));
-    let first = Promise::race(&Array::of2(&settled, &timer));
     when_settled(
-        &first,
-        Box::new(move |first| {
+        &Promise::resolve(&returned),
+        Box::new(move |outcome| {
             // Cleared now if the callback won.
             drop(deadline);
-            then(match first {
-                Ok(v) if Object::is(&v, &expired) => Err(Failure::Timeout),
-                Ok(v) => Ok(v),
-                Err(_) => Err(Failure::Rejected),
-            })
+            if let Some(then) = first.take() {
+                then(outcome.map_err(|_| Failure::Rejected));
+            }
         }),
     );
 }
