@@ -11,27 +11,50 @@
 //! 3 041 B gzip smaller (44 675 -> 41 634 B), and the constructor no longer
 //! runs the executor's setup (each lock request spawned a task).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// The settling side of a promise handed to JavaScript. Dropped unsettled, it
-/// rejects: a path that forgets to answer must not leave the app awaiting forever.
+/// A callback of `when_settled` (and `Deferred`'s executor), of the very type
+/// gloo-events gives its listeners (`&Event`; the value, any value, is read
+/// as a `JsValue`): one closure type in the module instead of two, so one
+/// invoke shim and one wrapper in the glue (-83 B gzip of the package).
+type Callback = Closure<dyn FnMut(&web_sys::Event)>;
+
+/// The settling side of a promise handed to JavaScript: its `resolve`
+/// function (a rejection resolves it with a rejected promise, which it then
+/// follows). Dropped unsettled, it rejects: a path that forgets to answer
+/// must not leave the app awaiting forever.
 #[must_use = "the promise rejects when this is dropped unsettled"]
 pub(crate) struct Deferred {
-    settle: Option<(Function, Function)>,
+    resolve: Option<Function>,
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `new Promise(executor)`, for an executor of the one closure type that
+    /// keeps only `resolve` (js-sys' takes a stack closure of two arguments,
+    /// another closure type with shims of its own: -144 B gzip).
+    #[wasm_bindgen(js_name = Promise)]
+    type Executed;
+    #[wasm_bindgen(constructor, js_class = "Promise")]
+    fn new(executor: &JsValue) -> Executed;
 }
 
 impl Deferred {
     /// A pending promise and the means to settle it.
     pub(crate) fn new() -> (Promise, Deferred) {
-        let mut d = Deferred { settle: None };
-        // The executor runs synchronously: `settle` is filled before this returns.
-        let promise = Promise::new(&mut |resolve, reject| d.settle = Some((resolve, reject)));
-        (promise, d)
+        let resolve = Rc::new(Cell::new(None));
+        let slot = resolve.clone();
+        let executor: Callback =
+            Closure::new(move |f: &web_sys::Event| slot.set(Some(f.unchecked_ref::<Function>().clone())));
+        // The executor runs synchronously: `resolve` is filled before this returns.
+        let promise = Executed::new(executor.as_ref()).unchecked_into();
+        let resolve = resolve.take();
+        (promise, Deferred { resolve })
     }
 
     pub(crate) fn resolve(self, value: &JsValue) {
@@ -40,23 +63,28 @@ impl Deferred {
 
     /// Fulfils with `Ok`, rejects with `Err`.
     pub(crate) fn settle(mut self, outcome: Result<JsValue, JsValue>) {
-        if let Some((resolve, reject)) = self.settle.take() {
-            let (f, v) = match &outcome {
-                Ok(v) => (resolve, v),
-                Err(e) => (reject, e),
-            };
-            let _ = f.call1(&JsValue::UNDEFINED, v);
+        if let Some(resolve) = self.resolve.take() {
+            answer(&resolve, outcome);
         }
     }
 }
 
+/// `resolve(value)`, or `resolve(Promise.reject(reason))`.
+fn answer(resolve: &Function, outcome: Result<JsValue, JsValue>) {
+    let value = match outcome {
+        Ok(v) => v,
+        Err(e) => Promise::reject(&e).into(),
+    };
+    let _ = resolve.call1(&JsValue::UNDEFINED, &value);
+}
+
 impl Drop for Deferred {
     fn drop(&mut self) {
-        if let Some((_, reject)) = self.settle.take() {
+        if let Some(resolve) = self.resolve.take() {
             let reason: JsValue =
                 JsError::new("keep-session-alive: the operation ended without an answer (was the keeper freed?)")
                     .into();
-            let _ = reject.call1(&JsValue::UNDEFINED, &reason);
+            answer(&resolve, Err(reason));
         }
     }
 }
@@ -64,12 +92,6 @@ impl Drop for Deferred {
 /// What runs once a step is done, with its outcome (for a promise: `Ok(value)`
 /// or `Err(reason)`).
 pub(crate) type Then<T> = Box<dyn FnOnce(T)>;
-
-/// A callback of `when_settled`, of the very type gloo-events gives its
-/// listeners (`&Event`; the value is any value, read as a `JsValue`): one
-/// closure type in the module instead of two, so one invoke shim and one
-/// wrapper in the glue (-83 B gzip of the package).
-type Callback = Closure<dyn FnMut(&web_sys::Event)>;
 
 /// The continuation and the two callbacks given to `then`, until one runs.
 type Waiting = Rc<RefCell<Option<(Then<Result<JsValue, JsValue>>, [Callback; 2])>>>;
