@@ -7,13 +7,18 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
-    static GLOBAL: JsValue;
+    /// The global object, for its own `globalThis` property: read at each
+    /// call, not cached in a lazily set thread-local (whose code and panic
+    /// path cost more than the import).
+    #[wasm_bindgen(js_name = globalThis)]
+    type GlobalThis;
+    #[wasm_bindgen(static_method_of = GlobalThis, getter, js_name = globalThis)]
+    fn itself() -> JsValue;
 }
 
 /// `globalThis`: the window in a page.
 pub(crate) fn global() -> JsValue {
-    GLOBAL.with(JsValue::clone)
+    GlobalThis::itself()
 }
 
 /// `target[key]`, or `None` when it is `undefined` or the read throws (a
