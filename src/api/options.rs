@@ -5,7 +5,6 @@
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::Headers;
 
 use crate::core::Config;
 use crate::web::{headers_from, KeeperOptions, RequestHeaders};
@@ -185,14 +184,13 @@ pub(super) fn parse(options: &JsValue) -> Result<KeeperOptions, JsError> {
         return Err(JsError::new("keep-session-alive: `new SessionKeeper(options)` needs an options object"));
     }
     let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
-    let no_headers = || JsError::new("keep-session-alive: this browser has no Headers");
-    let headers = Headers::new().map_err(|_| no_headers())?;
     // Replaced, not merged, by the `headers` option.
-    let _ = headers.set("X-Requested-With", "XMLHttpRequest");
+    let headers =
+        RequestHeaders::standard().ok_or_else(|| JsError::new("keep-session-alive: this browser has no Headers"))?;
     let mut p = KeeperOptions {
         config: Config { seed, ..Config::default() },
         activity_events: DEFAULT_ACTIVITY_EVENTS.map(String::from).to_vec(),
-        headers: RequestHeaders::Fixed(headers),
+        headers,
         token_urls: Vec::new(),
         keepalive: None,
         refresh: None,

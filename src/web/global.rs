@@ -4,6 +4,7 @@
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 #[wasm_bindgen]
 extern "C" {
@@ -14,6 +15,11 @@ extern "C" {
     type GlobalThis;
     #[wasm_bindgen(static_method_of = GlobalThis, getter, js_name = globalThis)]
     fn itself() -> JsValue;
+
+    /// An object whose properties are written by name.
+    type Props;
+    #[wasm_bindgen(method, structural, indexing_setter)]
+    fn set(this: &Props, key: &str, value: &JsValue);
 }
 
 /// `globalThis`: the window in a page.
@@ -27,9 +33,11 @@ pub(crate) fn get(target: &JsValue, key: &str) -> Option<JsValue> {
     Reflect::get(target, &JsValue::from_str(key)).ok().filter(|v| !v.is_undefined())
 }
 
-/// `target[key] = value`; a frozen or exotic target is not our concern.
+/// `target[key] = value`, on a plain object of ours (no setter runs, nothing
+/// throws): a plain property write, not `Reflect.set`, and the key passed as
+/// a string, not made into a JS value first.
 pub(crate) fn set(target: &JsValue, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+    target.unchecked_ref::<Props>().set(key, value);
 }
 
 /// A plain object with the given entries.

@@ -38,6 +38,13 @@ pub(crate) enum RequestHeaders {
 }
 
 impl RequestHeaders {
+    /// The default, `X-Requested-With: XMLHttpRequest`; `None` where the
+    /// browser has no `Headers`.
+    pub(crate) fn standard() -> Option<RequestHeaders> {
+        let init = object(&[("X-Requested-With", &JsValue::from_str("XMLHttpRequest"))]);
+        Headers::new_with_headers(init.unchecked_ref()).ok().map(RequestHeaders::Fixed)
+    }
+
     /// The headers for one request, a copy of its own; `None` when the app's
     /// function throws or returns anything but an object of header names to
     /// string values.
