@@ -20,6 +20,13 @@ extern "C" {
     /// `catch`: a page may replace `fetch` with one that throws instead of rejecting.
     #[wasm_bindgen(catch, js_name = fetch)]
     pub(crate) fn global_fetch(input: &JsValue, init: &JsValue) -> Result<Promise, JsValue>;
+    /// `Headers`, for a `get` that hands over the JS value.
+    #[wasm_bindgen(js_name = Headers)]
+    type HeaderMap;
+    /// `headers.get(name)`: a string, or `null` when absent. (web-sys' returns
+    /// an `Option<String>`, copied into the module by a shim of its own.)
+    #[wasm_bindgen(method, js_name = get)]
+    fn header(this: &HeaderMap, name: &str) -> JsValue;
 }
 
 /// What one SDK request needs: the URL, the app's headers, the timeout.
@@ -147,7 +154,8 @@ fn send(url: &str, init: &JsValue, then: Then<Option<(Response, String)>>) {
 /// How a non-2xx status is retried: 429 with its `Retry-After`, others as server errors.
 fn status_failure(r: &Response) -> Failure {
     if r.status() == 429 {
-        Failure::RateLimited(r.headers().get("Retry-After").and_then(|v| retry_after_ms(&v)))
+        let value = r.headers().into_raw().unchecked_into::<HeaderMap>().header("Retry-After").as_string();
+        Failure::RateLimited(value.and_then(|v| retry_after_ms(&v)))
     } else {
         Failure::Server
     }
