@@ -100,6 +100,10 @@ extern "C" {
     /// `RequestInfo | URL`.
     #[wasm_bindgen(typescript_type = "RequestInfo | URL")]
     pub type RequestInput;
+    /// A hold's label: a string, kept as the JS value it came as (not
+    /// copied into the module's memory when the hold is made).
+    #[wasm_bindgen(typescript_type = "string")]
+    pub type Label;
     /// `RequestInit`.
     #[wasm_bindgen(typescript_type = "RequestInit")]
     pub type RequestInitArg;
@@ -221,8 +225,10 @@ impl SessionKeeper {
     /// video, an upload, a screen share) until `release()` on the handle, or
     /// `dispose()`, or the tab going away. The absolute timeout still applies.
     #[wasm_bindgen(js_name = holdActive)]
-    pub fn hold_active(&self, label: Option<String>) -> ActivityHold {
+    pub fn hold_active(&self, label: Option<Label>) -> ActivityHold {
         self.keeper.input(Input::Hold);
+        // Anything but a string is no label.
+        let label = label.filter(|l| l.is_string());
         ActivityHold { keeper: self.keeper.downgrade(), label, held: Cell::new(true) }
     }
 
@@ -263,7 +269,7 @@ impl SessionKeeper {
 #[wasm_bindgen]
 pub struct ActivityHold {
     keeper: WeakKeeper,
-    label: Option<String>,
+    label: Option<Label>,
     held: Cell<bool>,
 }
 
@@ -279,13 +285,20 @@ impl ActivityHold {
     /// The label given to `holdActive(label)`.
     #[wasm_bindgen(getter)]
     pub fn label(&self) -> Option<String> {
-        self.label.clone()
+        self.label.as_ref().and_then(|l| l.as_string())
     }
 
     /// Whether the hold is still in force (false after `release()`).
     #[wasm_bindgen(getter)]
     pub fn held(&self) -> bool {
         self.held.get()
+    }
+}
+
+/// A label from Rust (the browser tests).
+impl From<&str> for Label {
+    fn from(label: &str) -> Label {
+        JsValue::from_str(label).unchecked_into()
     }
 }
 
