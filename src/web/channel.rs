@@ -24,7 +24,7 @@ impl Channel {
         let text = |e: &JsValue, field: &str| get(e, field).and_then(|v| v.as_string());
         if let Ok(bc) = BroadcastChannel::new(name) {
             let listener =
-                super::handles::listen(&bc, "message", false, move |e| deliver(text(&e, "data").unwrap_or_default()));
+                super::handles::listen(&bc, "message", false, move |e| deliver(text(e, "data").unwrap_or_default()));
             return Some(Channel::Broadcast { channel: bc, _listener: listener });
         }
         let window = global();
@@ -32,8 +32,8 @@ impl Channel {
         let key = String::from(name);
         let watched = key.clone();
         let listener = super::handles::listen(&window, "storage", false, move |e| {
-            if text(&e, "key").as_deref() == Some(watched.as_str()) {
-                if let Some(v) = text(&e, "newValue") {
+            if text(e, "key").as_deref() == Some(watched.as_str()) {
+                if let Some(v) = text(e, "newValue") {
                     // The value is "<message>\n<counter>": the counter makes every write a change.
                     let end = v.bytes().rposition(|b| b == b'\n').unwrap_or(0);
                     deliver(String::from(v.get(..end).unwrap_or_default()));

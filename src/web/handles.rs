@@ -27,19 +27,19 @@ extern "C" {
 pub(crate) type Listener = gloo_events::EventListener;
 
 /// Listens passively; `capture` also sees events that do not bubble.
-pub(crate) fn listen(target: &JsValue, name: &str, capture: bool, f: impl FnMut(JsValue) + 'static) -> Listener {
+pub(crate) fn listen(target: &JsValue, name: &str, capture: bool, f: impl FnMut(&JsValue) + 'static) -> Listener {
     listen_boxed(target, name, capture, Box::new(f))
 }
 
 /// `listen` past the one generic step: gloo's listener, and the closure it
 /// makes, exist once in the module, not once per kind of callback (with
 /// `timeout_boxed`: -266 B gzip of the package).
-fn listen_boxed(target: &JsValue, name: &str, capture: bool, mut f: Box<dyn FnMut(JsValue)>) -> Listener {
+fn listen_boxed(target: &JsValue, name: &str, capture: bool, mut f: Box<dyn FnMut(&JsValue)>) -> Listener {
     use gloo_events::{EventListenerOptions, EventListenerPhase};
     let target: &web_sys::EventTarget = target.unchecked_ref();
     let phase = if capture { EventListenerPhase::Capture } else { EventListenerPhase::Bubble };
     let options = EventListenerOptions { phase, passive: true };
-    gloo_events::EventListener::new_with_options(target, String::from(name), options, move |e| f(e.clone().into()))
+    gloo_events::EventListener::new_with_options(target, String::from(name), options, move |e| f(e))
 }
 
 /// A one-shot gloo timer `ms` from now, cleared when dropped. Browsers fire at

@@ -20,7 +20,7 @@ impl Driver {
         let on = |target: &JsValue, name: &str, input: fn(&JsValue) -> Option<Input>| {
             let weak = weak.clone();
             listen(target, name, false, move |e| {
-                if let Some(input) = input(&e) {
+                if let Some(input) = input(e) {
                     with(&weak, |d| d.handle(input));
                 }
             })
@@ -112,7 +112,7 @@ fn leaving(weak: &Weak<Driver>, window: &JsValue) -> Listener {
 fn showing(weak: &Weak<Driver>, window: &JsValue) -> Listener {
     let weak = weak.clone();
     listen(window, "pageshow", false, move |e| {
-        let persisted = get(&e, "persisted").and_then(|p| p.as_bool()) == Some(true);
+        let persisted = get(e, "persisted").and_then(|p| p.as_bool()) == Some(true);
         with(&weak, |d| {
             d.come_back();
             d.handle(if persisted { Input::Restored } else { Input::Resumed });
