@@ -283,8 +283,9 @@ impl Engine {
                 let token = token.map(|t| Token::new(t.value, t.expires_at, now));
                 let with_token = token.is_some();
                 self.start_session(started_at.min(now), token, false);
+                // Not watched yet: see follow_refresher.
                 if with_token {
-                    self.follow_refresher(from);
+                    self.refresh.affinity = Some(from);
                 }
             }
             Message::Token { started_at, token } => {
@@ -484,6 +485,12 @@ impl Engine {
         if self.activity.set_listening(listen) {
             self.out.push_back(Command::Listen(listen));
         }
+        // Answered once the step is done, with the token as it then stands: a
+        // step that brings a token can also find the user gone idle.
+        if self.refresh.take_answer() {
+            let token = self.access_token(now).map(String::from);
+            self.out.push_back(Command::ResolveTokenWaiters(token));
+        }
     }
 
     // ---- deadlines: each is when its action is due, derived from the state ----
@@ -541,10 +548,7 @@ impl Engine {
     }
 
     fn resolve_waiters(&mut self) {
-        if self.refresh.take_waiters() {
-            let token = self.access_token(self.now).map(String::from);
-            self.out.push_back(Command::ResolveTokenWaiters(token));
-        }
+        self.refresh.answer_waiters();
     }
 
     /// The page runs again after a freeze, a sleep or the back/forward cache.

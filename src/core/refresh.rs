@@ -81,6 +81,8 @@ pub(super) struct Refresh {
     last: Option<Time>,
     /// Someone awaits a token (`getAccessToken()`, `fetch()`).
     waiters: bool,
+    /// The waiters are answered at the end of this step.
+    answer: bool,
     /// The tab that signed in or refreshed last, while it lives: it
     /// refreshes next, so that a token source that keeps per-tab state (a
     /// library's cache that lags in the other tabs) keeps using the same tab.
@@ -98,6 +100,7 @@ impl Refresh {
             backoff: Backoff::default(),
             last: None,
             waiters: false,
+            answer: false,
             affinity: None,
             unable: false,
             asked: false,
@@ -137,13 +140,17 @@ impl Refresh {
         }
     }
 
-    /// When the other tabs have had `wait_ms` to answer this tab's ask, and
-    /// whether one did.
-    fn ask_overdue(&self, wait_ms: u64) -> Option<(Time, bool)> {
+    /// When the other tabs have had `wait_ms` to answer this tab's ask.
+    fn ask_overdue(&self, wait_ms: u64) -> Option<Time> {
         match self.flight {
-            Flight::Asking { since, answered } => Some((since.after(wait_ms), answered)),
+            Flight::Asking { since, .. } => Some(since.after(wait_ms)),
             _ => None,
         }
+    }
+
+    /// A tab that can refresh answered this tab's ask.
+    fn ask_answered(&self) -> bool {
+        matches!(self.flight, Flight::Asking { answered: true, .. })
     }
 
     /// The lock is being taken over at `now`: the wait starts again.
@@ -202,9 +209,14 @@ impl Refresh {
         self.waiters
     }
 
-    /// Whether anyone waited; they are all answered now.
-    pub(super) fn take_waiters(&mut self) -> bool {
-        core::mem::take(&mut self.waiters)
+    /// Everyone waiting is answered at the end of this step.
+    pub(super) fn answer_waiters(&mut self) {
+        self.answer = self.answer || core::mem::take(&mut self.waiters);
+    }
+
+    /// Whether the waiters are to be answered now.
+    pub(super) fn take_answer(&mut self) -> bool {
+        core::mem::take(&mut self.answer)
     }
 }
 
@@ -234,11 +246,9 @@ impl Engine {
     }
 
     pub(super) fn token_wanted(&mut self, now: Time) {
-        if let Some(token) = self.access_token(now) {
-            let token = Some(String::from(token));
-            self.out.push_back(Command::ResolveTokenWaiters(token));
-        } else {
-            self.refresh.wait();
+        self.refresh.wait();
+        if self.access_token(now).is_some() {
+            self.refresh.answer_waiters();
         }
     }
 
@@ -333,10 +343,10 @@ impl Engine {
         if self.refresh.waiting() && !self.can_get_token() {
             self.resolve_waiters();
         }
-        if let Some((at, answered)) = self.refresh.ask_overdue(self.t.request_timeout_ms) {
-            if at <= now && answered {
+        if self.ask_due().is_some_and(|at| at <= now) {
+            if self.refresh.ask_answered() {
                 self.refresh.flight = Flight::Ready;
-            } else if at <= now {
+            } else {
                 self.end(Reason::Revoked, false);
             }
         }
@@ -382,15 +392,21 @@ impl Engine {
     }
 
     /// When this tab's ask has waited a request's time: heard, it may ask
-    /// again; unheard, no tab can refresh and the session is over.
+    /// again; unheard, no tab can refresh and the session is over. Each tab
+    /// waits a little longer, by an amount of its own, so that of tabs that
+    /// asked together one decides and tells the others.
     pub(super) fn ask_due(&self) -> Option<Time> {
-        self.refresh.ask_overdue(self.t.request_timeout_ms).map(|(at, _)| at)
+        let wait = self.t.request_timeout_ms;
+        self.refresh.ask_overdue(wait + self.tab % (wait / 4 + 1))
     }
 
-    /// Another tab signed in or refreshed last: it refreshes next while it
-    /// lives (watched through its Web Lock of life).
+    /// Another tab refreshed last: it refreshes next while it lives, watched
+    /// through its Web Lock of life. A tab that has just signed in is
+    /// followed but not watched until its first refresh: its login can
+    /// reach the other tabs before its own request for that lock reaches the
+    /// browser, and a watch granted first would take it for gone.
     pub(super) fn follow_refresher(&mut self, tab: u64) {
-        if self.refresh.affinity != Some(tab) && self.claims.is_none() {
+        if self.claims.is_none() {
             self.out.push_back(Command::WatchTab(tab));
         }
         self.refresh.affinity = Some(tab);

@@ -590,6 +590,27 @@ fn the_tab_that_signed_in_keeps_refreshing_whichever_tab_leads() {
 }
 
 #[test]
+fn a_tab_that_just_signed_in_is_followed_at_once_and_watched_from_its_first_refresh() {
+    // Its login can reach the others before its own request for its lock of
+    // life reaches the browser: a watch granted first would take it for gone.
+    let mut e = Engine::new(&token_config(), 1, Time(1_000)).expect("valid config");
+    let token = SharedToken { expires_at: Time(301_000), value: "t1".into() };
+    let heard = |e: &mut Engine, message| {
+        e.handle(Time(2_000), Input::Message(Envelope { from: 7, message }.encode()));
+        std::iter::from_fn(|| e.poll_command()).filter(|c| matches!(c, Command::WatchTab(7))).count()
+    };
+    let login = Message::Login { started_at: Time(2_000), token: Some(token.clone()) };
+    assert_eq!(heard(&mut e, login), 0, "no watch on a login");
+    assert_eq!(e.snapshot(Time(2_000)).refresher, Some(Refresher::Other), "yet it refreshes next");
+    let refreshed = SharedToken { expires_at: Time(302_000), value: "t2".into() };
+    assert_eq!(
+        heard(&mut e, Message::Token { started_at: Time(2_000), token: refreshed }),
+        1,
+        "watched once it refreshed"
+    );
+}
+
+#[test]
 fn when_the_refreshing_tab_closes_the_leader_refreshes_and_keeps_doing_so() {
     let mut w = World::new(token_config(), 3);
     w.login(1);
