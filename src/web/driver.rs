@@ -66,6 +66,8 @@ pub(super) struct Handles {
     pub channel: Option<Channel>,
     pub leader_lock: Option<LockRequest>,
     pub refresh_lock: Option<LockRequest>,
+    /// The refresh lock just let go of, held until this timer fires.
+    pub handoff: Option<Timeout>,
     /// This tab's Web Lock of life, `<channelName>:tab:<id>`: held until the
     /// page goes away, which the browser reports to the tabs queued for it
     /// even when this tab's last words are lost.

@@ -11,8 +11,13 @@ use std::rc::Rc;
 use gloo_timers::callback::Timeout;
 
 use super::driver::{with, Driver};
+use super::handles::timeout;
 use super::locks::LockRequest;
 use crate::core::Input;
+
+/// How long a tab holds the refresh lock after its refresh: far longer
+/// than a message between tabs takes, far shorter than any wait for a token.
+const HANDOFF_MS: f64 = 200.0;
 
 impl Driver {
     /// Requests (or, with `steal`, takes over) the lock `<channelName>:<what>`;
@@ -73,13 +78,14 @@ impl Driver {
     pub(super) fn let_locks_go(self: &Rc<Self>, comeback: Timeout) {
         let Some(mut h) = self.handles() else { return };
         let held = (h.leader_lock.take(), h.refresh_lock.take(), h.life_lock.take(), std::mem::take(&mut h.watches));
+        let handoff = h.handoff.take();
         h.refresh_wanted = held.1.is_some();
         h.comeback = Some(comeback);
         drop(h);
         if held.0.is_some() {
             self.handle(Input::Leadership(false));
         }
-        drop(held);
+        drop((held, handoff));
     }
 
     /// The leader lock, held for the tab's life; when another tab takes it
@@ -120,9 +126,16 @@ impl Driver {
         }
     }
 
+    /// Let go a moment after the refresh: the new token's message must
+    /// reach the tabs queued for the lock before the lock does, or the next
+    /// one would find no token yet and refresh again (with a library whose
+    /// cache lags, with a spent refresh token). Both cross the browser
+    /// process, in either order.
     pub(super) fn release_refresh_lock(&self) {
-        let lock = self.handles().and_then(|mut h| h.refresh_lock.take());
-        drop(lock);
+        let Some(mut h) = self.handles() else { return };
+        if let Some(lock) = h.refresh_lock.take() {
+            h.handoff = Some(timeout(HANDOFF_MS, move || drop(lock)));
+        }
     }
 
     /// `Command::WatchTab`: queues for another tab's lock of life, once per tab.
