@@ -53,7 +53,7 @@ impl Token {
         self.expires_at.before(if first { lead } else { lead / 2 })
     }
 
-    /// How long before expiry the leader refreshes: `lead_ms`, at most half its life.
+    /// How long before expiry the tab that refreshes first does: `lead_ms`, at most half its life.
     pub(super) fn lead(&self, lead_ms: u64) -> u64 {
         lead_ms.min(self.lifetime() / 2)
     }
@@ -87,7 +87,7 @@ pub(super) struct Refresh {
     /// refreshes next, so that a token source that keeps per-tab state (a
     /// library's cache that lags in the other tabs) keeps using the same tab.
     pub(super) affinity: Option<u64>,
-    /// This tab's token source cannot refresh here (it said so this session).
+    /// This tab's token source cannot refresh here (it said so since the session began).
     unable: bool,
     /// A tab that cannot refresh asked this one to.
     asked: bool,
