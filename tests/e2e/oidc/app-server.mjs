@@ -31,6 +31,8 @@ async function inside(root, rel) {
 /** The file a GET of `pathname` serves from `appDir` or a module the page may load, or null. */
 async function staticFile(appDir, modules, pathname) {
   if (pathname === '/') return inside(appDir, 'index.html');
+  // What every app exposes to the scenarios (apps/test-app.js, `../test-app.js` from its main.js).
+  if (pathname === '/test-app.js') return inside(join(here, 'apps'), 'test-app.js');
   // /modules/<package>/<path>, the package scoped or not.
   const module = /^\/modules\/((?:@[^/]+\/)?[^/]+)\/(.+)$/.exec(pathname);
   if (module) {

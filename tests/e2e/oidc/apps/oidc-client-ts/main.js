@@ -12,6 +12,7 @@
 // scenario to read.
 import { UserManager, WebStorageStateStore } from 'oidc-client-ts';
 import { startSession } from './session.js';
+import { callApi, expose, log, recordEvents } from '../test-app.js';
 
 const config = window.appConfig;
 const oidcSettings = {
@@ -20,22 +21,11 @@ const oidcSettings = {
   redirect_uri: `${location.origin}/`,
   scope: 'openid',
 };
-const log = { events: [], apiStatuses: [], renewErrors: [] };
-window.appLog = log;
 
 async function withKeeper() {
   const { userManager, keeper } = await startSession(oidcSettings, config.keeperOptions);
-  for (const type of config.eventTypes) {
-    keeper.addEventListener(type, (e) => log.events.push({ type, detail: e.detail }));
-  }
-  return {
-    userManager,
-    keeper,
-    // The app reads its token from the keeper, never from the user object,
-    // which is stale in the tabs that did not refresh.
-    token: () => keeper.getAccessToken(),
-    signedIn: async () => keeper.state.authenticated,
-  };
+  recordEvents(keeper);
+  return { userManager, keeper, signIn: () => userManager.signinRedirect() };
 }
 
 async function baseline() {
@@ -52,24 +42,14 @@ async function baseline() {
   }
   return {
     userManager,
-    token: async () => (await userManager.getUser())?.access_token ?? null,
+    signIn: () => userManager.signinRedirect(),
+    callApi: async () => callApi((await userManager.getUser())?.access_token ?? null),
     signedIn: async () => {
       const user = await userManager.getUser();
       return Boolean(user && !user.expired);
     },
+    logout: () => {},
   };
 }
 
-const app = config.mode === 'baseline' ? await baseline() : await withKeeper();
-/** Calls the resource server with the app's current token; its status, 0 without a token. */
-app.callApi = async () => {
-  const token = await app.token();
-  const status = token ? (await fetch('/api/resource', { headers: { authorization: `Bearer ${token}` } })).status : 0;
-  log.apiStatuses.push(status);
-  return status;
-};
-app.signIn = () => app.userManager.signinRedirect();
-app.logout = () => app.keeper?.logout();
-document.getElementById('sign-in').addEventListener('click', app.signIn);
-window.app = app;
-document.querySelector('[data-testid=status]').textContent = `ready (${config.mode})`;
+expose(config.mode, config.mode === 'baseline' ? await baseline() : await withKeeper());
