@@ -139,6 +139,17 @@ ensure_webkit() {
   fi
 }
 
+# The openssl command: the OIDC scenarios whose client library wants an https
+# provider (MSAL, auth0-spa-js) make a self-signed certificate with it.
+ensure_openssl() {
+  if command -v openssl >/dev/null 2>&1; then
+    _ksa_say "openssl: present"
+  else
+    _ksa_apt_install openssl
+    _ksa_say "openssl: installed with apt"
+  fi
+}
+
 ensure_redis() {
   if command -v redis-server >/dev/null 2>&1; then
     _ksa_say "redis-server: present"
