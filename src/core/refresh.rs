@@ -327,8 +327,7 @@ impl Engine {
         if self.claims.is_some() {
             return None;
         }
-        let patience = self.t.lock_patience_ms();
-        self.refresh.lock_overdue(patience + self.tab % (patience / 4 + 1))
+        self.refresh.lock_overdue(self.staggered(self.t.lock_patience_ms()))
     }
 
     /// Another tab took the refresh Web Lock over: the wait starts again
@@ -396,8 +395,13 @@ impl Engine {
     /// waits a little longer, by an amount of its own, so that of tabs that
     /// asked together one decides and tells the others.
     pub(super) fn ask_due(&self) -> Option<Time> {
-        let wait = self.t.request_timeout_ms;
-        self.refresh.ask_overdue(wait + self.tab % (wait / 4 + 1))
+        self.refresh.ask_overdue(self.staggered(self.t.request_timeout_ms))
+    }
+
+    /// `ms` and up to a quarter more, by this tab's id: tabs that wait for
+    /// the same thing give up one after the other, and the first tells the rest.
+    fn staggered(&self, ms: u64) -> u64 {
+        ms + self.tab % (ms / 4 + 1)
     }
 
     /// Another tab refreshed last: it refreshes next while it lives, watched
