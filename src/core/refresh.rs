@@ -112,6 +112,11 @@ impl Refresh {
     pub(super) fn new_session(&mut self) {
         self.affinity = None;
         self.unable = false;
+        self.asks_done();
+    }
+
+    /// No ask is open any more, this tab's or another's of this tab.
+    fn asks_done(&mut self) {
         self.asked = false;
         if let Flight::Asking { .. } = self.flight {
             self.flight = Flight::Ready;
@@ -190,10 +195,7 @@ impl Refresh {
     /// A token arrived at `now`: an ask is answered.
     pub(super) fn received(&mut self, now: Time) {
         self.last = Some(now);
-        self.asked = false;
-        if let Flight::Asking { .. } = self.flight {
-            self.flight = Flight::Ready;
-        }
+        self.asks_done();
     }
 
     pub(super) fn last(&self) -> Option<Time> {
