@@ -17,7 +17,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { OidcWorld, until } from './lib/oidc.mjs';
 import { record } from './lib/report.mjs';
-import { LEAD_SECS, LIFETIMES, TTL_SECS, duplicateRefreshes, keeperOptions, sum } from './oidc/scenarios.mjs';
+import { LEAD_SECS, LIFETIMES, TTL_SECS, grantCounts, keeperOptions, sum } from './oidc/scenarios.mjs';
 
 // Both the keeper and the baseline refresh LEAD_SECS before expiry, so one
 // tab refreshes every TTL - LEAD seconds.
@@ -49,25 +49,11 @@ async function activeUser(w, tabs, ms, done) {
 
 /** The counts O2 reports, to set beside scenario 1 of oidc-client-ts.test.mjs. */
 async function tabsCounts(w, tabs, statuses, startedAt) {
-  const c = w.counters();
-  const lifetimes = (Date.now() - startedAt) / (TTL_SECS * 1000);
   const logs = await Promise.all(tabs.map((tab) => tab.log()));
-  const firstInvalidGrant = c.invalidGrantTimes[0];
+  const firstInvalidGrant = w.counters().invalidGrantTimes[0];
   return {
-    tokenLifetimes: Number(lifetimes.toFixed(1)),
+    ...(await grantCounts(w, tabs, statuses, startedAt)),
     firstInvalidGrantAfterLifetimes: firstInvalidGrant ? Number(((firstInvalidGrant - startedAt) / (TTL_SECS * 1000)).toFixed(1)) : null,
-    refreshGrants: c.refreshGrants,
-    refreshGrantsPerLifetime: Number((c.refreshGrants / lifetimes).toFixed(2)),
-    duplicateRefreshes: duplicateRefreshes(c.refreshGrantTimes),
-    invalidGrant: c.invalidGrant,
-    // Refresh tokens presented again after a refresh had rotated them.
-    reuse: c.reuse,
-    maxConcurrentTokenRequests: c.maxConcurrentTokenRequests,
-    refreshGrantsSentPerTab: await Promise.all(tabs.map((tab) => tab.refreshGrantsSent())),
-    apiCalls: statuses.length,
-    api200: statuses.filter((s) => s === 200).length,
-    api401: statuses.filter((s) => s === 401).length,
-    apiWithoutToken: statuses.filter((s) => s === 0).length,
     renewErrors: logs.flatMap((l) => l.renewErrors),
     signedInAtEnd: await Promise.all(tabs.map((tab) => tab.signedIn())),
     activeRefreshTokensAtProvider: await w.op.activeRefreshTokens(),

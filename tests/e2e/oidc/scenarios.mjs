@@ -49,6 +49,32 @@ export function duplicateRefreshes(times) {
 }
 
 /**
+ * What three active tabs cost at the provider and got from the API since
+ * `startedAt` (`statuses`: the API calls' statuses, 0 without a token): the
+ * counts scenario 1 and the baseline without the keeper (oidc.test.mjs O2)
+ * both report.
+ */
+export async function grantCounts(w, tabs, statuses, startedAt) {
+  const c = w.counters();
+  const lifetimes = (Date.now() - startedAt) / (TTL_SECS * 1000);
+  return {
+    tokenLifetimes: Number(lifetimes.toFixed(1)),
+    refreshGrants: c.refreshGrants,
+    refreshGrantsPerLifetime: Number((c.refreshGrants / lifetimes).toFixed(2)),
+    duplicateRefreshes: duplicateRefreshes(c.refreshGrantTimes),
+    invalidGrant: c.invalidGrant,
+    // Refresh tokens presented again after a refresh had rotated them.
+    reuse: c.reuse,
+    maxConcurrentTokenRequests: c.maxConcurrentTokenRequests,
+    refreshGrantsSentPerTab: await Promise.all(tabs.map((tab) => tab.refreshGrantsSent())),
+    apiCalls: statuses.length,
+    api200: statuses.filter((s) => s === 200).length,
+    api401: statuses.filter((s) => s === 401).length,
+    apiWithoutToken: statuses.filter((s) => s === 0).length,
+  };
+}
+
+/**
  * Is this set of `state.refresher` values (with each tab's `state.leader`)
  * one the contract allows? Exactly one tab refreshes next: one 'this' and
  * the others 'other' (or 'unable'), or nobody known, every tab 'leader' (or
@@ -165,20 +191,9 @@ export function tokenSourceScenarios(lib, file, { beforeSignIn = 'refreshes', af
     );
     const c = w.counters();
     const states = await Promise.all(tabs.map((tab) => tab.state()));
-    const lifetimes = (Date.now() - startedAt) / (TTL_SECS * 1000);
     const counts = {
-      tokenLifetimes: Number(lifetimes.toFixed(1)),
-      refreshGrants: c.refreshGrants,
-      refreshGrantsPerLifetime: Number((c.refreshGrants / lifetimes).toFixed(2)),
-      duplicateRefreshes: duplicateRefreshes(c.refreshGrantTimes),
-      invalidGrant: c.invalidGrant,
-      reuse: c.reuse,
+      ...(await grantCounts(w, tabs, statuses, startedAt)),
       codeGrants: c.codeGrants,
-      maxConcurrentTokenRequests: c.maxConcurrentTokenRequests,
-      refreshGrantsSentPerTab: await Promise.all(tabs.map((tab) => tab.refreshGrantsSent())),
-      apiCalls: statuses.length,
-      api200: statuses.filter((s) => s === 200).length,
-      apiWithoutToken: statuses.filter((s) => s === 0).length,
       resourceServerOk: c.apiOk,
       resourceServerUnauthorized: c.apiUnauthorized,
       reloaded,
